@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rig's guest init, after the WireGuard QEMU harness's: mount what
+ * the suite reads, say what kernel and machine this is, run the suite,
+ * hand its status to the host on a channel of its own and power off.
+ *
+ * Knobs come from the kernel command line, which passes NAME=value
+ * words to init as environment: RIG_TESTS, RIG_CGROUP (v2 or v1),
+ * RIG_SHELL=1 for an interactive shell instead of the suite.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SUITE		"/bin/kmemcg-suite"
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+/* QEMU's isa-debug-exit: a write of v makes QEMU exit with (v << 1) | 1. */
+#define DEBUG_EXIT_PORT	0xf4
+
+static void say(const char *fmt, const char *arg)
+{
+	printf("rig: ");
+	printf(fmt, arg);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void must_mount(const char *src, const char *dst, const char *type,
+		       const char *opts)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, opts) && errno != EBUSY)
+		printf("rig: mount %s on %s failed: %s\n", type, dst,
+		       strerror(errno));
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		printf("rig: cannot write '%s' to %s: %s\n", val, path,
+		       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void mount_all(const char *hierarchy)
+{
+	must_mount("proc", "/proc", "proc", NULL);
+	must_mount("sysfs", "/sys", "sysfs", NULL);
+	must_mount("devtmpfs", "/dev", "devtmpfs", NULL);
+	must_mount("tmpfs", "/tmp", "tmpfs", NULL);
+	if (!strcmp(hierarchy, "v1")) {
+		must_mount("tmpfs", CGROUP_ROOT, "tmpfs", NULL);
+		must_mount("memory", CGROUP_ROOT "/memory", "cgroup",
+			   "memory");
+		setenv("RIG_CGROUP_ROOT", CGROUP_ROOT "/memory", 1);
+	} else {
+		must_mount("cgroup2", CGROUP_ROOT, "cgroup2", NULL);
+		write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+		setenv("RIG_CGROUP_ROOT", CGROUP_ROOT, 1);
+	}
+}
+
+static void describe(const char *hierarchy)
+{
+	struct utsname u;
+	char buf[64];
+
+	uname(&u);
+	say("kernel %s", u.release);
+	say("machine %s", u.machine);
+	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	say("cpus %s", buf);
+	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_PAGESIZE));
+	say("page size %s", buf);
+	say("cgroup %s", hierarchy);
+}
+
+static int run(char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execv(argv[0], argv);
+		printf("rig: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 127;
+	if (WIFSIGNALED(status)) {
+		printf("rig: %s killed by signal %d\n", argv[0],
+		       WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+/* With DEBUG=1 kernels: one last scan, reports go to the console. */
+static void kmemleak_scan(void)
+{
+	char *const cat[] = { "/bin/cat", "/sys/kernel/debug/kmemleak", NULL };
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access("/sys/kernel/debug/kmemleak", W_OK))
+		return;
+	write_file("/sys/kernel/debug/kmemleak", "scan");
+	run(cat);
+}
+
+static void power_off(int status)
+{
+	char buf[16];
+
+	printf("rig: status %d\n", status);
+	fflush(stdout);
+	sync();
+	if (!access("/proc/exitcode", W_OK)) {
+		/* UML exits with this code when it halts. */
+		snprintf(buf, sizeof(buf), "%d", status);
+		write_file("/proc/exitcode", buf);
+		reboot(RB_POWER_OFF);
+	}
+	if (!ioperm(DEBUG_EXIT_PORT, 4, 1))
+		outl(status, DEBUG_EXIT_PORT);
+	/* No exit device: QEMU runs with -no-reboot, so reboot stops it. */
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+int main(void)
+{
+	const char *hierarchy = getenv("RIG_CGROUP");
+	char *const suite[] = { SUITE, NULL };
+	char *const shell[] = { "/bin/sh", NULL };
+	int status;
+
+	if (!hierarchy)
+		hierarchy = "v2";
+	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
+	setenv("HOME", "/", 1);
+	mount_all(hierarchy);
+	describe(hierarchy);
+	if (getenv("RIG_SHELL")) {
+		say("%s", "interactive shell; exit it to power off");
+		status = run(shell);
+	} else {
+		status = run(suite);
+	}
+	kmemleak_scan();
+	power_off(status);
+	return 0;
+}

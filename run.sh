@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
+# parse -> report. Each stage lives in tests/harness/<stage>.sh.
+#
+# Usage: ./run.sh [test|shell|deps|list|parse LOG STATUS DIR] [VAR=value...]
+# Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
+#       125 cannot test (patch, config or build), 128 the rig itself broke.
+set -eu
+
+RIG_TOP=$(cd "$(dirname "$0")" && pwd)
+for stage in common deps source patch config build rootfs boot parse report; do
+	# shellcheck source=/dev/null
+	. "$RIG_TOP/tests/harness/$stage.sh"
+done
+
+usage() {
+	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	cat <<'USAGE'
+
+Variables (also as make variables): ARCH=um KERNEL=6.12|6.1
+KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
+TESTS=name,name TIMEOUT=300 MEM=256M JOBS=<nproc> KCONFIG_ADD=frag.config
+USAGE
+}
+
+defaults() {
+	ARCH=${ARCH:-um}
+	KERNEL=${KERNEL:-6.12}
+	KERNEL_SRC=${KERNEL_SRC:-}
+	SERIES=${SERIES:-$RIG_TOP/patches/series}
+	DEBUG=${DEBUG:-0}
+	CGROUP=${CGROUP:-v2}
+	TESTS=${TESTS:-}
+	TIMEOUT=${TIMEOUT:-300}
+	MEM=${MEM:-256M}
+	JOBS=${JOBS:-$(nproc)}
+	BUILD_DIR=${BUILD_DIR:-$RIG_TOP/build}
+	RESULTS_DIR=${RESULTS_DIR:-$RIG_TOP/results}
+}
+
+validate() {
+	case "$ARCH" in
+	um) KARCH=um ;;
+	*) die "$EXIT_USAGE" "unknown ARCH '$ARCH': use ARCH=um" ;;
+	esac
+	case "$CGROUP" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$CGROUP': use v2 or v1" ;; esac
+	case "$DEBUG" in 0 | 1) ;; *) die "$EXIT_USAGE" "DEBUG must be 0 or 1, not '$DEBUG'" ;; esac
+	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
+	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
+}
+
+parse_args() {
+	MODE=test
+	ARGS=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		test | shell | deps | list | parse) MODE=$1 ;;
+		-h | --help) usage; exit 0 ;;
+		[A-Z]*=*) export "${1?}" ;;
+		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
+		*) [ "$MODE" = parse ] && ARGS+=("$1") ||
+			die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)" ;;
+		esac
+		shift
+	done
+}
+
+# results/<UTC time>-<arch>-<release>, never reused.
+new_run_dir() {
+	local base n=1
+	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$1
+	RUN_DIR=$base
+	while ! mkdir "$RUN_DIR" 2>/dev/null; do
+		[ -d "$RESULTS_DIR" ] || mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
+		RUN_DIR=$base.$n
+		n=$((n + 1))
+	done
+}
+
+# The suite binary runs on the host too: it checks TESTS before a boot.
+check_tests() {
+	[ -n "$TESTS" ] || return 0
+	make -s -C "$RIG_TOP/tests" O="$BUILD_DIR/rootfs-$ARCH" >/dev/null ||
+		die "$EXIT_RIG" "the test programs did not build"
+	"$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --list >"$BUILD_DIR/tests.list"
+	"$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --check "$TESTS" 2>/dev/null ||
+		die "$EXIT_USAGE" "TESTS=$TESTS names a test that does not exist; tests: $(tr '\n' ' ' <"$BUILD_DIR/tests.list")"
+}
+
+prepare_kernel() {
+	phase_begin unpack
+	source_prepare
+	phase_end
+	new_run_dir "$(source_version "$SRC")"
+	printf '%s' "$PHASES" >"$RUN_DIR/timings.txt"
+	O=$BUILD_DIR/$ARCH-$SRC_ID
+	[ "$DEBUG" = 0 ] || O=$O-debug
+	phase_begin patch
+	patch_stage
+	series_record "$RUN_DIR/series"
+	phase_end
+	phase_begin config
+	config_stage
+	phase_end
+	phase_begin build
+	note "building $ARCH kernel in $O"
+	build_stage
+	phase_end
+	phase_begin rootfs
+	rootfs_stage
+	phase_end
+}
+
+run_test() {
+	prepare_kernel
+	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
+	phase_begin boot
+	boot_stage
+	phase_end
+	phase_begin parse
+	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
+	phase_end
+	report_stage
+}
+
+main() {
+	parse_args "$@"
+	defaults
+	validate
+	mkdir -p "$BUILD_DIR" || die "$EXIT_RIG" "cannot create $BUILD_DIR"
+	case "$MODE" in
+	deps) deps "${RIG_DEPS_FOR:-}" ;;
+	list) check_tests; "$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --list ;;
+	parse)
+		[ ${#ARGS[@]} = 3 ] || die "$EXIT_USAGE" "usage: run.sh parse CONSOLE_LOG GUEST_STATUS OUT_DIR"
+		RUN_DIR=${ARGS[2]}
+		mkdir -p "$RUN_DIR"
+		parse_stage "${ARGS[0]}" "$RUN_DIR" "${ARGS[1]}" "${RIG_TIMED_OUT:-0}"
+		report_closing
+		[ "$PARSE_FAILED" = 0 ] && [ -z "$PARSE_PROBLEM" ] || exit "$EXIT_FAIL"
+		;;
+	test | shell)
+		deps
+		check_tests
+		if [ "$MODE" = shell ]; then
+			prepare_kernel
+			boot_shell
+		fi
+		run_test
+		;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# Stage 3: the kernel configuration. Fragments from kernel-config/ are
+# merged onto allnoconfig with the tree's merge_config.sh, then
+# olddefconfig; every option a fragment asks for must be in the final
+# .config, or the run stops with exit 125 (as kunit.py and rcutorture's
+# configcheck.sh do).
+
+config_fragments() {
+	local dir=$RIG_TOP/kernel-config f
+	echo "$dir/common.config"
+	echo "$dir/$ARCH.config"
+	if [ "$DEBUG" = 1 ]; then
+		echo "$dir/debug.config"
+		[ ! -f "$dir/debug-$ARCH.config" ] || echo "$dir/debug-$ARCH.config"
+	fi
+	for f in ${KCONFIG_ADD:-}; do
+		[ -f "$f" ] || die "$EXIT_USAGE" "KCONFIG_ADD fragment $f does not exist"
+		echo "$f"
+	done
+}
+
+# "CONFIG_FOO=y" and "# CONFIG_FOO is not set" lines, as SYM=VALUE
+# (VALUE "n" for not set).
+config_requests() {
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1=\2/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "$@"
+}
+
+# Two fragments that disagree are a mistake, not an override.
+config_conflicts() {
+	local f
+	for f in "$@"; do
+		config_requests "$f" | sed "s|\$| $(basename "$f")|"
+	done | awk '{ split($1, kv, "="); sym = kv[1]; val = substr($1, length(sym) + 2)
+		if (sym in seen && seen[sym] != val)
+			printf "%s%s=%s (%s) vs %s (%s)", sep, sym, seen[sym], from[sym], val, $2, sep = "; "
+		seen[sym] = val; from[sym] = $2 }'
+}
+
+# Symbols listed in kernel-config/optional may be absent from a tree.
+config_symbol_exists() {
+	find "$SRC" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+		xargs -0 grep -qE "^[[:space:]]*(menu)?config[[:space:]]+$1\$"
+}
+
+config_missing() {
+	local req sym val have
+	config_requests "$@" | sort -u | while read -r req; do
+		sym=${req%%=*}
+		val=${req#*=}
+		have=$(grep -E "^($sym=|# $sym is not set)" "$O/.config" || true)
+		case "$val:$have" in
+		n: | "n:# $sym is not set") continue ;;
+		*) [ "$have" = "$req" ] && continue ;;
+		esac
+		if grep -q "^${sym#CONFIG_}[[:space:]]" "$RIG_TOP/kernel-config/optional" &&
+			! config_symbol_exists "${sym#CONFIG_}"; then
+			continue
+		fi
+		printf '%s (got: %s) ' "$req" "${have:-absent}"
+	done
+}
+
+config_stage() {
+	local frags conflicts stamp missing
+	mapfile -t frags < <(config_fragments)
+	conflicts=$(config_conflicts "${frags[@]}")
+	[ -z "$conflicts" ] || die "$EXIT_USAGE" "kernel-config fragments disagree: $conflicts; make them agree"
+	mkdir -p "$O"
+	stamp="$SRC_REV $SERIES_HASH $(hash_files "${frags[@]}")"
+	if [ "$(cat "$O/.rig-config" 2>/dev/null)" != "$stamp" ] || [ ! -f "$O/.config" ]; then
+		rm -f "$O/.rig-config"
+		(cd "$SRC" && ARCH=$KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
+			"${frags[@]}" && make -s O="$O" ARCH="$KARCH" olddefconfig) \
+			>"$RUN_DIR/config.log" 2>&1 ||
+			die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $SRC (log: $RUN_DIR/config.log)"
+		missing=$(config_missing "${frags[@]}")
+		[ -z "$missing" ] ||
+			die "$EXIT_CANNOT_TEST" "config options requested but not in the final .config: $missing; fix their dependencies in kernel-config/ or use a kernel that has them ($O/.config)"
+		echo "$stamp" >"$O/.rig-config"
+	fi
+	cp "$O/.config" "$RUN_DIR/config"
+	CONFIG_HASH=$(hash_files "$O/.config")
+}

@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# Stage 7: from the console log to verdicts. The KTAP document is what
+# the guest printed from "KTAP version" on, less the kernel's timestamped
+# lines; the kernel log is scanned for splats; the guest's status, the
+# plan and the results must agree, or the run failed.
+
+# Kernel lines carry a printk timestamp (printk.time=1 on the cmdline).
+KLINE='^\[ *[0-9]+\.[0-9]+\]'
+
+parse_ktap() {
+	awk '
+		{ sub(/\r$/, "") }
+		/^KTAP version/ { on = 1 }
+		!on || /^\[ *[0-9]+\.[0-9]+\]/ || /^rig: / { next }
+		{ print }' "$1"
+}
+
+# One line per test: "<name> pass|fail|skip <reason>", in plan order.
+parse_results() {
+	awk '
+		/^ok [0-9]+ / || /^not ok [0-9]+ / {
+			ok = ($1 == "ok"); sub(/^(not )?ok [0-9]+ /, "")
+			name = $1; reason = ""
+			if (index($0, " # ")) reason = substr($0, index($0, " # ") + 3)
+			verdict = ok ? (reason ~ /^SKIP/ ? "skip" : "pass") : "fail"
+			sub(/^SKIP ?/, "", reason)
+			print name, verdict, reason
+		}' "$1"
+}
+
+parse_plan() {
+	awk '/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); print $1; exit }' "$1"
+}
+
+# Patterns of kernel badness, after ktest.pl, rcutorture's
+# console-badness.sh and LKP; one hit fails the run.
+SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|KASAN|kmemleak|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|Kernel panic|general protection fault|list_add corruption|list_del corruption'
+
+parse_scan() {
+	grep -E "$SCAN_PATTERNS" "$1" | grep -Ev '^rig: |^# ' | head -n 40 || true
+}
+
+# Writes ktap.txt, results.txt and kernel-log.txt into $2 and sets
+# PARSE_PASSED, PARSE_FAILED, PARSE_SKIPPED and PARSE_PROBLEM (why the
+# run failed beyond its tests, empty if it did not).
+parse_stage() {
+	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits
+	parse_ktap "$log" >"$dir/ktap.txt"
+	parse_results "$dir/ktap.txt" >"$dir/results.txt"
+	hits=$(parse_scan "$log")
+	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
+	if [ -n "$hits" ]; then
+		echo "kernel_log fail $(printf '%s\n' "$hits" | head -n 1)" >>"$dir/results.txt"
+	else
+		echo "kernel_log pass " >>"$dir/results.txt"
+	fi
+	plan=$(parse_plan "$dir/ktap.txt")
+	got=$(grep -vc '^kernel_log ' "$dir/results.txt" || true)
+	PARSE_PASSED=$(grep -c ' pass' "$dir/results.txt" || true)
+	PARSE_FAILED=$(grep -c ' fail' "$dir/results.txt" || true)
+	PARSE_SKIPPED=$(grep -c ' skip' "$dir/results.txt" || true)
+	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
+	# Tests the plan promised but the guest never reported count as failed.
+	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
+		PARSE_FAILED=$((PARSE_FAILED + plan - got))
+	elif [ -n "$PARSE_PROBLEM" ] && [ "$PARSE_FAILED" = 0 ]; then
+		PARSE_FAILED=1
+	fi
+}
+
+parse_problem() {
+	local log=$1 res=$2 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0
+	! grep -v "^kernel_log " "$res" | grep -q " fail" || tfail=1
+	if [ "$timed_out" = 1 ]; then
+		echo "the guest did not power off within ${TIMEOUT:-300} s and was killed"
+	elif grep -q 'Kernel panic' "$log"; then
+		echo "the kernel panicked: $(grep -m1 'Kernel panic' "$log" | sed -E "s/$KLINE *//")"
+	elif [ -z "$plan" ]; then
+		echo "the guest stopped (status $status) before printing its KTAP plan"
+	elif [ "$got" -lt "$plan" ]; then
+		echo "the guest stopped (status $status) after $got of $plan tests"
+	elif [ "$status" = 0 ] && [ $tfail = 1 ]; then
+		echo "the guest reported status 0 but KTAP has failed tests"
+	elif [ "$status" != 0 ] && [ $tfail = 0 ]; then
+		echo "the guest reported status $status but every KTAP test passed"
+	fi
+}

@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# Stage 2: the patch series (quilt's format: one patch per line, '#'
+# comments, patches found beside the series file). Always applied to a
+# pristine tree; a state file says what the tree holds, so a changed
+# series or source is re-applied from pristine and an interrupted apply
+# is never built.
+
+series_patches() {
+	sed 's/#.*//' "$SERIES" | awk 'NF { print $1 }'
+}
+
+series_pristine_hash() {
+	hash_text ""
+}
+
+# The series' identity is its patches' names and contents, in order.
+series_hash() {
+	local dir p
+	dir=$(dirname "$SERIES")
+	[ -n "$(series_patches)" ] || { series_pristine_hash; return; }
+	series_patches | while read -r p; do
+		printf '%s\n' "$p"
+		cat "$dir/$p"
+	done | sha256sum | cut -c1-16
+}
+
+series_check() {
+	local dir p
+	[ -f "$SERIES" ] || die "$EXIT_USAGE" "SERIES=$SERIES does not exist: give a quilt series file"
+	dir=$(dirname "$SERIES")
+	for p in $(series_patches); do
+		[ -f "$dir/$p" ] || die "$EXIT_USAGE" "patch '$p' listed in $SERIES is not in $dir: add it or remove the line"
+	done
+	SERIES_HASH=$(series_hash)
+}
+
+# The applied series, for the results: each patch with its hash.
+series_record() {
+	local dir p
+	dir=$(dirname "$SERIES")
+	{
+		echo "# series $SERIES hash $SERIES_HASH on $SRC_REV"
+		for p in $(series_patches); do
+			printf '%s %s\n' "$(hash_files "$dir/$p")" "$p"
+		done
+	} >"$1"
+}
+
+patch_stage() {
+	local tree want old
+	series_check
+	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ]; then
+		return 0	# the user's tree, built out of tree as it is
+	fi
+	tree=$SRC
+	[ "$SRC_KIND" = packaged ] || tree=$BUILD_DIR/src/$SRC_ID
+	want="$SRC_REV $SERIES_HASH"
+	old=$(cat "$tree.applied" 2>/dev/null || true)
+	if [ "$SRC_KIND" = tree ] || [ "$old" != "$want" ]; then
+		echo dirty >"$tree.applied"
+		patch_restore "$tree" "$old"
+		patch_apply_all "$tree"
+		echo "$want" >"$tree.applied"
+	fi
+	SRC=$tree
+}
+
+patch_restore() {
+	case "$SRC_KIND" in
+	packaged) patch_restore_packaged "$1" "$2" ;;
+	git) patch_restore_git "$1" ;;
+	tree) patch_restore_tree "$1" ;;
+	esac
+}
+
+# The unpacked tree becomes a git repository the first time a series is
+# applied; git reset gives changed files a new mtime, so make rebuilds them.
+patch_restore_packaged() {
+	local tree=$1 old=$2
+	# Without git, only a tree known to be pristine may become the base.
+	if [ ! -d "$tree/.git" ] && [ "$old" != "$SRC_REV $(series_pristine_hash)" ]; then
+		rm -f "$tree.unpacked"
+		source_packaged
+	fi
+	if [ ! -d "$tree/.git" ]; then
+		note "recording the pristine tree in git (once)"
+		git -C "$tree" init -q &&
+			git -C "$tree" add -Af . &&
+			git -C "$tree" -c user.name=rig -c user.email=rig@localhost \
+				commit -qm pristine &&
+			git -C "$tree" tag rig-pristine ||
+			die "$EXIT_RIG" "cannot record $tree in git; remove it and rerun"
+	fi
+	git -C "$tree" reset -q --hard rig-pristine &&
+		git -C "$tree" clean -qfdx ||
+		die "$EXIT_RIG" "cannot restore the pristine tree in $tree; remove it and rerun"
+}
+
+# A private clone sharing the user's objects; the user's repository and
+# work tree are only read.
+patch_restore_git() {
+	local tree=$1 rev=${SRC_REV#git }
+	rev=${rev%%+*}
+	[ -d "$tree/.git" ] || git clone -q --shared --no-checkout "$SRC" "$tree" ||
+		die "$EXIT_RIG" "cannot clone $SRC into $tree"
+	git -C "$tree" checkout -qf --detach "$rev" && git -C "$tree" clean -qfdx ||
+		die "$EXIT_RIG" "cannot check out $rev in $tree; remove it and rerun"
+	git -C "$SRC" diff HEAD --binary | git -C "$tree" apply --allow-empty ||
+		die "$EXIT_CANNOT_TEST" "the uncommitted changes in $SRC do not apply to its HEAD"
+}
+
+patch_restore_tree() {
+	mkdir -p "$1"
+	rsync -rlc --delete --exclude=/.git "$SRC/" "$1/" ||
+		die "$EXIT_RIG" "cannot copy $SRC into $1"
+}
+
+patch_apply_all() {
+	local tree=$1 dir p out
+	dir=$(dirname "$SERIES")
+	for p in $(series_patches); do
+		if ! out=$(patch -d "$tree" -p1 --batch --forward --dry-run \
+			-r - <"$dir/$p" 2>&1); then
+			printf '%s\n' "$out" >"${RUN_DIR:-$BUILD_DIR}/patch.log"
+			die "$EXIT_CANNOT_TEST" "patch $p does not apply: $(patch_failure "$out"); refresh it against $(source_version "$tree") or drop it from $SERIES (log: ${RUN_DIR:-$BUILD_DIR}/patch.log)"
+		fi
+		patch -d "$tree" -p1 --batch --forward -r - -s <"$dir/$p" ||
+			die "$EXIT_RIG" "patch $p passed --dry-run but failed to apply"
+		note "applied $p"
+	done
+}
+
+# "mm/memcontrol.c hunk #2 FAILED at 120" from patch's chatter.
+patch_failure() {
+	printf '%s\n' "$1" | awk '
+		/^(patching|checking) file / { f = $3 }
+		/^Hunk #[0-9]+ FAILED/ { sub(/\.$/, ""); printf "%s%s %s", sep, f, $0; sep = "; "; n++ }
+		/can.t find file to patch/ { printf "%sa file it patches does not exist", sep; sep = "; "; n++ }
+		/Reversed \(or previously applied\)/ { printf "%s%s is already applied", sep, f; sep = "; "; n++ }
+		END { if (!n) printf "malformed patch" }'
+}

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# Stage 8: the summary a human reads and the closing line CI reads;
+# results/latest points at the newest run.
+
+# Each failed test with the "# " diagnostics the guest printed before it.
+report_failures() {
+	awk '/^# / { diag = diag "    " $0 "\n"; next }
+		/^not ok / { printf "%s\n%s", $0, diag }
+		/^(not )?ok / { diag = "" }' "$1"
+}
+
+report_body() {
+	echo "kmemcg-rig run $(basename "$RUN_DIR")"
+	echo "kernel:  ${KERNEL_RELEASE:-?} from $SRC_REV"
+	echo "arch:    $ARCH, cgroup $CGROUP, debug $DEBUG"
+	echo "guest:   $(sed -n 's/^rig: cpus /cpus /p' "$RUN_DIR/console.log" | head -n 1)"
+	echo "series:  $SERIES_HASH ($SERIES)"
+	echo "config:  $CONFIG_HASH"
+	echo
+	awk '{ printf "%-20s %s%s\n", $1, toupper($2), ($3 == "" ? "" : "  " substr($0, length($1 $2) + 3)) }' \
+		"$RUN_DIR/results.txt"
+	report_problems
+	echo
+	echo "phases (s):"
+	printf '%s' "$PHASES" | sed 's/^/    /'
+	echo "logs:    $RUN_DIR"
+}
+
+report_problems() {
+	if grep -q '^not ok' "$RUN_DIR/ktap.txt"; then
+		echo
+		echo "failed tests and their diagnostics:"
+		report_failures "$RUN_DIR/ktap.txt"
+	fi
+	if [ -s "$RUN_DIR/kernel-log.txt" ]; then
+		echo
+		echo "kernel log (kernel_log failed on these lines):"
+		sed 's/^/    /' "$RUN_DIR/kernel-log.txt"
+	fi
+	if [ -n "$PARSE_PROBLEM" ]; then
+		echo
+		echo "problem: $PARSE_PROBLEM"
+		echo "last 20 console lines:"
+		tail -n 20 "$RUN_DIR/console.log" | sed 's/^/    /'
+	fi
+}
+
+report_closing() {
+	echo "$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped"
+}
+
+report_stage() {
+	report_body >"$RUN_DIR/summary.txt"
+	report_closing >>"$RUN_DIR/summary.txt"
+	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
+	if [ "$PARSE_FAILED" != 0 ] || [ -n "$PARSE_PROBLEM" ]; then
+		report_problems >&2
+		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM (log: $RUN_DIR/console.log)"
+		report_closing
+		return "$EXIT_FAIL"
+	fi
+	report_closing
+	return "$EXIT_PASS"
+}

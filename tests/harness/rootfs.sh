@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Stage 5: the guest's root: static busybox, the rig's init and test
+# programs, packed as a newc cpio by the tree's gen_init_cpio from a list,
+# so device nodes need no root.
+
+rootfs_spec() {
+	local bin=$1 applet
+	cat <<SPEC
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+nod /dev/null 0666 0 0 c 1 3
+dir /bin 0755 0 0
+dir /sbin 0755 0 0
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+dir /tmp 1777 0 0
+dir /root 0700 0 0
+file /init $bin/init 0755 0 0
+file /bin/kmemcg-suite $bin/kmemcg-suite 0755 0 0
+file /bin/busybox $(rootfs_busybox) 0755 0 0
+SPEC
+	for applet in $("$(rootfs_busybox)" --list); do
+		[ "$applet" = busybox ] || echo "slink /bin/$applet busybox 0777 0 0"
+	done
+}
+
+rootfs_busybox() {
+	# busybox-static installs it here; a dynamic busybox would not run in
+	# a guest without libc.
+	echo /bin/busybox
+}
+
+rootfs_stage() {
+	local bin=$BUILD_DIR/rootfs-$ARCH spec
+	mkdir -p "$bin"
+	make -s -C "$RIG_TOP/tests" O="$bin" >"$RUN_DIR/rootfs.log" 2>&1 &&
+		make -s -C "$RIG_TOP/rootfs" O="$bin" >>"$RUN_DIR/rootfs.log" 2>&1 ||
+		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
+	[ "$bin/gen_init_cpio" -nt "$SRC/usr/gen_init_cpio.c" ] ||
+		gcc -O2 -o "$bin/gen_init_cpio" "$SRC/usr/gen_init_cpio.c" ||
+		die "$EXIT_RIG" "cannot build $SRC/usr/gen_init_cpio.c"
+	spec=$(rootfs_spec "$bin")
+	printf '%s\n' "$spec" >"$bin/rootfs.list"
+	"$bin/gen_init_cpio" "$bin/rootfs.list" >"$bin/rootfs.cpio" ||
+		die "$EXIT_RIG" "gen_init_cpio failed on $bin/rootfs.list"
+	ROOTFS=$bin/rootfs.cpio
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for cgroup files, memory.stat and SLUB's sysfs view, in the
+ * manner of tools/testing/selftests/cgroup/cgroup_util.h. Every figure a
+ * test compares comes from here, i.e. from the running kernel.
+ */
+#ifndef RIG_CG_H
+#define RIG_CG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CG_PATH_MAX	256
+
+/* Where the memory controller is mounted (cgroup2 unless told otherwise). */
+extern const char *cg_root;
+
+int cg_create(char *path, const char *parent, const char *name);
+int cg_destroy(const char *cg);
+int cg_enable_memory(const char *cg);
+int cg_read(const char *cg, const char *file, char *buf, size_t len);
+int cg_write(const char *cg, const char *file, const char *val);
+long cg_read_long(const char *cg, const char *file);
+long cg_read_key(const char *cg, const char *file, const char *key);
+void cg_flush(const char *cg);
+long cg_stat(const char *cg, const char *key);
+long cg_slab(const char *cg);
+long cg_dying(const char *cg);
+int cg_wait_no_dying(const char *cg, int timeout_ms);
+int cg_run(const char *cg, int (*fn)(void *arg), void *arg);
+
+long slab_attr(const char *cache, const char *attr);
+long obj_charge(const char *cache);
+long page_size(void);
+int nr_cpus(void);
+long now_ms(void);
+void sleep_ms(int ms);
+bool within(long measured, long expected, long tolerance);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KTAP output and kselftest exit codes, as tools/testing/selftests/
+ * kselftest.h prints them. Every line is flushed at once: the console is
+ * shared with the kernel log and the guest may die at any moment.
+ */
+#ifndef RIG_KTAP_H
+#define RIG_KTAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define KSFT_PASS	0
+#define KSFT_FAIL	1
+#define KSFT_SKIP	4
+
+void ktap_header(int nr_tests);
+void ktap_result(int nr, const char *name, int status, const char *reason);
+void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Diagnostics that say what was expected and what was measured. */
+#define ktap_fail(fmt, ...) \
+	ktap_diag("FAIL %s: " fmt, __func__, ##__VA_ARGS__)
+
+#endif

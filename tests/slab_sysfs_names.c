@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slab_sysfs_names: SLUB's names in /sys/kernel/slab stay unique and true.
+ * Every cache in /proc/slabinfo resolves; every merged ":" directory's
+ * name says what its own attributes say; no per-memcg caches exist; and
+ * cgroup churn leaves the set of entries as it was.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define SLAB_DIR	"/sys/kernel/slab"
+#define MAX_ENTRIES	2048
+#define NAME_LEN	64
+#define PATH_LEN	512
+#define CHURN_CYCLES	200
+#define CHURN_DIR	"/tmp/rig_slab_churn"
+
+struct entries {
+	int n;
+	char name[MAX_ENTRIES][NAME_LEN];
+	char target[MAX_ENTRIES][NAME_LEN];	/* "" for real directories */
+};
+
+static struct entries before, after;
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int read_entries(struct entries *e)
+{
+	char path[PATH_LEN], link[PATH_LEN], *base;
+	struct dirent *d;
+	ssize_t len;
+	DIR *dir;
+
+	e->n = 0;
+	dir = opendir(SLAB_DIR);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)) && e->n < MAX_ENTRIES) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (strlen(d->d_name) >= NAME_LEN)
+			continue;
+		strcpy(e->name[e->n], d->d_name);
+		e->target[e->n][0] = '\0';
+		snprintf(path, sizeof(path), SLAB_DIR "/%s", d->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len > 0) {
+			link[len] = '\0';
+			base = strrchr(link, '/');
+			base = base ? base + 1 : link;
+			if (strlen(base) < NAME_LEN)
+				strcpy(e->target[e->n], base);
+		}
+		e->n++;
+	}
+	closedir(dir);
+	return 0;
+}
+
+static int slabinfo_resolves(void)
+{
+	char line[512], name[NAME_LEN], path[PATH_LEN];
+	int bad = 0, total = 0;
+	struct stat st;
+	FILE *f;
+
+	f = fopen("/proc/slabinfo", "r");
+	if (!f) {
+		ktap_fail("cannot open /proc/slabinfo (CONFIG_SLUB_DEBUG?)");
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "slabinfo", 8) || line[0] == '#')
+			continue;
+		if (sscanf(line, "%63s", name) != 1)
+			continue;
+		total++;
+		snprintf(path, sizeof(path), SLAB_DIR "/%s", name);
+		if (stat(path, &st)) {
+			ktap_fail("cache %s in /proc/slabinfo has no %s", name,
+				  path);
+			bad++;
+		}
+	}
+	fclose(f);
+	ktap_diag("%d caches in /proc/slabinfo, %d without a sysfs entry",
+		  total, bad);
+	return bad || !total;
+}
+
+static int links_to(const struct entries *e, const char *dir,
+		    const char *prefix)
+{
+	int i, n = 0;
+
+	for (i = 0; i < e->n; i++)
+		if (!strcmp(e->target[i], dir) &&
+		    !strncmp(e->name[i], prefix, strlen(prefix)))
+			n++;
+	return n;
+}
+
+/* Checks one ":" name against create_unique_id()'s rules. */
+static int unique_id_agrees(const struct entries *e, const char *id)
+{
+	const char *p = id + 1, *dash = strchr(id, '-');
+	long size = slab_attr(id, "slab_size");
+	long aliases = slab_attr(id, "aliases");
+	int bad = 0, links;
+
+	if (strtol(dash ? dash + 1 : p, NULL, 10) != size) {
+		ktap_fail("%s: slab_size is %ld", id, size);
+		bad++;
+	}
+	if (!!strchr(p, 'a') != (slab_attr(id, "reclaim_account") == 1)) {
+		ktap_fail("%s: reclaim_account is %ld", id,
+			  slab_attr(id, "reclaim_account"));
+		bad++;
+	}
+	if (!!strchr(p, 'F') != (slab_attr(id, "sanity_checks") == 1)) {
+		ktap_fail("%s: sanity_checks is %ld", id,
+			  slab_attr(id, "sanity_checks"));
+		bad++;
+	}
+	if (slab_attr(id, "cache_dma") >= 0 &&
+	    !!strchr(p, 'd') != (slab_attr(id, "cache_dma") == 1)) {
+		ktap_fail("%s: cache_dma is %ld", id,
+			  slab_attr(id, "cache_dma"));
+		bad++;
+	}
+	/* No sysfs file shows SLAB_ACCOUNT; kmalloc-cg-* caches have it. */
+	if (links_to(e, id, "kmalloc-cg-") && (!dash || !memchr(p, 'A', dash - p))) {
+		ktap_fail("%s: holds kmalloc-cg-* but has no 'A' flag", id);
+		bad++;
+	}
+	/* sysfs_slab_add() links the first name; merges add one each. */
+	links = links_to(e, id, "");
+	if (aliases < 0 || links < aliases + 1) {
+		ktap_fail("%s: %d names link to it, expected at least aliases + 1 = %ld",
+			  id, links, aliases + 1);
+		bad++;
+	}
+	return bad;
+}
+
+static int names_agree(const struct entries *e)
+{
+	int i, ids = 0, bad = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (e->name[i][0] != ':' || e->target[i][0])
+			continue;
+		ids++;
+		bad += unique_id_agrees(e, e->name[i]);
+	}
+	ktap_diag("%d merged (:) caches checked, %d disagreements", ids, bad);
+	return bad;
+}
+
+/* Per-memcg caches (cgroup/ below a root cache) ended with 5.9. */
+static int no_memcg_caches(const struct entries *e)
+{
+	char path[PATH_LEN];
+	struct stat st;
+	int i, bad = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (e->target[i][0])
+			continue;
+		snprintf(path, sizeof(path), SLAB_DIR "/%s/cgroup",
+			 e->name[i]);
+		if (!stat(path, &st)) {
+			ktap_fail("%s exists on a kernel without per-memcg caches",
+				  path);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static int churn_worker(void *arg)
+{
+	char path[64];
+	int i, fd, fds[2];
+
+	(void)arg;
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), CHURN_DIR "/f%d", i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	if (pipe(fds))
+		return 1;
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+static int churn(const char *parent)
+{
+	char c[CG_PATH_MAX], path[64];
+	int cycle, i;
+
+	mkdir(CHURN_DIR, 0755);
+	for (cycle = 0; cycle < CHURN_CYCLES; cycle++) {
+		/* The same name every time: the case patch 12 fixed. */
+		if (cg_create(c, parent, "churn") || cg_run(c, churn_worker, NULL) ||
+		    cg_destroy(c)) {
+			ktap_fail("churn cycle %d failed", cycle);
+			return 1;
+		}
+		for (i = 0; i < 8; i++) {
+			snprintf(path, sizeof(path), CHURN_DIR "/f%d", i);
+			unlink(path);
+		}
+	}
+	rmdir(CHURN_DIR);
+	return 0;
+}
+
+static int same_entries(struct entries *a, struct entries *b)
+{
+	int i = 0, j = 0, bad = 0;
+
+	qsort(a->name, a->n, NAME_LEN, cmp_name);
+	qsort(b->name, b->n, NAME_LEN, cmp_name);
+	while (i < a->n || j < b->n) {
+		int d = i == a->n ? 1 : j == b->n ? -1 :
+			strcmp(a->name[i], b->name[j]);
+
+		if (d < 0)
+			ktap_fail("%s/%s vanished after churn", SLAB_DIR,
+				  a->name[i]);
+		else if (d > 0)
+			ktap_fail("%s/%s appeared after churn", SLAB_DIR,
+				  b->name[j]);
+		bad += d != 0;
+		i += d <= 0;
+		j += d >= 0;
+	}
+	ktap_diag("%d entries before %d cgroup cycles, %d after, %d differ",
+		  a->n, CHURN_CYCLES, b->n, bad);
+	return bad;
+}
+
+int test_slab_sysfs_names(void)
+{
+	char p[CG_PATH_MAX] = "";
+	int bad = 0;
+
+	if (read_entries(&before)) {
+		ktap_fail("cannot read " SLAB_DIR " (SLUB sysfs missing?)");
+		return KSFT_FAIL;
+	}
+	bad += slabinfo_resolves();
+	bad += names_agree(&before);
+	bad += no_memcg_caches(&before);
+	if (cg_create(p, cg_root, "rig_slab_names") || cg_enable_memory(p) ||
+	    churn(p)) {
+		cg_destroy(p);
+		return KSFT_FAIL;
+	}
+	cg_destroy(p);
+	if (read_entries(&after))
+		return KSFT_FAIL;
+	bad += same_entries(&before, &after);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmemcg-suite: the rig's tests as one table, each run in a child process
+ * of its own so that a crash or a hang in one is reported and the others
+ * still run. Usage: kmemcg-suite [--list | --check LIST | LIST]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define T(name) { #name, test_##name }
+static const struct rig_test tests[] = {
+	T(reparent_slab),
+	T(slab_sysfs_names),
+};
+
+#define NR_TESTS	(int)(sizeof(tests) / sizeof(tests[0]))
+#define REASON_LEN	200
+
+/* Shared with the test's child process, which fills it. */
+static char *reason;
+
+void test_reason(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, REASON_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static int selected(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!list || !*list || !strcmp(list, "all"))
+		return 1;
+	for (p = list; p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every name in the list must be a test: a typo must not pass as "none". */
+static int check_names(const char *list)
+{
+	char *copy, *name, *save;
+	int i, bad = 0;
+
+	if (!list || !*list || !strcmp(list, "all"))
+		return 0;
+	copy = strdup(list);
+	for (name = strtok_r(copy, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NR_TESTS; i++)
+			if (!strcmp(tests[i].name, name))
+				break;
+		if (i == NR_TESTS) {
+			fprintf(stderr, "kmemcg-suite: unknown test '%s'\n",
+				name);
+			bad = 1;
+		}
+	}
+	free(copy);
+	return bad;
+}
+
+static int run_one(int nr, const struct rig_test *t, int timeout)
+{
+	int status, sig;
+	pid_t pid;
+
+	reason[0] = '\0';
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		ktap_result(nr, t->name, KSFT_FAIL, "fork failed");
+		return KSFT_FAIL;
+	}
+	if (pid == 0) {
+		/* A hung test is killed by the alarm, not waited on. */
+		alarm(timeout);
+		_exit(t->fn());
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		snprintf(reason, REASON_LEN, sig == SIGALRM ?
+			 "timed out after %d s" : "crashed: signal %d (%s)",
+			 sig == SIGALRM ? timeout : sig, strsignal(sig));
+		status = KSFT_FAIL;
+	} else {
+		status = WEXITSTATUS(status);
+	}
+	if (status != KSFT_PASS && status != KSFT_SKIP)
+		status = KSFT_FAIL;
+	ktap_result(nr, t->name, status, reason[0] ? reason : NULL);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *list = argc > 1 ? argv[1] : getenv("RIG_TESTS");
+	const char *tmo = getenv("RIG_TEST_TIMEOUT");
+	int timeout = tmo ? atoi(tmo) : 120;
+	int i, n = 0, failed = 0;
+
+	if (list && !strcmp(list, "--check"))
+		return check_names(argc > 2 ? argv[2] : NULL) ? 2 : 0;
+	if (list && !strcmp(list, "--list")) {
+		for (i = 0; i < NR_TESTS; i++)
+			printf("%s\n", tests[i].name);
+		return 0;
+	}
+	if (check_names(list))
+		return 2;
+	if (getenv("RIG_CGROUP_ROOT"))
+		cg_root = getenv("RIG_CGROUP_ROOT");
+	reason = mmap(NULL, REASON_LEN, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (reason == MAP_FAILED)
+		return 1;
+
+	for (i = 0; i < NR_TESTS; i++)
+		n += selected(list, tests[i].name);
+	ktap_header(n);
+	n = 0;
+	for (i = 0; i < NR_TESTS; i++)
+		if (selected(list, tests[i].name))
+			failed |= run_one(++n, &tests[i], timeout) == KSFT_FAIL;
+	return failed ? KSFT_FAIL : KSFT_PASS;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RIG_SUITE_H
+#define RIG_SUITE_H
+
+#include "lib/cg.h"
+#include "lib/ktap.h"
+
+/* A test returns KSFT_PASS, KSFT_FAIL or KSFT_SKIP. */
+struct rig_test {
+	const char *name;
+	int (*fn)(void);
+};
+
+/* Says why a test skipped; the runner puts it on the test's KTAP line. */
+void test_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int test_reparent_slab(void);
+int test_slab_sysfs_names(void);
+
+#endif
