@@ -96,7 +96,7 @@ static int run(char *const argv[])
 	pid = fork();
 	if (pid == 0) {
 		execv(argv[0], argv);
-		printf("rig: cannot run %s: %s\n", argv[0], strerror(errno));
+		printf("rig: cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)

@@ -13,11 +13,15 @@
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_reparent_slab"
-/* Stats are byte-exact once flushed; 1% covers objects the worker's own
- * life (filp, task bits) charges or frees around the files. */
+/*
+ * Stats are byte-exact once flushed; 1% covers objects the worker's own
+ * life (filp, task bits) charges or frees around the files.
+ */
 #define SLAB_TOL_PCT	1
-/* memory.current includes pre-charges in per-CPU stocks:
- * MEMCG_CHARGE_BATCH (64) pages per CPU. */
+/*
+ * memory.current includes pre-charges in per-CPU stocks:
+ * MEMCG_CHARGE_BATCH (64) pages per CPU.
+ */
 #define STOCK_PAGES	64
 
 struct files {

@@ -49,9 +49,10 @@ static int read_entries(struct entries *e)
 	while ((d = readdir(dir)) && e->n < MAX_ENTRIES) {
 		if (d->d_name[0] == '.')
 			continue;
-		if (strlen(d->d_name) >= NAME_LEN)
+		len = strlen(d->d_name);
+		if (len >= NAME_LEN)
 			continue;
-		strcpy(e->name[e->n], d->d_name);
+		memcpy(e->name[e->n], d->d_name, len + 1);
 		e->target[e->n][0] = '\0';
 		snprintf(path, sizeof(path), SLAB_DIR "/%s", d->d_name);
 		len = readlink(path, link, sizeof(link) - 1);
@@ -60,7 +61,7 @@ static int read_entries(struct entries *e)
 			base = strrchr(link, '/');
 			base = base ? base + 1 : link;
 			if (strlen(base) < NAME_LEN)
-				strcpy(e->target[e->n], base);
+				memcpy(e->target[e->n], base, strlen(base) + 1);
 		}
 		e->n++;
 	}
@@ -219,7 +220,7 @@ static int churn(const char *parent)
 		/* The same name every time: the case patch 12 fixed. */
 		if (cg_create(c, parent, "churn") || cg_run(c, churn_worker, NULL) ||
 		    cg_destroy(c)) {
-			ktap_fail("churn cycle %d failed", cycle);
+			ktap_fail("cgroup cycle %d failed", cycle);
 			return 1;
 		}
 		for (i = 0; i < 8; i++) {

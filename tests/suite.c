@@ -16,13 +16,16 @@
 
 #include "suite.h"
 
-#define T(name) { #name, test_##name }
+#define T(name) { #name, test_##name, 0 }
+#define H(name) { #name, test_##name, 1 }
 static const struct rig_test tests[] = {
 	T(reparent_slab),
 	T(slab_sysfs_names),
+	H(selftest_crash),
+	H(selftest_hang),
 };
 
-#define NR_TESTS	(int)(sizeof(tests) / sizeof(tests[0]))
+#define NR_TESTS	((int)ARRAY_SIZE(tests))
 #define REASON_LEN	200
 
 /* Shared with the test's child process, which fills it. */
@@ -37,13 +40,14 @@ void test_reason(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int selected(const char *list, const char *name)
+static int selected(const char *list, const struct rig_test *t)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(t->name);
+	const char *name = t->name;
 	const char *p;
 
 	if (!list || !*list || !strcmp(list, "all"))
-		return 1;
+		return !t->harness;
 	for (p = list; p; p = strchr(p, ',')) {
 		if (*p == ',')
 			p++;
@@ -135,11 +139,25 @@ int main(int argc, char **argv)
 		return 1;
 
 	for (i = 0; i < NR_TESTS; i++)
-		n += selected(list, tests[i].name);
+		n += selected(list, &tests[i]);
 	ktap_header(n);
 	n = 0;
 	for (i = 0; i < NR_TESTS; i++)
-		if (selected(list, tests[i].name))
+		if (selected(list, &tests[i]))
 			failed |= run_one(++n, &tests[i], timeout) == KSFT_FAIL;
 	return failed ? KSFT_FAIL : KSFT_PASS;
+}
+
+/* The rig's own checks: a test that crashes and one that hangs. */
+int test_selftest_crash(void)
+{
+	raise(SIGSEGV);
+	return KSFT_PASS;
+}
+
+int test_selftest_hang(void)
+{
+	for (;;)
+		pause();
+	return KSFT_PASS;
 }

@@ -9,12 +9,16 @@
 struct rig_test {
 	const char *name;
 	int (*fn)(void);
+	/* Checks the rig itself; runs only when named in the list. */
+	int harness;
 };
 
 /* Says why a test skipped; the runner puts it on the test's KTAP line. */
-void test_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) void test_reason(const char *fmt, ...);
 
 int test_reparent_slab(void);
 int test_slab_sysfs_names(void);
+int test_selftest_crash(void);
+int test_selftest_hang(void);
 
 #endif

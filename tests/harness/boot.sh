@@ -27,20 +27,37 @@ boot_kill() {
 
 # Runs the guest; sets BOOT_STATUS to its exit code and BOOT_TIMED_OUT.
 boot_stage() {
-	local log=$RUN_DIR/console.log pid timer args
+	local log=$RUN_DIR/console.log pid waiter timer args
 	mapfile -t args < <(boot_um_args)
 	printf '%s %s\n' "$KERNEL_IMAGE" "${args[*]}" >"$RUN_DIR/cmdline"
 	rm -f "$RUN_DIR/timed-out"
-	# No core file from a panicking UML (it aborts).
-	(ulimit -c 0; exec setsid "$KERNEL_IMAGE" "${args[@]}" </dev/null >"$log" 2>&1) &
-	pid=$!
+	# The guest leads a session of its own (its pid is the session id);
+	# the subshell reaps it, so a panic (UML aborts, no core file) is
+	# reported by us, not by bash.
+	rm -f "$RUN_DIR/guest.pid"
+	(
+		ulimit -c 0
+		setsid "$KERNEL_IMAGE" "${args[@]}" </dev/null >"$log" 2>&1 &
+		echo $! >"$RUN_DIR/guest.pid"
+		wait $!
+	) 2>/dev/null &
+	waiter=$!
+	while [ ! -s "$RUN_DIR/guest.pid" ]; do sleep 0.01; done
+	pid=$(cat "$RUN_DIR/guest.pid")
 	# shellcheck disable=SC2064
 	trap "boot_kill $pid; note 'interrupted: guest killed, logs kept in $RUN_DIR'; exit 130" INT TERM
-	(sleep "$TIMEOUT" && touch "$RUN_DIR/timed-out" && boot_kill "$pid") &
+	(
+		trap 'kill $s 2>/dev/null; exit 0' TERM
+		sleep "$TIMEOUT" &
+		s=$!
+		wait $s
+		touch "$RUN_DIR/timed-out"
+		boot_kill "$pid"
+	) &
 	timer=$!
 	boot_follow "$log" "$pid" &
 	BOOT_STATUS=0
-	wait "$pid" || BOOT_STATUS=$?
+	wait "$waiter" || BOOT_STATUS=$?
 	kill "$timer" 2>/dev/null || true
 	wait "$timer" 2>/dev/null || true
 	boot_kill "$pid"

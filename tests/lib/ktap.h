@@ -10,13 +10,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#define __printf(a, b)	__attribute__((__format__(__printf__, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
 void ktap_header(int nr_tests);
 void ktap_result(int nr, const char *name, int status, const char *reason);
-void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) void ktap_diag(const char *fmt, ...);
 
 /* Diagnostics that say what was expected and what was measured. */
 #define ktap_fail(fmt, ...) \
