@@ -39,10 +39,17 @@ defaults() {
 }
 
 validate() {
+	# shellcheck disable=SC2034 # KARCH: used by the config and build stages
 	case "$ARCH" in
 	um) KARCH=um ;;
 	*) die "$EXIT_USAGE" "unknown ARCH '$ARCH': use ARCH=um" ;;
 	esac
+	if [ -z "$KERNEL_SRC" ]; then
+		case "$KERNEL" in
+		6.12 | 6.1) ;;
+		*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12 or KERNEL=6.1, or KERNEL_SRC=/path/to/linux" ;;
+		esac
+	fi
 	case "$CGROUP" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$CGROUP': use v2 or v1" ;; esac
 	case "$DEBUG" in 0 | 1) ;; *) die "$EXIT_USAGE" "DEBUG must be 0 or 1, not '$DEBUG'" ;; esac
 	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
@@ -50,7 +57,7 @@ validate() {
 }
 
 parse_args() {
-	MODE=test
+	MODE="test"
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -58,8 +65,11 @@ parse_args() {
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
-		*) [ "$MODE" = parse ] && ARGS+=("$1") ||
-			die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)" ;;
+		*)
+			[ "$MODE" = parse ] ||
+				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
+			ARGS+=("$1")
+			;;
 		esac
 		shift
 	done
@@ -70,11 +80,12 @@ new_run_dir() {
 	local base n=1
 	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$1
 	RUN_DIR=$base
+	mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
 	while ! mkdir "$RUN_DIR" 2>/dev/null; do
-		[ -d "$RESULTS_DIR" ] || mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
 		RUN_DIR=$base.$n
 		n=$((n + 1))
 	done
+	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
 }
 
 # The suite binary runs on the host too: it checks TESTS before a boot.

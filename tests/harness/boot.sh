@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 6: boot the guest under a hard timeout. The guest's status comes
 # back on a channel of its own (UML: /proc/exitcode becomes the process's
 # exit code). The whole process tree is killed at the timeout and on

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared by every stage: exit codes, messages, timing, hashing.
 # The exit codes are the rig's contract with make, CI and git bisect run.
 

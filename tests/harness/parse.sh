@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 7: from the console log to verdicts. The KTAP document is what
 # the guest printed from "KTAP version" on, less the kernel's timestamped
 # lines; the kernel log is scanned for splats; the guest's status, the

@@ -84,16 +84,18 @@ patch_restore_packaged() {
 	fi
 	if [ ! -d "$tree/.git" ]; then
 		note "recording the pristine tree in git (once)"
-		git -C "$tree" init -q &&
+		if ! { git -C "$tree" init -q &&
 			git -C "$tree" add -Af . &&
 			git -C "$tree" -c user.name=rig -c user.email=rig@localhost \
 				commit -qm pristine &&
-			git -C "$tree" tag rig-pristine ||
+			git -C "$tree" tag rig-pristine; }; then
 			die "$EXIT_RIG" "cannot record $tree in git; remove it and rerun"
+		fi
 	fi
-	git -C "$tree" reset -q --hard rig-pristine &&
-		git -C "$tree" clean -qfdx ||
+	if ! { git -C "$tree" reset -q --hard rig-pristine &&
+		git -C "$tree" clean -qfdx; }; then
 		die "$EXIT_RIG" "cannot restore the pristine tree in $tree; remove it and rerun"
+	fi
 }
 
 # A private clone sharing the user's objects; the user's repository and
@@ -103,8 +105,10 @@ patch_restore_git() {
 	rev=${rev%%+*}
 	[ -d "$tree/.git" ] || git clone -q --shared --no-checkout "$SRC" "$tree" ||
 		die "$EXIT_RIG" "cannot clone $SRC into $tree"
-	git -C "$tree" checkout -qf --detach "$rev" && git -C "$tree" clean -qfdx ||
+	if ! { git -C "$tree" checkout -qf --detach "$rev" &&
+		git -C "$tree" clean -qfdx; }; then
 		die "$EXIT_RIG" "cannot check out $rev in $tree; remove it and rerun"
+	fi
 	git -C "$SRC" diff HEAD --binary | git -C "$tree" apply --allow-empty ||
 		die "$EXIT_CANNOT_TEST" "the uncommitted changes in $SRC do not apply to its HEAD"
 }

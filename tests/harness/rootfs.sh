@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 5: the guest's root: static busybox, the rig's init and test
 # programs, packed as a newc cpio by the tree's gen_init_cpio from a list,
 # so device nodes need no root.
@@ -33,9 +33,10 @@ rootfs_busybox() {
 rootfs_stage() {
 	local bin=$BUILD_DIR/rootfs-$ARCH spec
 	mkdir -p "$bin"
-	make -s -C "$RIG_TOP/tests" O="$bin" >"$RUN_DIR/rootfs.log" 2>&1 &&
-		make -s -C "$RIG_TOP/rootfs" O="$bin" >>"$RUN_DIR/rootfs.log" 2>&1 ||
+	if ! { make -s -C "$RIG_TOP/tests" O="$bin" &&
+		make -s -C "$RIG_TOP/rootfs" O="$bin"; } >"$RUN_DIR/rootfs.log" 2>&1; then
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
+	fi
 	[ "$bin/gen_init_cpio" -nt "$SRC/usr/gen_init_cpio.c" ] ||
 		gcc -O2 -o "$bin/gen_init_cpio" "$SRC/usr/gen_init_cpio.c" ||
 		die "$EXIT_RIG" "cannot build $SRC/usr/gen_init_cpio.c"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 1: the kernel source. Sets SRC (the tree to build), SRC_ID (its
 # name in build/), SRC_REV (what exactly it is, for stamps and records)
 # and SRC_KIND (packaged, git or tree).

@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# Bad input: each gives one "rig: error:" line naming the problem and
+# the fix, and the contract's exit code.
+
+# A series whose one patch is made by the caller.
+make_series() {
+	local dir=$CHECK_LOGS/series-$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "$1.patch" >"$dir/series"
+	cat >"$dir/$1.patch"
+	echo "$dir/series"
+}
+
+inputs_cheap() {
+	expect unknown_option 2 "unknown option '--frobnicate'" -- "$TOP/run.sh" --frobnicate
+	expect unknown_kernel 2 "unknown KERNEL '4.2'" -- env KERNEL=4.2 "$TOP/run.sh" test
+	expect unknown_arch 2 "unknown ARCH 'sparc'" -- env ARCH=sparc "$TOP/run.sh" test
+	expect not_a_tree 2 "KERNEL_SRC=/tmp is not a kernel tree" -- env KERNEL_SRC=/tmp "$TOP/run.sh" test
+	expect unknown_test 2 "TESTS=no_such_test names a test that does not exist" -- \
+		env TESTS=no_such_test "$TOP/run.sh" test
+	expect missing_series 2 "SERIES=/nonexistent/series does not exist" -- \
+		env SERIES=/nonexistent/series "$TOP/run.sh" test
+	# Not root: the exact apt-get line and exit 2.
+	expect missing_package 2 "install them with: sudo apt-get install -y rig-no-such-package" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env RIG_DEPS_EXTRA=rig-no-such-package BUILD_DIR="$CHECK_LOGS" "$TOP/run.sh" deps
+}
+
+inputs_kernel() {
+	local series
+	series=$(make_series stale <<'EOF_PATCH'
+--- a/mm/memcontrol.c
++++ b/mm/memcontrol.c
+@@ -1,3 +1,4 @@
+ this line is not in memcontrol.c
++so the hunk cannot apply
+ nor is this one
+ or this one
+EOF_PATCH
+)
+	expect patch_does_not_apply 125 "patch stale.patch does not apply: mm/memcontrol.c Hunk #1 FAILED" -- \
+		env SERIES="$series" "$TOP/run.sh" test
+	printf 'CONFIG_RIG_NO_SUCH_OPTION=y\n' >"$CHECK_LOGS/bogus.config"
+	expect config_not_landed 125 "not in the final .config: CONFIG_RIG_NO_SUCH_OPTION=y" -- \
+		env KCONFIG_ADD="$CHECK_LOGS/bogus.config" "$TOP/run.sh" test
+	series=$(make_series broken <<'EOF_PATCH'
+--- a/mm/memcontrol.c
++++ b/mm/memcontrol.c
+@@ -1,2 +1,3 @@
+ // SPDX-License-Identifier: GPL-2.0-or-later
++#error rig check: this kernel must not build
+ /* memcontrol.c - Memory Controller
+EOF_PATCH
+)
+	expect build_fails 125 "the kernel did not build.*build.log" -- \
+		env SERIES="$series" "$TOP/run.sh" test
+	check build_log_kept grep -q 'rig check: this kernel must not build' \
+		"$RESULTS_DIR/latest/build.log"
+}

@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# Helpers for the rig's own tests: each check prints one KTAP line, the
+# run ends with "N passed, N failed". Logs go to build/check/<name>.log.
+
+CHECK_N=0
+CHECK_PASSED=0
+CHECK_FAILED=0
+
+check_result() {
+	local name=$1 ok=$2 why=${3:-}
+	CHECK_N=$((CHECK_N + 1))
+	if [ "$ok" = 1 ]; then
+		CHECK_PASSED=$((CHECK_PASSED + 1))
+		echo "ok $CHECK_N $name"
+	else
+		CHECK_FAILED=$((CHECK_FAILED + 1))
+		echo "not ok $CHECK_N $name # $why (log: $CHECK_LOGS/$name.log)"
+	fi
+}
+
+# expect NAME CODE REGEX -- CMD...: CMD exits with CODE and its output
+# matches REGEX; an error must be one "rig: error:" line.
+expect() {
+	local name=$1 code=$2 regex=$3 log=$CHECK_LOGS/$1.log got=0 errs
+	shift 4
+	"$@" >"$log" 2>&1 </dev/null || got=$?
+	errs=$(grep -c '^rig: error:' "$log" || true)
+	if [ "$got" != "$code" ]; then
+		check_result "$name" 0 "expected exit $code, got $got"
+	elif ! grep -qE -- "$regex" "$log"; then
+		check_result "$name" 0 "exit $got as expected, but no line matches /$regex/"
+	elif [ "$code" = 2 ] || [ "$code" = 125 ] && [ "$errs" != 1 ]; then
+		check_result "$name" 0 "expected one 'rig: error:' line, got $errs"
+	else
+		check_result "$name" 1
+	fi
+}
+
+# check NAME CMD...: CMD succeeds.
+check() {
+	local name=$1 log=$CHECK_LOGS/$1.log
+	shift
+	if "$@" >"$log" 2>&1 </dev/null; then
+		check_result "$name" 1
+	else
+		check_result "$name" 0 "failed"
+	fi
+}

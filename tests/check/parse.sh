@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# The parser and the exit-code mapping, on recorded console logs.
+
+parse_case() {
+	local name=$1 fixture=$2 status=$3 code=$4 regex=$5 timed_out=${6:-0}
+	expect "parse_$name" "$code" "$regex" -- \
+		env RIG_TIMED_OUT="$timed_out" "$TOP/run.sh" parse \
+		"$FIXTURES/$fixture.log" "$status" "$CHECK_LOGS/parse-$name"
+}
+
+parse_checks() {
+	parse_case pass pass 0 0 '^3 passed, 0 failed, 0 skipped$'
+	parse_case fail fail 1 1 '^2 passed, 1 failed, 0 skipped$'
+	parse_case panic panic 134 1 '^0 passed, 1 failed'
+	parse_case hang hang 137 1 '^1 passed, 1 failed' 1
+	parse_case warn warn 0 1 '^2 passed, 1 failed, 0 skipped$'
+	parse_case died died 134 1 '^2 passed, 1 failed'
+	# A guest whose status says pass while KTAP says fail, and the reverse.
+	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
+	parse_case status_1_ktap_pass pass 1 1 '^3 passed, 1 failed'
+	check parse_fail_diagnostics grep -q 'expected 0' \
+		"$CHECK_LOGS/parse-fail/ktap.txt"
+	check parse_warn_quoted grep -q 'WARNING: CPU: 0 PID: 27 at mm/memcontrol.c' \
+		"$CHECK_LOGS/parse-warn/kernel-log.txt"
+}

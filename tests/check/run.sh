@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make check: the rig's own tests. Static checks, the parser on recorded
+# console logs, bad input, and real UML runs. Ends with "N passed, N failed".
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+export FIXTURES=$TOP/tests/check/fixtures
+CHECK_LOGS=$TOP/build/check
+export RESULTS_DIR=$CHECK_LOGS/results
+for f in lib static parse inputs e2e; do
+	# shellcheck source=/dev/null
+	. "$TOP/tests/check/$f.sh"
+done
+
+# Set-up first, as for make test, plus what the checks use.
+RIG_DEPS_FOR=check "$TOP/run.sh" deps
+rm -rf "$CHECK_LOGS"
+mkdir -p "$CHECK_LOGS" "$RESULTS_DIR"
+chmod 755 "$CHECK_LOGS"
+
+echo "KTAP version 1"
+static_checks
+parse_checks
+inputs_cheap
+e2e_pass
+check checkpatch check_checkpatch
+e2e_failures
+inputs_kernel
+e2e_restored
+echo "1..$CHECK_N"
+echo "$CHECK_PASSED passed, $CHECK_FAILED failed"
+[ "$CHECK_FAILED" = 0 ]

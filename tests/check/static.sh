@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Static checks: shellcheck, the C code built with -Werror, checkpatch.
+
+shell_scripts() {
+	git -C "$TOP" ls-files | while read -r f; do
+		case "$f" in
+		*.sh | .ci/run) echo "$TOP/$f" ;;
+		esac
+	done
+}
+
+check_shellcheck() {
+	# shellcheck disable=SC2046
+	shellcheck -x $(shell_scripts)
+}
+
+check_c_werror() {
+	local out=$CHECK_LOGS/c-build
+	rm -rf "$out"
+	make -C "$TOP/tests" O="$out" && make -C "$TOP/rootfs" O="$out"
+}
+
+# Userspace has no compiler_attributes.h: __printf is ours, so the
+# "prefer __printf" advice does not apply.
+check_checkpatch() {
+	local src=$TOP/build/src/linux-6.12
+	perl "$src/scripts/checkpatch.pl" --no-tree --terse --quiet \
+		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f \
+		"$TOP"/tests/*.[ch] "$TOP"/tests/lib/*.[ch] "$TOP"/rootfs/*.c
+}
+
+static_checks() {
+	check shellcheck check_shellcheck
+	check c_werror check_c_werror
+}
