@@ -32,9 +32,10 @@ parse_plan() {
 	awk '/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); print $1; exit }' "$1"
 }
 
-# Patterns of kernel badness, after ktest.pl, rcutorture's
+# Patterns of kernel badness (KASAN and lockdep reports start with BUG:
+# or WARNING:), after ktest.pl, rcutorture's
 # console-badness.sh and LKP; one hit fails the run.
-SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|KASAN|kmemleak|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|Kernel panic|general protection fault|list_add corruption|list_del corruption'
+SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall'
 
 parse_scan() {
 	grep -E "$SCAN_PATTERNS" "$1" | grep -Ev '^rig: |^# ' | head -n 40 || true

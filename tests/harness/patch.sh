@@ -3,7 +3,8 @@
 # comments, patches found beside the series file). Always applied to a
 # pristine tree; a state file says what the tree holds, so a changed
 # series or source is re-applied from pristine and an interrupted apply
-# is never built.
+# is never built. Patches apply with no fuzz: a hunk that only fits
+# loosely is a patch to refresh, not to guess at.
 
 series_patches() {
 	sed 's/#.*//' "$SERIES" | awk 'NF { print $1 }'
@@ -123,12 +124,12 @@ patch_apply_all() {
 	local tree=$1 dir p out
 	dir=$(dirname "$SERIES")
 	for p in $(series_patches); do
-		if ! out=$(patch -d "$tree" -p1 --batch --forward --dry-run \
+		if ! out=$(patch -d "$tree" -p1 --batch --forward --fuzz=0 --dry-run \
 			-r - <"$dir/$p" 2>&1); then
 			printf '%s\n' "$out" >"${RUN_DIR:-$BUILD_DIR}/patch.log"
 			die "$EXIT_CANNOT_TEST" "patch $p does not apply: $(patch_failure "$out"); refresh it against $(source_version "$tree") or drop it from $SERIES (log: ${RUN_DIR:-$BUILD_DIR}/patch.log)"
 		fi
-		patch -d "$tree" -p1 --batch --forward -r - -s <"$dir/$p" ||
+		patch -d "$tree" -p1 --batch --forward --fuzz=0 -r - -s <"$dir/$p" ||
 			die "$EXIT_RIG" "patch $p passed --dry-run but failed to apply"
 		note "applied $p"
 	done
