@@ -10,39 +10,44 @@ series_patches() {
 	sed 's/#.*//' "$SERIES" | awk 'NF { print $1 }'
 }
 
+# A patch named in the series: beside the series file, or an absolute path.
+series_file() {
+	case "$1" in
+	/*) echo "$1" ;;
+	*) echo "$(dirname "$SERIES")/$1" ;;
+	esac
+}
+
 series_pristine_hash() {
 	hash_text ""
 }
 
 # The series' identity is its patches' names and contents, in order.
 series_hash() {
-	local dir p
-	dir=$(dirname "$SERIES")
+	local p
 	[ -n "$(series_patches)" ] || { series_pristine_hash; return; }
 	series_patches | while read -r p; do
 		printf '%s\n' "$p"
-		cat "$dir/$p"
+		cat "$(series_file "$p")"
 	done | sha256sum | cut -c1-16
 }
 
 series_check() {
-	local dir p
+	local p
 	[ -f "$SERIES" ] || die "$EXIT_USAGE" "SERIES=$SERIES does not exist: give a quilt series file"
-	dir=$(dirname "$SERIES")
 	for p in $(series_patches); do
-		[ -f "$dir/$p" ] || die "$EXIT_USAGE" "patch '$p' listed in $SERIES is not in $dir: add it or remove the line"
+		[ -f "$(series_file "$p")" ] || die "$EXIT_USAGE" "patch '$p' listed in $SERIES does not exist: add it or remove the line"
 	done
 	SERIES_HASH=$(series_hash)
 }
 
 # The applied series, for the results: each patch with its hash.
 series_record() {
-	local dir p
-	dir=$(dirname "$SERIES")
+	local p
 	{
 		echo "# series $SERIES hash $SERIES_HASH on $SRC_REV"
 		for p in $(series_patches); do
-			printf '%s %s\n' "$(hash_files "$dir/$p")" "$p"
+			printf '%s %s\n' "$(hash_files "$(series_file "$p")")" "$p"
 		done
 	} >"$1"
 }
@@ -121,15 +126,14 @@ patch_restore_tree() {
 }
 
 patch_apply_all() {
-	local tree=$1 dir p out
-	dir=$(dirname "$SERIES")
+	local tree=$1 p out
 	for p in $(series_patches); do
 		if ! out=$(patch -d "$tree" -p1 --batch --forward --fuzz=0 --dry-run \
-			-r - <"$dir/$p" 2>&1); then
+			-r - <"$(series_file "$p")" 2>&1); then
 			printf '%s\n' "$out" >"${RUN_DIR:-$BUILD_DIR}/patch.log"
 			die "$EXIT_CANNOT_TEST" "patch $p does not apply: $(patch_failure "$out"); refresh it against $(source_version "$tree") or drop it from $SERIES (log: ${RUN_DIR:-$BUILD_DIR}/patch.log)"
 		fi
-		patch -d "$tree" -p1 --batch --forward --fuzz=0 -r - -s <"$dir/$p" ||
+		patch -d "$tree" -p1 --batch --forward --fuzz=0 -r - -s <"$(series_file "$p")" ||
 			die "$EXIT_RIG" "patch $p passed --dry-run but failed to apply"
 		note "applied $p"
 	done
