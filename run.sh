@@ -17,14 +17,16 @@ usage() {
 	sed -n '2,8s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
-Variables (also as make variables): ARCH=um KERNEL=6.12|6.1
+Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
-TESTS=name,name TIMEOUT=300 MEM=256M JOBS=<nproc> KCONFIG_ADD=frag.config
+TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
+KCONFIG_ADD=frag.config
 USAGE
 }
 
 defaults() {
-	ARCH=${ARCH:-um}
+	ARCH=${ARCH:-um x86_64}
+	ARCH=${ARCH//,/ }
 	KERNEL=${KERNEL:-6.12}
 	KERNEL_SRC=${KERNEL_SRC:-}
 	SERIES=${SERIES:-$RIG_TOP/patches/series}
@@ -33,17 +35,19 @@ defaults() {
 	TESTS=${TESTS:-}
 	TIMEOUT=${TIMEOUT:-300}
 	MEM=${MEM:-256M}
+	CPUS=${CPUS:-2}
+	ACCEL=${ACCEL:-}
 	JOBS=${JOBS:-$(nproc)}
 	BUILD_DIR=${BUILD_DIR:-$RIG_TOP/build}
 	RESULTS_DIR=${RESULTS_DIR:-$RIG_TOP/results}
 }
 
 validate() {
-	# shellcheck disable=SC2034 # KARCH: used by the config and build stages
-	case "$ARCH" in
-	um) KARCH=um ;;
-	*) die "$EXIT_USAGE" "unknown ARCH '$ARCH': use ARCH=um" ;;
-	esac
+	local a
+	for a in $ARCH; do
+		[ -f "$RIG_TOP/tests/harness/arch/$a.sh" ] ||
+			die "$EXIT_USAGE" "unknown ARCH '$a': use ARCH=um, ARCH=x86_64 or both (the default)"
+	done
 	if [ -z "$KERNEL_SRC" ]; then
 		case "$KERNEL" in
 		6.12 | 6.1) ;;
@@ -53,6 +57,7 @@ validate() {
 	case "$CGROUP" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$CGROUP': use v2 or v1" ;; esac
 	case "$DEBUG" in 0 | 1) ;; *) die "$EXIT_USAGE" "DEBUG must be 0 or 1, not '$DEBUG'" ;; esac
 	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
+	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 }
 
@@ -89,12 +94,16 @@ new_run_dir() {
 }
 
 # The suite binary runs on the host too: it checks TESTS before a boot.
+suite_build() {
+	make -s -C "$RIG_TOP/tests" O="$BUILD_DIR/rootfs" >/dev/null ||
+		die "$EXIT_RIG" "the test programs did not build (make -C tests)"
+}
+
 check_tests() {
 	[ -n "$TESTS" ] || return 0
-	make -s -C "$RIG_TOP/tests" O="$BUILD_DIR/rootfs-$ARCH" >/dev/null ||
-		die "$EXIT_RIG" "the test programs did not build"
-	"$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --list >"$BUILD_DIR/tests.list"
-	"$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --check "$TESTS" 2>/dev/null ||
+	suite_build
+	"$BUILD_DIR/rootfs/kmemcg-suite" --list >"$BUILD_DIR/tests.list"
+	"$BUILD_DIR/rootfs/kmemcg-suite" --check "$TESTS" 2>/dev/null ||
 		die "$EXIT_USAGE" "TESTS=$TESTS names a test that does not exist; tests: $(tr '\n' ' ' <"$BUILD_DIR/tests.list")"
 }
 
@@ -134,6 +143,38 @@ run_test() {
 	report_stage
 }
 
+load_arch() {
+	# shellcheck source=/dev/null
+	. "$RIG_TOP/tests/harness/arch/$ARCH.sh"
+}
+
+# Several arches (the default, "um x86_64"): one run each, UML first; the
+# closing line and the exit code cover them all. A failed test (1) wins
+# over "cannot test" (125); usage and rig errors stop at once.
+run_arches() {
+	local a rc worst=0 counts p=0 f=0 s=0 cp cf cs
+	for a in $ARCH; do
+		counts=$BUILD_DIR/counts-$a
+		rm -f "$counts"
+		rc=0
+		ARCH=$a RIG_ARCH_PREFIX="$a: " RIG_COUNTS=$counts "$0" test || rc=$?
+		case $rc in
+		0) ;;
+		1) worst=1 ;;
+		125) [ $worst = 1 ] || worst=125 ;;
+		*) exit "$rc" ;;
+		esac
+		if [ -s "$counts" ]; then
+			read -r cp cf cs <"$counts"
+		else
+			cp=0 cf=1 cs=0
+		fi
+		p=$((p + cp)) f=$((f + cf)) s=$((s + cs))
+	done
+	echo "$p passed, $f failed, $s skipped"
+	exit "$worst"
+}
+
 main() {
 	parse_args "$@"
 	defaults
@@ -141,7 +182,7 @@ main() {
 	mkdir -p "$BUILD_DIR" || die "$EXIT_RIG" "cannot create $BUILD_DIR"
 	case "$MODE" in
 	deps) deps "${RIG_DEPS_FOR:-}" ;;
-	list) check_tests; "$BUILD_DIR/rootfs-$ARCH/kmemcg-suite" --list ;;
+	list) suite_build; "$BUILD_DIR/rootfs/kmemcg-suite" --list ;;
 	parse)
 		[ ${#ARGS[@]} = 3 ] || die "$EXIT_USAGE" "usage: run.sh parse CONSOLE_LOG GUEST_STATUS OUT_DIR"
 		RUN_DIR=${ARGS[2]}
@@ -154,10 +195,17 @@ main() {
 		deps
 		check_tests
 		if [ "$MODE" = shell ]; then
+			ARCH=${ARCH%% *}
+			load_arch
 			prepare_kernel
 			boot_shell
 		fi
-		run_test
+		if [ "$ARCH" != "${ARCH%% *}" ]; then
+			run_arches
+		else
+			load_arch
+			run_test
+		fi
 		;;
 	esac
 }

@@ -40,10 +40,10 @@ inputs_kernel() {
 EOF_PATCH
 )
 	expect patch_does_not_apply 125 "patch stale.patch does not apply: mm/memcontrol.c Hunk #1 FAILED" -- \
-		env SERIES="$series" "$TOP/run.sh" test
+		env ARCH=um SERIES="$series" "$TOP/run.sh" test
 	printf 'CONFIG_RIG_NO_SUCH_OPTION=y\n' >"$CHECK_LOGS/bogus.config"
 	expect config_not_landed 125 "not in the final .config: CONFIG_RIG_NO_SUCH_OPTION=y" -- \
-		env KCONFIG_ADD="$CHECK_LOGS/bogus.config" "$TOP/run.sh" test
+		env ARCH=um KCONFIG_ADD="$CHECK_LOGS/bogus.config" "$TOP/run.sh" test
 	series=$(make_series broken <<'EOF_PATCH'
 --- a/mm/memcontrol.c
 +++ b/mm/memcontrol.c
@@ -54,7 +54,7 @@ EOF_PATCH
 EOF_PATCH
 )
 	expect build_fails 125 "the kernel did not build.*build.log" -- \
-		env SERIES="$series" "$TOP/run.sh" test
+		env ARCH=um SERIES="$series" "$TOP/run.sh" test
 	check build_log_kept grep -q 'rig check: this kernel must not build' \
 		"$RESULTS_DIR/latest/build.log"
 }

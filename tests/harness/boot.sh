@@ -1,22 +1,16 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2153
 # Stage 6: boot the guest under a hard timeout. The guest's status comes
-# back on a channel of its own (UML: /proc/exitcode becomes the process's
-# exit code). The whole process tree is killed at the timeout and on
-# Ctrl-C: UML runs in a session of its own, killed as a whole.
+# back on a channel of its own, per arch (arch/<arch>.sh). The whole
+# process tree is killed at the timeout and on Ctrl-C: the guest runs in
+# a session of its own, killed as a whole.
 
+# Kernel command line words the init reads (NAME=value reaches init's
+# environment).
 boot_cmdline() {
 	printf '%s' "printk.time=1 RIG_CGROUP=$CGROUP"
 	[ -z "${TESTS:-}" ] || printf ' RIG_TESTS=%s' "$TESTS"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
-}
-
-boot_um_args() {
-	local con="con0=null,fd:1"
-	[ "${1:-}" != shell ] || con="con0=fd:0,fd:1"
-	# shellcheck disable=SC2046
-	printf '%s\n' "mem=$MEM" "initrd=$ROOTFS" con=null "$con" \
-		$(boot_cmdline "${1:-}")
 }
 
 # Kill every process of the guest's session, whatever its process group.
@@ -25,47 +19,46 @@ boot_kill() {
 	pkill -KILL -s "$1" 2>/dev/null || true
 }
 
-# Runs the guest; sets BOOT_STATUS to its exit code and BOOT_TIMED_OUT.
-boot_stage() {
-	local log=$RUN_DIR/console.log pid waiter timer args
-	mapfile -t args < <(boot_um_args)
-	printf '%s %s\n' "$KERNEL_IMAGE" "${args[*]}" >"$RUN_DIR/cmdline"
-	rm -f "$RUN_DIR/timed-out"
+# boot_run LOG TIMEOUT ARGV...: run the guest, its output in LOG. Sets
+# BOOT_RC (its exit code) and BOOT_TIMED_OUT. With BOOT_FOLLOW=1 the
+# guest's own lines are shown as they come.
+boot_run() {
+	local log=$1 timeout=$2 pidfile=$1.pid pid waiter timer
+	shift 2
+	rm -f "$pidfile" "$log.timed-out"
 	# The guest leads a session of its own (its pid is the session id);
-	# the subshell reaps it, so a panic (UML aborts, no core file) is
-	# reported by us, not by bash.
-	rm -f "$RUN_DIR/guest.pid"
+	# the subshell reaps it, so a guest that dies of a signal (UML aborts
+	# on panic; no core file) is reported by us, not by bash.
 	(
 		ulimit -c 0
-		setsid "$KERNEL_IMAGE" "${args[@]}" </dev/null >"$log" 2>&1 &
-		echo $! >"$RUN_DIR/guest.pid"
+		setsid "$@" </dev/null >"$log" 2>&1 &
+		echo $! >"$pidfile"
 		wait $!
 	) 2>/dev/null &
 	waiter=$!
-	while [ ! -s "$RUN_DIR/guest.pid" ]; do sleep 0.01; done
-	pid=$(cat "$RUN_DIR/guest.pid")
+	while [ ! -s "$pidfile" ]; do sleep 0.01; done
+	pid=$(cat "$pidfile")
 	# shellcheck disable=SC2064
-	trap "boot_kill $pid; note 'interrupted: guest killed, logs kept in $RUN_DIR'; exit 130" INT TERM
+	trap "boot_kill $pid; note 'interrupted: guest killed, logs kept in $(dirname "$log")'; exit 130" INT TERM
 	(
 		trap 'kill $s 2>/dev/null; exit 0' TERM
-		sleep "$TIMEOUT" &
+		sleep "$timeout" &
 		s=$!
 		wait $s
-		touch "$RUN_DIR/timed-out"
+		touch "$log.timed-out"
 		boot_kill "$pid"
 	) &
 	timer=$!
-	boot_follow "$log" "$pid" &
-	BOOT_STATUS=0
-	wait "$waiter" || BOOT_STATUS=$?
+	[ "${BOOT_FOLLOW:-0}" = 0 ] || boot_follow "$log" "$pid" &
+	BOOT_RC=0
+	wait "$waiter" || BOOT_RC=$?
 	kill "$timer" 2>/dev/null || true
-	wait "$timer" 2>/dev/null || true
 	boot_kill "$pid"
 	wait
 	trap - INT TERM
 	BOOT_TIMED_OUT=0
-	[ ! -f "$RUN_DIR/timed-out" ] || BOOT_TIMED_OUT=1
-	echo "$BOOT_STATUS" >"$RUN_DIR/guest-status"
+	[ ! -f "$log.timed-out" ] || BOOT_TIMED_OUT=1
+	rm -f "$pidfile" "$log.timed-out"
 }
 
 # Stream the guest's own lines (not the kernel's timestamped ones) live.
@@ -75,9 +68,22 @@ boot_follow() {
 			on && !/^\[ *[0-9]+\.[0-9]+\]/ && !/^rig: status/ { print; fflush() }' || true
 }
 
+# Sets BOOT_STATUS (the guest's status as the init reported it).
+boot_stage() {
+	local argv
+	arch_prepare
+	mapfile -t argv < <(arch_boot_argv test)
+	printf '%q ' "${argv[@]}" >"$RUN_DIR/cmdline"
+	echo >>"$RUN_DIR/cmdline"
+	BOOT_FOLLOW=1 boot_run "$RUN_DIR/console.log" "$TIMEOUT" "${argv[@]}"
+	BOOT_STATUS=$(arch_guest_status "$BOOT_RC")
+	echo "$BOOT_STATUS" >"$RUN_DIR/guest-status"
+}
+
 # make shell: the same kernel and rootfs, console on this terminal.
 boot_shell() {
-	local args
-	mapfile -t args < <(boot_um_args shell)
-	exec "$KERNEL_IMAGE" "${args[@]}"
+	local argv
+	arch_prepare
+	mapfile -t argv < <(arch_boot_argv shell)
+	exec "${argv[@]}"
 }

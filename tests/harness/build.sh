@@ -3,23 +3,15 @@
 # incremental, through ccache when it is installed. Kbuild decides what
 # to rebuild; with nothing changed it compiles nothing.
 
-build_image() {
-	case "$ARCH" in
-	um) echo linux ;;
-	x86_64) echo arch/x86/boot/bzImage ;;
-	esac
-}
-
 build_stage() {
-	local cc=gcc target log=$RUN_DIR/build.log
+	local cc=gcc log=$RUN_DIR/build.log
 	command -v ccache >/dev/null && cc="ccache gcc"
-	target=$(build_image)
 	# LOCALVERSION set (empty) keeps setlocalversion from adding "+".
-	if ! make -C "$SRC" O="$O" ARCH="$KARCH" LOCALVERSION= CC="$cc" \
-		-j"$JOBS" "$(basename "$target")" >"$log" 2>&1; then
+	if ! make -C "$SRC" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$cc" \
+		-j"$JOBS" "$(basename "$ARCH_IMAGE")" >"$log" 2>&1; then
 		grep -E 'error:|Error [0-9]+|undefined reference' "$log" | head -n 8 >&2
 		die "$EXIT_CANNOT_TEST" "the kernel did not build (log: $log); fix the tree or the series"
 	fi
-	KERNEL_IMAGE=$O/$target
+	KERNEL_IMAGE=$O/$ARCH_IMAGE
 	KERNEL_RELEASE=$(cat "$O/include/config/kernel.release")
 }

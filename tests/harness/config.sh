@@ -70,8 +70,8 @@ config_stage() {
 	stamp="$SRC_REV $SERIES_HASH $(hash_files "${frags[@]}")"
 	if [ "$(cat "$O/.rig-config" 2>/dev/null)" != "$stamp" ] || [ ! -f "$O/.config" ]; then
 		rm -f "$O/.rig-config"
-		(cd "$SRC" && ARCH=$KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
-			"${frags[@]}" && make -s O="$O" ARCH="$KARCH" olddefconfig) \
+		(cd "$SRC" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
+			"${frags[@]}" && make -s O="$O" ARCH="$ARCH_KARCH" olddefconfig) \
 			>"$RUN_DIR/config.log" 2>&1 ||
 			die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $SRC (log: $RUN_DIR/config.log)"
 		missing=$(config_missing "${frags[@]}")

@@ -14,6 +14,7 @@ report_body() {
 	echo "kernel:  ${KERNEL_RELEASE:-?} from $SRC_REV"
 	echo "arch:    $ARCH, cgroup $CGROUP, debug $DEBUG"
 	echo "guest:   $(sed -n 's/^rig: cpus /cpus /p' "$RUN_DIR/console.log" | head -n 1)"
+	[ -z "${ACCEL_USED:-}" ] || echo "accel:   $ACCEL_USED, $ACCEL_WHY"
 	echo "series:  $SERIES_HASH ($SERIES)"
 	echo "config:  $CONFIG_HASH"
 	echo
@@ -46,7 +47,9 @@ report_problems() {
 }
 
 report_closing() {
-	echo "$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped"
+	echo "${RIG_ARCH_PREFIX:-}$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped"
+	[ -z "${RIG_COUNTS:-}" ] ||
+		echo "$PARSE_PASSED $PARSE_FAILED $PARSE_SKIPPED" >"$RIG_COUNTS"
 }
 
 report_stage() {

@@ -30,8 +30,9 @@ rootfs_busybox() {
 	echo /bin/busybox
 }
 
+# Both arches run x86_64 user space: one set of programs serves them.
 rootfs_stage() {
-	local bin=$BUILD_DIR/rootfs-$ARCH spec
+	local bin=$BUILD_DIR/rootfs spec
 	mkdir -p "$bin"
 	if ! { make -s -C "$RIG_TOP/tests" O="$bin" &&
 		make -s -C "$RIG_TOP/rootfs" O="$bin"; } >"$RUN_DIR/rootfs.log" 2>&1; then

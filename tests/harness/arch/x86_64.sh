@@ -1,0 +1,80 @@
+# shellcheck shell=bash disable=SC2034
+# x86_64 under QEMU, SMP. The init's status leaves through isa-debug-exit:
+# the guest writes 0x40 | status, QEMU exits with (v << 1) | 1, so 129 +
+# 2 x status; QEMU's own errors (1) and a guest that rebooted on a panic
+# (0, with -no-reboot) cannot be mistaken for a status.
+
+ARCH_KARCH=x86_64
+ARCH_IMAGE=arch/x86/boot/bzImage
+# Long enough for a KVM guest to reach init many times over; a hung KVM
+# costs no more than this once per machine.
+ACCEL_PROBE_TIMEOUT=15
+
+arch_prepare() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "$EXIT_USAGE" "qemu-system-x86_64 not found: apt-get install -y qemu-system-x86"
+	accel_choose
+}
+
+arch_boot_argv() {
+	printf '%s\n' qemu-system-x86_64 -nographic -no-reboot \
+		-accel "$ACCEL_USED" -cpu max -smp "$CPUS" -m "$MEM" \
+		-kernel "$KERNEL_IMAGE" -initrd "$ROOTFS" -nic none \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
+	printf '%s\n' "console=ttyS0 panic=-1 $(boot_cmdline "${1:-}")"
+}
+
+arch_guest_status() {
+	if [ "$1" -ge 129 ] && [ $(($1 % 2)) = 1 ]; then
+		echo $((($1 - 129) / 2))
+	elif [ "$1" = 0 ]; then
+		echo 255	# rebooted without a status: a panic with panic=-1
+	else
+		echo "$1"
+	fi
+}
+
+# KVM only if /dev/kvm is usable and a probe boot reaches init quickly;
+# the verdict is cached per machine.
+accel_choose() {
+	local cache
+	cache=${XDG_CACHE_HOME:-$HOME/.cache}/kmemcg-rig/accel-$(uname -n)
+	case "${ACCEL:-auto}" in
+	kvm | tcg)
+		ACCEL_USED=$ACCEL
+		ACCEL_WHY="forced with ACCEL=$ACCEL"
+		;;
+	auto)
+		if [ -s "$cache" ]; then
+			read -r ACCEL_USED ACCEL_WHY <"$cache"
+			ACCEL_WHY="$ACCEL_WHY (cached in $cache)"
+		else
+			accel_probe
+			mkdir -p "$(dirname "$cache")"
+			echo "$ACCEL_USED $ACCEL_WHY" >"$cache"
+		fi
+		;;
+	*) die "$EXIT_USAGE" "unknown ACCEL '$ACCEL': use kvm, tcg or leave it unset" ;;
+	esac
+	note "x86_64 accelerator: $ACCEL_USED, $ACCEL_WHY"
+}
+
+accel_probe() {
+	local log=$RUN_DIR/kvm-probe.log t0 argv
+	ACCEL_USED=tcg
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		ACCEL_WHY="/dev/kvm is missing or not usable by $(id -un)"
+		return
+	fi
+	ACCEL_USED=kvm
+	mapfile -t argv < <(RIG_CMDLINE="RIG_PROBE=1" arch_boot_argv test)
+	ACCEL_USED=tcg
+	t0=$(date +%s)
+	boot_run "$log" "$ACCEL_PROBE_TIMEOUT" "${argv[@]}"
+	if grep -q '^rig: kernel' "$log"; then
+		ACCEL_USED=kvm
+		ACCEL_WHY="a KVM probe boot reached init in $(($(date +%s) - t0)) s"
+	else
+		ACCEL_WHY="a KVM probe boot did not reach init within ${ACCEL_PROBE_TIMEOUT} s"
+	fi
+}
