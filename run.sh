@@ -137,6 +137,7 @@ run_test() {
 	phase_begin boot
 	boot_stage
 	phase_end
+	boot_split_phases
 	phase_begin parse
 	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
 	phase_end

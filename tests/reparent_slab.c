@@ -3,8 +3,12 @@
  * reparent_slab: slab objects made in child C outlive C. Their charge must
  * show in C while it lives, stay in parent P when C is removed, leave P
  * when the objects are freed, and C must not stay dying.
+ *
+ * reparent_slab_smp: the same with one worker pinned to each CPU, so that
+ * when C is removed its charges sit in every CPU's stock.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -13,11 +17,15 @@
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_reparent_slab"
+#define MAX_WORKERS	256
 /*
- * Stats are byte-exact once flushed; 1% covers objects the worker's own
- * life (filp, task bits) charges or frees around the files.
+ * Stats are byte-exact once flushed; 1% covers objects the workers' own
+ * lives (filp, task bits) charge or free around the files. Per CPU, up to
+ * a page of object bytes can sit in the stock and another in the objcg's
+ * nr_charged_bytes.
  */
 #define SLAB_TOL_PCT	1
+#define STOCK_BYTE_PAGES	2
 /*
  * memory.current includes pre-charges in per-CPU stocks:
  * MEMCG_CHARGE_BATCH (64) pages per CPU.
@@ -25,16 +33,25 @@
 #define STOCK_PAGES	64
 
 struct files {
+	int first;
 	int n;
+	int cpu;	/* pin the worker here; -1: anywhere */
 };
 
 static int make_files(void *arg)
 {
 	struct files *f = arg;
 	char path[64];
+	cpu_set_t set;
 	int i, fd;
 
-	for (i = 0; i < f->n; i++) {
+	if (f->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(f->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			return 2;
+	}
+	for (i = f->first; i < f->first + f->n; i++) {
 		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
 		fd = open(path, O_CREAT | O_WRONLY, 0600);
 		if (fd < 0)
@@ -42,6 +59,27 @@ static int make_files(void *arg)
 		close(fd);
 	}
 	return 0;
+}
+
+/* n files made in cg by the given number of workers, all reaped. */
+static int fill(const char *cg, int n, int workers)
+{
+	struct files f[MAX_WORKERS];
+	pid_t pid[MAX_WORKERS];
+	int i, bad = 0;
+
+	for (i = 0; i < workers; i++) {
+		f[i].first = i * (n / workers);
+		f[i].n = i == workers - 1 ? n - f[i].first : n / workers;
+		f[i].cpu = workers > 1 ? i : -1;
+		pid[i] = cg_spawn(cg, make_files, &f[i]);
+	}
+	for (i = 0; i < workers; i++)
+		bad |= cg_reap(pid[i]) != 0;
+	if (bad)
+		ktap_fail("a worker in %s could not create its files in " DIR_PATH,
+			  cg);
+	return bad ? -1 : 0;
 }
 
 static void unlink_files(int n)
@@ -68,17 +106,19 @@ static long wait_slab_drop(const char *cg, long from, long expected, long tol)
 	}
 }
 
-int test_reparent_slab(void)
+static int nr_files(void)
+{
+	return getenv("RIG_NR_FILES") ? atoi(getenv("RIG_NR_FILES")) : 20000;
+}
+
+static int reparent_files(const char *name, int n, int workers)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
 	long inode = obj_charge("shmem_inode_cache");
 	long dentry = obj_charge("dentry");
 	long expected, tol, base, c0, c1, p1, p2, p3, cur, cur_tol;
-	struct files f = { 20000 };
 	int ret = KSFT_FAIL;
 
-	if (getenv("RIG_NR_FILES"))
-		f.n = atoi(getenv("RIG_NR_FILES"));
 	if (cg_read_key(cg_root, "memory.stat", "slab_reclaimable") < 0 &&
 	    access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
 		test_reason("cgroup v1: memory.stat has no slab counters");
@@ -88,24 +128,22 @@ int test_reparent_slab(void)
 		ktap_fail("no slab_size for shmem_inode_cache or dentry in /sys/kernel/slab");
 		return KSFT_FAIL;
 	}
-	expected = f.n * (inode + dentry);
-	tol = expected * SLAB_TOL_PCT / 100;
+	expected = n * (inode + dentry);
+	tol = expected * SLAB_TOL_PCT / 100 +
+	      nr_cpus() * STOCK_BYTE_PAGES * page_size();
 	cur_tol = STOCK_PAGES * nr_cpus() * page_size();
-	ktap_diag("%d files x (%ld + %ld) B = %ld B expected, +-%ld B",
-		  f.n, inode, dentry, expected, tol);
+	ktap_diag("%d files x (%ld + %ld) B = %ld B expected, +-%ld B, %d workers",
+		  n, inode, dentry, expected, tol, workers);
 
-	if (mkdir(DIR_PATH, 0755) || cg_create(p, cg_root, "rig_reparent_slab") ||
+	if (mkdir(DIR_PATH, 0755) || cg_create(p, cg_root, name) ||
 	    cg_enable_memory(p))
 		goto out;
 	base = cg_read_long(p, "memory.current");
 	if (cg_create(c, p, "child"))
 		goto out;
 	c0 = cg_slab(c);
-	if (cg_run(c, make_files, &f)) {
-		ktap_fail("worker in %s could not create %d files in " DIR_PATH,
-			  c, f.n);
+	if (fill(c, n, workers))
 		goto out;
-	}
 	c1 = cg_slab(c);
 	p1 = cg_slab(p);
 	if (!within(c1 - c0, expected, tol)) {
@@ -128,7 +166,7 @@ int test_reparent_slab(void)
 		goto out;
 	}
 
-	unlink_files(f.n);
+	unlink_files(n);
 	p3 = wait_slab_drop(p, p2, expected, tol);
 	if (!within(p2 - p3, expected, tol)) {
 		ktap_fail("P's slab dropped by %ld B after unlink, expected %ld B +-%ld",
@@ -145,9 +183,27 @@ int test_reparent_slab(void)
 		  c1 - c0, p2, p2 - p3);
 	ret = KSFT_PASS;
 out:
-	unlink_files(f.n);
+	unlink_files(n);
 	rmdir(DIR_PATH);
 	cg_destroy(c);
 	cg_destroy(p);
 	return ret;
+}
+
+int test_reparent_slab(void)
+{
+	return reparent_files("rig_reparent_slab", nr_files(), 1);
+}
+
+int test_reparent_slab_smp(void)
+{
+	int cpus = nr_cpus();
+
+	if (cpus < 2) {
+		test_reason("%d CPU: nothing to add to reparent_slab", cpus);
+		return KSFT_SKIP;
+	}
+	if (cpus > MAX_WORKERS)
+		cpus = MAX_WORKERS;
+	return reparent_files("rig_reparent_slab_smp", nr_files(), cpus);
 }

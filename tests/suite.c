@@ -20,6 +20,7 @@
 #define H(name) { #name, test_##name, 1 }
 static const struct rig_test tests[] = {
 	T(reparent_slab),
+	T(reparent_slab_smp),
 	T(slab_sysfs_names),
 	H(selftest_crash),
 	H(selftest_hang),

@@ -17,6 +17,7 @@ struct rig_test {
 __printf(1, 2) void test_reason(const char *fmt, ...);
 
 int test_reparent_slab(void);
+int test_reparent_slab_smp(void);
 int test_slab_sysfs_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);

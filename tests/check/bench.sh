@@ -1,35 +1,48 @@
 #!/usr/bin/env bash
-# make bench: how long each phase takes, cold (fresh build dir, ccache
-# off), warm (nothing changed) and incremental (mm/memcontrol.c touched).
-# Prints figures; asserts nothing, so it cannot flake.
+# make bench: how long each phase takes, per arch: cold (fresh build dir,
+# ccache off), warm (nothing changed) and incremental (mm/memcontrol.c
+# touched). "init" is the kernel's own time to /init, "suite" the rest of
+# the boot. Prints figures; asserts nothing, so it cannot flake.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH=$TOP/build/bench
+ARCHES=${ARCH:-um x86_64}
 export BUILD_DIR=$BENCH/build RESULTS_DIR=$BENCH/results
 
 run_case() {
 	local name=$1 t0 t1
 	shift
 	t0=$(date +%s.%N)
-	"$@" "$TOP/run.sh" test >"$BENCH/$name.log" 2>&1 ||
+	env "$@" "$TOP/run.sh" test >"$BENCH/$name.log" 2>&1 ||
 		{ echo "bench: the $name run failed (log: $BENCH/$name.log)" >&2; exit 1; }
 	t1=$(date +%s.%N)
 	cp "$RESULTS_DIR/latest/timings.txt" "$BENCH/$name.timings"
+	cp "$RESULTS_DIR/latest/summary.txt" "$BENCH/$name.summary"
 	printf 'total    %6.1f\n' "$(echo "$t1 - $t0" | bc)" >>"$BENCH/$name.timings"
+}
+
+table() {
+	local a=$1 accel
+	accel=$(sed -n "s/^accel: *//p" "$BENCH/$a-warm.summary" | cut -d, -f1)
+	printf "%s (%s), seconds:\n" "$a" "${accel:-native}"
+	printf '  %-8s %8s %8s %12s\n' phase cold warm incremental
+	awk 'FNR == 1 { f++ } { v[f, $1] = $2; if (f == 1) order[++n] = $1 }
+		END { for (i = 1; i <= n; i++) { k = order[i]
+			printf "  %-8s %8s %8s %12s\n", k, v[1, k], v[2, k], v[3, k] } }' \
+		"$BENCH/$a-cold.timings" "$BENCH/$a-warm.timings" "$BENCH/$a-incremental.timings"
 }
 
 "$TOP/run.sh" deps
 rm -rf "$BENCH"
 mkdir -p "$BENCH"
-run_case cold env CCACHE_DISABLE=1
-run_case warm env
-touch "$BUILD_DIR/src/linux-${KERNEL:-6.12}/mm/memcontrol.c"
-run_case incremental env
-
-echo "kmemcg-rig bench: ARCH=um KERNEL=${KERNEL:-6.12}, $(nproc) CPUs, seconds"
-printf '%-8s %8s %8s %12s\n' phase cold warm incremental
-awk 'FNR == 1 { f++ } { v[f, $1] = $2; if (f == 1) order[++n] = $1 }
-	END { for (i = 1; i <= n; i++) { k = order[i]
-		printf "%-8s %8s %8s %12s\n", k, v[1, k], v[2, k], v[3, k] } }' \
-	"$BENCH/cold.timings" "$BENCH/warm.timings" "$BENCH/incremental.timings"
+for a in $ARCHES; do
+	run_case "$a-cold" ARCH="$a" CCACHE_DISABLE=1
+	run_case "$a-warm" ARCH="$a"
+	touch "$BUILD_DIR/src/linux-${KERNEL:-6.12}/mm/memcontrol.c"
+	run_case "$a-incremental" ARCH="$a"
+done
+echo "kmemcg-rig bench: KERNEL=${KERNEL:-6.12}, $(nproc) CPUs"
+for a in $ARCHES; do
+	table "$a"
+done

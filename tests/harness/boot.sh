@@ -87,3 +87,14 @@ boot_shell() {
 	mapfile -t argv < <(arch_boot_argv shell)
 	exec "${argv[@]}"
 }
+
+# The boot phase split in two: the kernel's own time to /init (its printk
+# stamp) and the suite with power-off, for make bench.
+boot_split_phases() {
+	local init
+	init=$(sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' \
+		"$RUN_DIR/console.log" | head -n 1)
+	[ -n "$init" ] || return 0
+	phase_add init "$init"
+	phase_add suite "$(echo "$PHASE_LAST - $init" | bc)"
+}

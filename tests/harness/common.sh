@@ -30,8 +30,12 @@ phase_begin() {
 phase_end() {
 	local t1
 	t1=$(date +%s.%N)
-	PHASES="${PHASES}$(printf '%-8s %6.1f' "$PHASE_NAME" \
-		"$(echo "$t1 - $PHASE_T0" | bc)")
+	PHASE_LAST=$(echo "$t1 - $PHASE_T0" | bc)
+	phase_add "$PHASE_NAME" "$PHASE_LAST"
+}
+
+phase_add() {
+	PHASES="${PHASES}$(printf '%-8s %6.1f' "$1" "$2")
 "
 	if [ -n "${RUN_DIR:-}" ]; then
 		printf '%s' "$PHASES" >"$RUN_DIR/timings.txt"

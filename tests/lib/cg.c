@@ -155,33 +155,44 @@ int cg_wait_no_dying(const char *cg, int timeout_ms)
 	return 0;
 }
 
-/*
- * Run fn in a child process that has moved itself into cg, and reap it:
- * when this returns, the worker is gone and its charges are all that is
- * left of it. Returns fn's return value, or -1 if the child did not exit.
- */
-int cg_run(const char *cg, int (*fn)(void *arg), void *arg)
+/* Start fn in a child process that first moves itself into cg. */
+pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg)
 {
 	char pid[32];
-	int status;
 	pid_t child;
 
 	fflush(stdout);
 	child = fork();
-	if (child < 0)
-		return -1;
 	if (child == 0) {
 		snprintf(pid, sizeof(pid), "%d", getpid());
 		if (cg_write(cg, "cgroup.procs", pid))
 			_exit(127);
 		_exit(fn(arg));
 	}
-	if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
-		ktap_diag("worker in %s did not exit normally (status %#x)",
-			  cg, status);
+	return child;
+}
+
+/*
+ * Reap a worker: when this returns, the worker is gone and its charges
+ * are all that is left of it. Returns fn's return value, or -1 if the
+ * child did not exit.
+ */
+int cg_reap(pid_t child)
+{
+	int status = 0;
+
+	if (child < 0 || waitpid(child, &status, 0) != child ||
+	    !WIFEXITED(status)) {
+		ktap_diag("worker %d did not exit normally (status %#x)",
+			  child, status);
 		return -1;
 	}
 	return WEXITSTATUS(status);
+}
+
+int cg_run(const char *cg, int (*fn)(void *arg), void *arg)
+{
+	return cg_reap(cg_spawn(cg, fn, arg));
 }
 
 long slab_attr(const char *cache, const char *attr)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define CG_PATH_MAX	256
 
@@ -27,6 +28,8 @@ long cg_stat(const char *cg, const char *key);
 long cg_slab(const char *cg);
 long cg_dying(const char *cg);
 int cg_wait_no_dying(const char *cg, int timeout_ms);
+pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg);
+int cg_reap(pid_t child);
 int cg_run(const char *cg, int (*fn)(void *arg), void *arg);
 
 long slab_attr(const char *cache, const char *attr);
