@@ -207,3 +207,88 @@ int test_reparent_slab_smp(void)
 		cpus = MAX_WORKERS;
 	return reparent_files("rig_reparent_slab_smp", nr_files(), cpus);
 }
+
+/*
+ * reparent_chain: objects made in grandchild G under C under P. Removing
+ * G leaves their charge in C, removing C leaves it in P, and freeing
+ * them at the end returns P to its baseline.
+ */
+static int chain_steps(char *p, char *c, char *g, int n)
+{
+	long inode = obj_charge("shmem_inode_cache");
+	long dentry = obj_charge("dentry");
+	long expected = n * (inode + dentry), tol, base, g0, c1, p1, v;
+
+	tol = expected * SLAB_TOL_PCT / 100 +
+	      nr_cpus() * STOCK_BYTE_PAGES * page_size();
+	if (mkdir(DIR_PATH, 0755) || cg_create(p, cg_root, "rig_reparent_chain") ||
+	    cg_enable_memory(p) || cg_create(c, p, "child") ||
+	    cg_enable_memory(c))
+		return -1;
+	base = cg_read_long(p, "memory.current");
+	if (cg_create(g, c, "grandchild"))
+		return -1;
+	g0 = cg_slab(g);
+	if (fill(g, n, 1))
+		return -1;
+	v = cg_slab(g) - g0;
+	c1 = cg_slab(c);
+	p1 = cg_slab(p);
+	if (!within(v, expected, tol)) {
+		ktap_fail("G's slab rose by %ld B, expected %ld B +-%ld",
+			  v, expected, tol);
+		return -1;
+	}
+	if (cg_destroy(g) || cg_wait_no_dying(p, 10000)) {
+		ktap_fail("G still dying 10 s after rmdir (P's nr_dying_descendants %ld)",
+			  cg_dying(p));
+		return -1;
+	}
+	v = cg_slab(c);
+	if (!within(v, c1, tol)) {
+		ktap_fail("C's slab is %ld B after rmdir G, expected %ld B +-%ld",
+			  v, c1, tol);
+		return -1;
+	}
+	if (cg_destroy(c) || cg_wait_no_dying(p, 10000)) {
+		ktap_fail("C still dying 10 s after rmdir (P's nr_dying_descendants %ld)",
+			  cg_dying(p));
+		return -1;
+	}
+	v = cg_slab(p);
+	if (!within(v, p1, tol)) {
+		ktap_fail("P's slab is %ld B after rmdir C, expected %ld B +-%ld",
+			  v, p1, tol);
+		return -1;
+	}
+	unlink_files(n);
+	v = v - wait_slab_drop(p, v, expected, tol);
+	if (!within(v, expected, tol)) {
+		ktap_fail("P's slab dropped by %ld B after unlink, expected %ld B +-%ld",
+			  v, expected, tol);
+		return -1;
+	}
+	v = cg_read_long(p, "memory.current");
+	if (!within(v, base, STOCK_PAGES * nr_cpus() * page_size())) {
+		ktap_fail("P's memory.current is %ld B at the end, expected baseline %ld B",
+			  v, base);
+		return -1;
+	}
+	ktap_diag("G +%ld B, kept by C after rmdir G, by P after rmdir C, freed from P",
+		  expected);
+	return 0;
+}
+
+int test_reparent_chain(void)
+{
+	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", g[CG_PATH_MAX] = "";
+	int n = nr_files() / 2, ret;
+
+	ret = chain_steps(p, c, g, n);
+	unlink_files(n);
+	rmdir(DIR_PATH);
+	cg_destroy(g);
+	cg_destroy(c);
+	cg_destroy(p);
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}

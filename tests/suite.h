@@ -18,6 +18,15 @@ __printf(1, 2) void test_reason(const char *fmt, ...);
 
 int test_reparent_slab(void);
 int test_reparent_slab_smp(void);
+int test_reparent_chain(void);
+int test_pipe_large_kmalloc(void);
+int test_pipe_pages(void);
+int test_thread_stacks(void);
+int test_percpu(void);
+int test_ipc_msg(void);
+int test_posix_mqueue(void);
+int test_tmpfs_xattr(void);
+int test_pins(void);
 int test_slab_sysfs_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);

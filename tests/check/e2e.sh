@@ -13,11 +13,11 @@ warm_build_compiled_nothing() {
 
 e2e_pass() {
 	# Both arches, UML first: one closing line each, then the total.
-	expect make_test 0 '^7 passed, 0 failed, 1 skipped$' -- make -C "$TOP" test
-	check make_test_per_arch grep -q '^x86_64: 4 passed, 0 failed, 0 skipped' \
+	expect make_test 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' -- make -C "$TOP" test
+	check make_test_per_arch grep -qE '^x86_64: [0-9]+ passed, 0 failed, 0 skipped' \
 		"$CHECK_LOGS/make_test.log"
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
-	expect make_test_warm 0 '^3 passed, 0 failed, 1 skipped$' -- make -C "$TOP" test ARCH=um
+	expect make_test_warm 0 '^[0-9]+ passed, 0 failed, 1 skipped$' -- make -C "$TOP" test ARCH=um
 	check warm_rebuilds_nothing warm_build_compiled_nothing
 }
 
