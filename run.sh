@@ -32,6 +32,7 @@ defaults() {
 	SERIES=${SERIES:-$RIG_TOP/patches/series}
 	DEBUG=${DEBUG:-0}
 	CGROUP=${CGROUP:-v2}
+	[ "$CGROUP" != both ] || CGROUP="v2 v1"
 	TESTS=${TESTS:-}
 	TIMEOUT=${TIMEOUT:-300}
 	MEM=${MEM:-256M}
@@ -54,7 +55,9 @@ validate() {
 		*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12 or KERNEL=6.1, or KERNEL_SRC=/path/to/linux" ;;
 		esac
 	fi
-	case "$CGROUP" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$CGROUP': use v2 or v1" ;; esac
+	for a in $CGROUP; do
+		case "$a" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$a': use v2, v1 or both" ;; esac
+	done
 	case "$DEBUG" in 0 | 1) ;; *) die "$EXIT_USAGE" "DEBUG must be 0 or 1, not '$DEBUG'" ;; esac
 	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
 	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
@@ -84,6 +87,7 @@ parse_args() {
 new_run_dir() {
 	local base n=1
 	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$1
+	[ "$CGROUP" = v2 ] || base=$base-$CGROUP
 	RUN_DIR=$base
 	mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
 	while ! mkdir "$RUN_DIR" 2>/dev/null; do
@@ -149,16 +153,20 @@ load_arch() {
 	. "$RIG_TOP/tests/harness/arch/$ARCH.sh"
 }
 
-# Several arches (the default, "um x86_64"): one run each, UML first; the
-# closing line and the exit code cover them all. A failed test (1) wins
-# over "cannot test" (125); usage and rig errors stop at once.
-run_arches() {
-	local a rc worst=0 counts p=0 f=0 s=0 cp cf cs
-	for a in $ARCH; do
-		counts=$BUILD_DIR/counts-$a
+# Several arches (the default, "um x86_64") or hierarchies (CGROUP=both):
+# one run per cell, UML first; the closing line and the exit code cover
+# them all. A failed test (1) wins over "cannot test" (125); usage and
+# rig errors stop at once.
+run_cells() {
+	local a g cell rc worst=0 counts p=0 f=0 s=0 cp cf cs
+	for cell in $(for a in $ARCH; do for g in $CGROUP; do echo "$a:$g"; done; done); do
+		a=${cell%%:*} g=${cell#*:}
+		counts=$BUILD_DIR/counts-$a-$g
 		rm -f "$counts"
 		rc=0
-		ARCH=$a RIG_ARCH_PREFIX="$a: " RIG_COUNTS=$counts "$0" test || rc=$?
+		cell=$a
+		[ "$CGROUP" = v2 ] || cell=$a-$g
+		ARCH=$a CGROUP=$g RIG_ARCH_PREFIX="$cell: " RIG_COUNTS=$counts "$0" test || rc=$?
 		case $rc in
 		0) ;;
 		1) worst=1 ;;
@@ -201,8 +209,8 @@ main() {
 			prepare_kernel
 			boot_shell
 		fi
-		if [ "$ARCH" != "${ARCH%% *}" ]; then
-			run_arches
+		if [ "$ARCH" != "${ARCH%% *}" ] || [ "$CGROUP" != "${CGROUP%% *}" ]; then
+			run_cells
 		else
 			load_arch
 			run_test

@@ -98,6 +98,8 @@ int test_thread_stacks(void)
 	long s0, end;
 	pid_t pid;
 
+	if (!cg_is_v2())
+		return v2_only("kernel_stack in memory.stat");
 	if (pipe(go) || pipe(ready) || pipe(ack))
 		return KSFT_FAIL;
 	if (cg_create(p, cg_root, "rig_thread_stacks") ||
@@ -189,6 +191,8 @@ int test_percpu(void)
 	char p[CG_PATH_MAX] = "";
 	int ret;
 
+	if (!cg_is_v2())
+		return v2_only("percpu in memory.stat");
 	if (cg_create(p, cg_root, "rig_percpu") || cg_enable_memory(p))
 		return KSFT_FAIL;
 	ret = percpu_steps(p);

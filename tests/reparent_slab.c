@@ -119,11 +119,8 @@ static int reparent_files(const char *name, int n, int workers)
 	long expected, tol, base, c0, c1, p1, p2, p3, cur, cur_tol;
 	int ret = KSFT_FAIL;
 
-	if (cg_read_key(cg_root, "memory.stat", "slab_reclaimable") < 0 &&
-	    access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
-		test_reason("cgroup v1: memory.stat has no slab counters");
-		return KSFT_SKIP;
-	}
+	if (!cg_is_v2())
+		return v2_only("slab counters in memory.stat");
 	if (inode < 0 || dentry < 0) {
 		ktap_fail("no slab_size for shmem_inode_cache or dentry in /sys/kernel/slab");
 		return KSFT_FAIL;
@@ -283,6 +280,9 @@ int test_reparent_chain(void)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", g[CG_PATH_MAX] = "";
 	int n = nr_files() / 2, ret;
+
+	if (!cg_is_v2())
+		return v2_only("slab counters in memory.stat");
 
 	ret = chain_steps(p, c, g, n);
 	unlink_files(n);

@@ -30,6 +30,7 @@ static const struct rig_test tests[] = {
 	T(posix_mqueue),
 	T(tmpfs_xattr),
 	T(pins),
+	T(reparent_v1),
 	T(slab_sysfs_names),
 	H(selftest_crash),
 	H(selftest_hang),
@@ -170,4 +171,10 @@ int test_selftest_hang(void)
 	for (;;)
 		pause();
 	return KSFT_PASS;
+}
+
+int v2_only(const char *needs)
+{
+	test_reason("cgroup v1 has no %s (reparent_v1 covers v1)", needs);
+	return KSFT_SKIP;
 }

@@ -15,6 +15,8 @@ struct rig_test {
 
 /* Says why a test skipped; the runner puts it on the test's KTAP line. */
 __printf(1, 2) void test_reason(const char *fmt, ...);
+/* SKIP for a test that reads what only cgroup v2 shows. */
+int v2_only(const char *needs);
 
 int test_reparent_slab(void);
 int test_reparent_slab_smp(void);
@@ -27,6 +29,7 @@ int test_ipc_msg(void);
 int test_posix_mqueue(void);
 int test_tmpfs_xattr(void);
 int test_pins(void);
+int test_reparent_v1(void);
 int test_slab_sysfs_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);

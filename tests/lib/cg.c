@@ -43,8 +43,19 @@ int cg_destroy(const char *cg)
 	return 0;
 }
 
+bool cg_is_v2(void)
+{
+	char path[CG_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", cg_root);
+	return !access(path, F_OK);
+}
+
+/* v1 hierarchies have every controller in every cgroup already. */
 int cg_enable_memory(const char *cg)
 {
+	if (!cg_is_v2())
+		return 0;
 	return cg_write(cg, "cgroup.subtree_control", "+memory");
 }
 

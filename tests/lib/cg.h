@@ -26,6 +26,7 @@ long cg_read_key(const char *cg, const char *file, const char *key);
 void cg_flush(const char *cg);
 long cg_stat(const char *cg, const char *key);
 long cg_slab(const char *cg);
+bool cg_is_v2(void);
 long cg_dying(const char *cg);
 int cg_wait_no_dying(const char *cg, int timeout_ms);
 pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg);

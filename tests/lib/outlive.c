@@ -7,6 +7,7 @@
 #include "cg.h"
 #include "ktap.h"
 #include "outlive.h"
+#include "../suite.h"
 
 /* memory.current includes MEMCG_CHARGE_BATCH (64) pages per CPU of stock. */
 #define STOCK_PAGES	64
@@ -91,7 +92,16 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 int outlive_run(const struct outlive *o)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
-	int ret = run_steps(o, p, c);
+	int ret;
+
+	if (!cg_is_v2()) {
+		char needs[64];
+
+		snprintf(needs, sizeof(needs), "%s in memory.stat", o->key);
+		o->release(o->arg);
+		return v2_only(needs);
+	}
+	ret = run_steps(o, p, c);
 
 	if (ret)
 		o->release(o->arg);
