@@ -72,6 +72,8 @@ static int held_while_alive(const char *p, const struct pin *pin)
 {
 	long deadline = now_ms() + PIN_HOLD_MS;
 
+	/* Only the pin may hold C: not a CPU's stock. */
+	cg_kick_stocks();
 	while (now_ms() < deadline) {
 		if (cg_dying(p) < 1) {
 			ktap_fail("C went away while a %s made in it was alive: the pin is not seen",

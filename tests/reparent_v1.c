@@ -35,11 +35,15 @@ static long memory_cgroups(void)
 
 static int wait_cgroups(long want)
 {
-	long deadline = now_ms() + 10000;
+	long deadline = now_ms() + 10000, kicked = now_ms();
 
 	while (memory_cgroups() != want) {
 		if (now_ms() > deadline)
 			return -1;
+		if (now_ms() - kicked > 500) {
+			cg_kick_stocks();
+			kicked = now_ms();
+		}
 		sleep_ms(20);
 	}
 	return 0;

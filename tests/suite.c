@@ -31,6 +31,8 @@ static const struct rig_test tests[] = {
 	T(tmpfs_xattr),
 	T(pins),
 	T(reparent_v1),
+	T(libcgroup_reparent),
+	T(cgroup_tools_reparent),
 	T(slab_sysfs_names),
 	H(selftest_crash),
 	H(selftest_hang),

@@ -30,6 +30,8 @@ int test_posix_mqueue(void);
 int test_tmpfs_xattr(void);
 int test_pins(void);
 int test_reparent_v1(void);
+int test_libcgroup_reparent(void);
+int test_cgroup_tools_reparent(void);
 int test_slab_sysfs_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);

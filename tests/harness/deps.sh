@@ -3,7 +3,7 @@
 # missing; otherwise print the exact command and exit 2.
 
 DEPS_TEST="busybox-static gcc make flex bison bc libelf-dev libssl-dev cpio
-libcgroup-dev ccache patch git"
+libcgroup-dev cgroup-tools ccache patch git rsync qemu-system-x86"
 DEPS_CHECK="shellcheck perl"
 
 deps_missing() {

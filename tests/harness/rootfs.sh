@@ -22,6 +22,43 @@ SPEC
 	for applet in $("$(rootfs_busybox)" --list); do
 		[ "$applet" = busybox ] || echo "slink /bin/$applet busybox 0777 0 0"
 	done
+	rootfs_cgroup_tools
+}
+
+# cgroup-tools for debugging in make shell and for cgroup_tools_reparent:
+# dynamic programs, so their libraries and loader come along, where ldd
+# finds them on the host.
+ROOTFS_TOOLS="cgcreate cgexec cgget cgset cgdelete lscgroup lssubsys"
+
+rootfs_cgroup_tools() {
+	local tool libs lib dir
+	for tool in $ROOTFS_TOOLS; do
+		if [ -x "/usr/bin/$tool" ]; then
+			echo "file /bin/$tool /usr/bin/$tool 0755 0 0"
+		fi
+	done
+	libs=$(for tool in $ROOTFS_TOOLS; do rootfs_libs "/usr/bin/$tool"; done | sort -u)
+	# Every directory on the way, parents first.
+	for dir in $(for lib in $libs; do rootfs_parents "$lib"; done | sort -u); do
+		echo "dir $dir 0755 0 0"
+	done
+	for lib in $libs; do
+		echo "file $lib $(readlink -f "$lib") 0755 0 0"
+	done
+}
+
+rootfs_parents() {
+	local d
+	d=$(dirname "$1")
+	while [ "$d" != / ]; do
+		echo "$d"
+		d=$(dirname "$d")
+	done
+}
+
+rootfs_libs() {
+	[ -x "$1" ] || return 0
+	ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
 }
 
 rootfs_busybox() {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,14 +155,55 @@ long cg_dying(const char *cg)
 	return cg_read_key(cg, "cgroup.stat", "nr_dying_descendants");
 }
 
+static int kick_cpu(void *arg)
+{
+	long len = 4 * page_size();
+	int cpu = *(int *)arg;
+	cpu_set_t set;
+	char *p;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	memset(p, 1, len);
+	return 0;
+}
+
+/*
+ * A CPU's memcg stock keeps a css reference to the last memcg charged
+ * there; drain_all_stock() at offline skips CPUs when another drain is
+ * running, so an idle CPU can keep a removed memcg dying for ever. A
+ * charge from another memcg on every CPU replaces it. The kicking cgroup
+ * is never removed, so it cannot become such a memcg itself.
+ */
+void cg_kick_stocks(void)
+{
+	char kick[CG_PATH_MAX];
+	int cpu;
+
+	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
+	mkdir(kick, 0755);
+	for (cpu = 0; cpu < nr_cpus(); cpu++)
+		cg_run(kick, kick_cpu, &cpu);
+}
+
 /* The css is released asynchronously (RCU, then a workqueue): poll. */
 int cg_wait_no_dying(const char *cg, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long start = now_ms(), kicked = start;
 
 	while (cg_dying(cg) > 0) {
-		if (now_ms() > deadline)
+		if (now_ms() > start + timeout_ms)
 			return -1;
+		if (now_ms() - kicked > 500) {
+			cg_kick_stocks();
+			kicked = now_ms();
+		}
 		sleep_ms(20);
 	}
 	return 0;

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reparent flow driven through libcgroup: once through its C API
+ * (libcgroup_reparent) and once through cgroup-tools' commands, cgcreate,
+ * cgexec, cgget and cgdelete (cgroup_tools_reparent), the way a developer
+ * debugging in `make shell` would. The figures are still read from the
+ * cgroup files.
+ */
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define DIR_PATH	"/tmp/rig_tools"
+#define NR_FILES	2000
+
+static void remove_files(void)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < NR_FILES; i++) {
+		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
+		unlink(path);
+	}
+	rmdir(DIR_PATH);
+}
+
+static int make_files(void *arg)
+{
+	char path[64];
+	int i, fd;
+
+	(void)arg;
+	for (i = 0; i < NR_FILES; i++) {
+		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+static int shell_cmd(const char *cmd)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	if (WEXITSTATUS(status))
+		ktap_diag("'%s' exited with %d", cmd, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * After the files were made in C (however C was made): C's slab holds
+ * them, C's removal leaves them in P, unlinking takes them from P.
+ */
+struct flow {
+	const char *p;
+	const char *c;
+	int (*remove_child)(void);
+	long expected, tol, c0;
+};
+
+static int check_flow(struct flow *f)
+{
+	long rise = cg_slab(f->c) - f->c0, p1, p2, p3;
+
+	if (!within(rise, f->expected, f->tol)) {
+		ktap_fail("C's slab rose by %ld B, expected %ld B +-%ld",
+			  rise, f->expected, f->tol);
+		return -1;
+	}
+	p1 = cg_slab(f->p);
+	if (f->remove_child() || cg_wait_no_dying(f->p, 10000)) {
+		ktap_fail("C not removed, or still dying 10 s later (%ld)",
+			  cg_dying(f->p));
+		return -1;
+	}
+	p2 = cg_slab(f->p);
+	remove_files();
+	sleep_ms(100);
+	p3 = cg_slab(f->p);
+	if (!within(p2, p1, f->tol) || !within(p2 - p3, rise, f->tol)) {
+		ktap_fail("P's slab: %ld B before rmdir C, %ld B after, %ld B after unlink; expected unchanged, then -%ld B",
+			  p1, p2, p3, rise);
+		return -1;
+	}
+	ktap_diag("C +%ld B; P kept %ld B; P -%ld B after unlink", rise,
+		  p2 - (p1 - rise), p2 - p3);
+	return 0;
+}
+
+static void flow_init(struct flow *f, const char *p, const char *c)
+{
+	f->p = p;
+	f->c = c;
+	f->expected = NR_FILES * (obj_charge("shmem_inode_cache") +
+				  obj_charge("dentry"));
+	/* Byte-exact stats: 1%, plus per-CPU object stocks. */
+	f->tol = f->expected / 100 + 2 * nr_cpus() * page_size();
+}
+
+static int tools_remove_child(void)
+{
+	return shell_cmd("cgdelete -g memory:rig_tools/child");
+}
+
+int test_cgroup_tools_reparent(void)
+{
+	char p[CG_PATH_MAX], c[CG_PATH_MAX * 2], cmd[256];
+	struct flow f;
+	int ret = KSFT_FAIL;
+
+	if (!cg_is_v2())
+		return v2_only("the v2 files this flow reads");
+	if (access("/bin/cgcreate", X_OK)) {
+		test_reason("cgroup-tools are not in the rootfs");
+		return KSFT_SKIP;
+	}
+	snprintf(p, sizeof(p), "%s/rig_tools", cg_root);
+	snprintf(c, sizeof(c), "%s/child", p);
+	flow_init(&f, p, c);
+	f.remove_child = tools_remove_child;
+	mkdir(DIR_PATH, 0755);
+	if (shell_cmd("cgcreate -g memory:rig_tools -g memory:rig_tools/child") ||
+	    shell_cmd("cgget -n -r memory.current rig_tools/child >/dev/null"))
+		goto out;
+	f.c0 = cg_slab(c);
+	snprintf(cmd, sizeof(cmd),
+		 "cgexec -g memory:rig_tools/child /bin/sh -c 'i=0; while [ $i -lt %d ]; do : >" DIR_PATH "/f$i; i=$((i + 1)); done'",
+		 NR_FILES);
+	if (shell_cmd(cmd))
+		goto out;
+	if (!check_flow(&f))
+		ret = KSFT_PASS;
+out:
+	remove_files();
+	shell_cmd("cgdelete -r -g memory:rig_tools 2>/dev/null");
+	return ret;
+}
+
+static struct cgroup *lc_child;
+
+static int lc_remove_child(void)
+{
+	return cgroup_delete_cgroup(lc_child, 0) ? -1 : 0;
+}
+
+static int lc_make(const char *name, struct cgroup **cg)
+{
+	*cg = cgroup_new_cgroup(name);
+	if (!*cg || !cgroup_add_controller(*cg, "memory") ||
+	    cgroup_create_cgroup(*cg, 0)) {
+		ktap_fail("libcgroup could not create %s", name);
+		return -1;
+	}
+	return 0;
+}
+
+int test_libcgroup_reparent(void)
+{
+	char p[CG_PATH_MAX], c[CG_PATH_MAX * 2];
+	struct cgroup *parent = NULL;
+	int ret = KSFT_FAIL, err;
+	struct flow f;
+	pid_t pid;
+
+	if (!cg_is_v2())
+		return v2_only("the v2 files this flow reads");
+	err = cgroup_init();
+	if (err) {
+		ktap_fail("cgroup_init: %s", cgroup_strerror(err));
+		return KSFT_FAIL;
+	}
+	snprintf(p, sizeof(p), "%s/rig_libcgroup", cg_root);
+	snprintf(c, sizeof(c), "%s/child", p);
+	flow_init(&f, p, c);
+	f.remove_child = lc_remove_child;
+	mkdir(DIR_PATH, 0755);
+	if (lc_make("rig_libcgroup", &parent) ||
+	    lc_make("rig_libcgroup/child", &lc_child))
+		goto out;
+	f.c0 = cg_slab(c);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(cgroup_attach_task(lc_child) ? 127 : make_files(NULL));
+	if (cg_reap(pid)) {
+		ktap_fail("the worker attached with cgroup_attach_task failed");
+		goto out;
+	}
+	if (!check_flow(&f))
+		ret = KSFT_PASS;
+out:
+	remove_files();
+	if (lc_child)
+		cgroup_delete_cgroup(lc_child, 1);
+	if (parent)
+		cgroup_delete_cgroup(parent, 1);
+	cg_destroy(c);
+	cg_destroy(p);
+	return ret;
+}
