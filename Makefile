@@ -4,9 +4,9 @@
 # KCONFIG_ADD. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM JOBS KCONFIG_ADD
+export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS
 
-.PHONY: test check deps shell bench list clean distclean
+.PHONY: test check deps shell bench mutants list clean distclean
 
 test:
 	@./run.sh test
@@ -22,6 +22,9 @@ list:
 
 check:
 	@tests/check/run.sh
+
+mutants:
+	@tests/check/mutants.sh
 
 bench:
 	@tests/check/bench.sh

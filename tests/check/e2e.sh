@@ -19,6 +19,8 @@ e2e_pass() {
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
 	expect make_test_warm 0 '^[0-9]+ passed, 0 failed, 1 skipped$' -- make -C "$TOP" test ARCH=um
 	check warm_rebuilds_nothing warm_build_compiled_nothing
+	expect cgroup_v1 0 '^[0-9]+ passed, 0 failed' -- env ARCH=um CGROUP=v1 "$TOP/run.sh" test
+	check reparent_v1_ran grep -qE '^ok [0-9]+ reparent_v1$' "$RESULTS_DIR/latest/ktap.txt"
 }
 
 e2e_failures() {

@@ -26,6 +26,7 @@ e2e_pass
 check checkpatch check_checkpatch
 e2e_failures
 inputs_kernel
+expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- "$TOP/tests/check/mutants.sh"
 e2e_restored
 echo "1..$CHECK_N"
 echo "$CHECK_PASSED passed, $CHECK_FAILED failed"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# make mutants: prove that every test can fail. Each patch in
+# patches/mutations/ breaks one behaviour and names, on an "Expect-fail:"
+# line, the tests that must then fail. For each: the normal series plus
+# the mutation, built incrementally, booted, those tests run. Killed: all
+# of them failed and the kernel booted. Survived: one passed (a test that
+# cannot see what it claims to check). Broken: no build or no boot (fix
+# the mutation). The next normal run re-applies the series from pristine
+# (the tree's recorded series hash differs), so no mutated kernel is ever
+# tested by accident, even after Ctrl-C.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+MUT_DIR=$TOP/patches/mutations
+BUILD_DIR=${BUILD_DIR:-$TOP/build}
+RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
+export BUILD_DIR RESULTS_DIR
+ARCH=${ARCH:-um}
+ARCH=${ARCH%% *}
+SERIES=${SERIES:-$TOP/patches/series}
+OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
+
+expected() {
+	sed -n 's/^Expect-fail: *//p' "$1" | tr -d ' '
+}
+
+# The normal series, then the mutation, as one series of absolute paths.
+mutant_series() {
+	local dir=$BUILD_DIR/mutants/$1 p
+	mkdir -p "$dir"
+	{
+		sed 's/#.*//' "$SERIES" | awk 'NF { print $1 }' | while read -r p; do
+			case "$p" in /*) echo "$p" ;; *) echo "$(dirname "$SERIES")/$p" ;; esac
+		done
+		echo "$MUT_DIR/$1.patch"
+	} >"$dir/series"
+	echo "$dir/series"
+}
+
+# verdict NAME: prints killed, survived or broken, and the failed tests.
+verdict() {
+	local name=$1 want rc=0 log=$OUT/$1.log res t failed="" passed=""
+	want=$(expected "$MUT_DIR/$name.patch")
+	[ -n "$want" ] || { echo "broken (no Expect-fail line)"; return; }
+	env ARCH="$ARCH" SERIES="$(mutant_series "$name")" TESTS="$want" \
+		"$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	res=$RESULTS_DIR/latest/results.txt
+	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
+		! grep -q '^rig: kernel' "$RESULTS_DIR/latest/console.log"; then
+		echo "broken (exit $rc, see $log)"
+		return
+	fi
+	for t in ${want//,/ }; do
+		if grep -q "^$t fail" "$res"; then
+			failed="$failed,$t"
+		else
+			passed="$passed,$t"
+		fi
+	done
+	if [ -n "$passed" ]; then
+		echo "survived (${passed#,} passed)"
+	else
+		echo "killed (${failed#,} failed)"
+	fi
+}
+
+main() {
+	local m name v killed=0 other=0 names=()
+	mkdir -p "$OUT"
+	for m in "$MUT_DIR"/*.patch; do
+		name=$(basename "$m" .patch)
+		case ",${MUTANTS:-$name}," in *",$name,"*) names+=("$name") ;; esac
+	done
+	[ ${#names[@]} -gt 0 ] || { echo "mutants: no mutation matches MUTANTS=${MUTANTS:-}" >&2; exit 2; }
+	printf '%-28s %-48s %s\n' mutation expect-fail verdict | tee "$OUT/table.txt"
+	for name in "${names[@]}"; do
+		v=$(verdict "$name")
+		printf '%-28s %-48s %s\n' "$name" "$(expected "$MUT_DIR/$name.patch")" "$v" |
+			tee -a "$OUT/table.txt"
+		case "$v" in killed*) killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
+	done
+	echo "table: $OUT/table.txt"
+	echo "$killed passed, $other failed"
+	[ "$other" = 0 ]
+}
+
+main "$@"
