@@ -33,6 +33,7 @@ static const struct rig_test tests[] = {
 	T(reparent_v1),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
+	T(stress),
 	T(slab_sysfs_names),
 	H(selftest_crash),
 	H(selftest_hang),

@@ -32,6 +32,7 @@ int test_pins(void);
 int test_reparent_v1(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);
+int test_stress(void);
 int test_slab_sysfs_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);

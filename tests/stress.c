@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress: workers keep creating child cgroups, allocating in them (files,
+ * pipes, IPC messages), exiting and removing them, for RIG_STRESS_SECONDS
+ * (default 5; nightly runs it longer, with DEBUG=1 and several CPUs).
+ * Afterwards, once the objects are freed, the parent is back at its
+ * baseline and no dying descendant remains; the host checks that the
+ * kernel log is clean.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define DIR_PATH	"/tmp/rig_stress"
+#define FILES_PER_ROUND	20
+#define MSG_KEY_BASE	0x52494700
+#define MAX_WORKERS	64
+
+struct round {
+	int worker, round;
+};
+
+static int allocate(void *arg)
+{
+	struct { long type; char text[200]; } m = { 1, { 's' } };
+	struct round *r = arg;
+	char path[96], buf[512] = { 0 };
+	int i, fd, q, fds[2];
+
+	for (i = 0; i < FILES_PER_ROUND; i++) {
+		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
+			 r->worker, r->round, i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	if (pipe(fds) || write(fds[1], buf, sizeof(buf)) < 0)
+		return 1;
+	close(fds[0]);
+	close(fds[1]);
+	q = msgget(MSG_KEY_BASE + r->worker, IPC_CREAT | 0600);
+	/* A full queue is fine: messages from earlier rounds are in it. */
+	if (q < 0 || (msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT) && errno != EAGAIN))
+		return 1;
+	return 0;
+}
+
+static int worker(const char *p, int k, long deadline)
+{
+	char c[CG_PATH_MAX * 2], name[32];
+	struct round r = { k, 0 };
+
+	while (now_ms() < deadline) {
+		snprintf(name, sizeof(name), "w%d_r%d", k, r.round);
+		if (cg_create(c, p, name) || cg_run(c, allocate, &r) ||
+		    cg_destroy(c))
+			return 1;
+		r.round++;
+	}
+	return 0;
+}
+
+static long free_all(int workers)
+{
+	char path[CG_PATH_MAX * 2];
+	struct dirent *d;
+	long files = 0;
+	DIR *dir;
+	int k, q;
+
+	dir = opendir(DIR_PATH);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), DIR_PATH "/%s", d->d_name);
+		files += !unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(DIR_PATH);
+	for (k = 0; k < workers; k++) {
+		q = msgget(MSG_KEY_BASE + k, 0);
+		if (q >= 0)
+			msgctl(q, IPC_RMID, NULL);
+	}
+	return files;
+}
+
+static int run_workers(const char *p, int workers, int seconds)
+{
+	long deadline = now_ms() + seconds * 1000L;
+	pid_t pid[MAX_WORKERS];
+	int k, status, bad = 0;
+
+	for (k = 0; k < workers; k++) {
+		fflush(stdout);
+		pid[k] = fork();
+		if (pid[k] == 0)
+			_exit(worker(p, k, deadline));
+	}
+	for (k = 0; k < workers; k++)
+		if (pid[k] < 0 || waitpid(pid[k], &status, 0) != pid[k] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			bad = 1;
+	return bad;
+}
+
+static int stress_steps(const char *p, int workers, int seconds)
+{
+	long base, slab0, slab, cur, files, tol, deadline;
+
+	base = cg_read_long(p, "memory.current");
+	slab0 = cg_slab(p);
+	mkdir(DIR_PATH, 0755);
+	if (run_workers(p, workers, seconds)) {
+		ktap_fail("a worker failed to create, fill or remove its cgroups");
+		return -1;
+	}
+	files = free_all(workers);
+	/* 1% of what the files cost, plus per-CPU stocks. */
+	tol = files * (obj_charge("shmem_inode_cache") + obj_charge("dentry")) / 100 +
+	      2 * nr_cpus() * page_size();
+	if (cg_wait_no_dying(p, 10000)) {
+		ktap_fail("%ld dying descendants of P 10 s after the stress, expected 0",
+			  cg_dying(p));
+		return -1;
+	}
+	deadline = now_ms() + 10000;
+	do {
+		slab = cg_slab(p);
+		if (within(slab, slab0, tol))
+			break;
+		sleep_ms(50);
+	} while (now_ms() < deadline);
+	cur = cg_read_long(p, "memory.current");
+	ktap_diag("%d workers, %d s, %ld files: P's slab %ld -> %ld B, memory.current %ld -> %ld B",
+		  workers, seconds, files, slab0, slab, base, cur);
+	if (!within(slab, slab0, tol) ||
+	    !within(cur, base, 64 * nr_cpus() * page_size())) {
+		ktap_fail("P not back at its baseline: slab %ld B (expected %ld +-%ld), memory.current %ld B (expected %ld +-%ld)",
+			  slab, slab0, tol, cur, base, 64 * nr_cpus() * page_size());
+		return -1;
+	}
+	return 0;
+}
+
+int test_stress(void)
+{
+	const char *s = getenv("RIG_STRESS_SECONDS");
+	int seconds = s ? atoi(s) : 5, workers = 2 * nr_cpus(), ret;
+	char p[CG_PATH_MAX] = "";
+
+	if (!cg_is_v2())
+		return v2_only("slab counters and cgroup.stat");
+	if (workers > MAX_WORKERS)
+		workers = MAX_WORKERS;
+	if (cg_create(p, cg_root, "rig_stress") || cg_enable_memory(p))
+		return KSFT_FAIL;
+	ret = stress_steps(p, workers, seconds);
+	free_all(workers);
+	cg_destroy(p);
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}
