@@ -3,6 +3,8 @@
  * stress: workers keep creating child cgroups, allocating in them (files,
  * pipes, IPC messages), exiting and removing them, for RIG_STRESS_SECONDS
  * (default 5; nightly runs it longer, with DEBUG=1 and several CPUs).
+ * Each round's files are unlinked two rounds later, from outside: freed
+ * after their cgroup is gone, which keeps the inode count bounded.
  * Afterwards, once the objects are freed, the parent is back at its
  * baseline and no dying descendant remains; the host checks that the
  * kernel log is clean.
@@ -40,19 +42,38 @@ static int allocate(void *arg)
 		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
 			 r->worker, r->round, i);
 		fd = open(path, O_CREAT | O_WRONLY, 0600);
-		if (fd < 0)
+		if (fd < 0) {
+			ktap_diag("open %s: %m", path);
 			return 1;
+		}
 		close(fd);
 	}
-	if (pipe(fds) || write(fds[1], buf, sizeof(buf)) < 0)
+	if (pipe(fds) || write(fds[1], buf, sizeof(buf)) < 0) {
+		ktap_diag("pipe: %m");
 		return 1;
+	}
 	close(fds[0]);
 	close(fds[1]);
 	q = msgget(MSG_KEY_BASE + r->worker, IPC_CREAT | 0600);
 	/* A full queue is fine: messages from earlier rounds are in it. */
-	if (q < 0 || (msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT) && errno != EAGAIN))
+	if (q < 0 || (msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT) && errno != EAGAIN)) {
+		ktap_diag("msgget/msgsnd: %m");
 		return 1;
+	}
 	return 0;
+}
+
+/* A round's files outlive its cgroup by one round, then go from P. */
+static void unlink_round(int worker, int round)
+{
+	char path[96];
+	int i;
+
+	for (i = 0; round >= 0 && i < FILES_PER_ROUND; i++) {
+		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
+			 worker, round, i);
+		unlink(path);
+	}
 }
 
 static int worker(const char *p, int k, long deadline)
@@ -61,10 +82,13 @@ static int worker(const char *p, int k, long deadline)
 	struct round r = { k, 0 };
 
 	while (now_ms() < deadline) {
+		unlink_round(k, r.round - 2);
 		snprintf(name, sizeof(name), "w%d_r%d", k, r.round);
 		if (cg_create(c, p, name) || cg_run(c, allocate, &r) ||
-		    cg_destroy(c))
+		    cg_destroy(c)) {
+			ktap_diag("stress process %d failed in round %d (%s)", k, r.round, c);
 			return 1;
+		}
 		r.round++;
 	}
 	return 0;

@@ -35,6 +35,8 @@ static const struct rig_test tests[] = {
 	T(cgroup_tools_reparent),
 	T(stress),
 	T(slab_sysfs_names),
+	T(slab_cache_churn),
+	T(slab_memcg_cache_names),
 	H(selftest_crash),
 	H(selftest_hang),
 };

@@ -15,6 +15,25 @@ struct rig_test {
 
 /* Says why a test skipped; the runner puts it on the test's KTAP line. */
 __printf(1, 2) void test_reason(const char *fmt, ...);
+/* /sys/kernel/slab, as slab_sysfs_names.c reads it. */
+#define MAX_ENTRIES	2048
+#define NAME_LEN	64
+
+struct slab_entry {
+	char name[NAME_LEN];
+	char target[NAME_LEN];	/* what an alias links to; "" for caches */
+};
+
+struct slab_entries {
+	int n;
+	struct slab_entry e[MAX_ENTRIES];
+};
+
+int slab_entries_read(struct slab_entries *e);
+int slab_entries_diff(struct slab_entries *a, struct slab_entries *b);
+int slabinfo_resolves(void);
+int slab_names_agree(const struct slab_entries *e);
+
 /* SKIP for a test that reads what only cgroup v2 shows. */
 int v2_only(const char *needs);
 
@@ -34,6 +53,8 @@ int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);
 int test_stress(void);
 int test_slab_sysfs_names(void);
+int test_slab_cache_churn(void);
+int test_slab_memcg_cache_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);
 

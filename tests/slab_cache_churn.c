@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Slab cache names across time and eras.
+ *
+ * slab_cache_churn: caches created and destroyed at run time (each zram
+ * device's zsmalloc pool makes zs_handle-zramN and zspage-zramN, and
+ * drops them with the device), the same names again and again: the set
+ * of /sys/kernel/slab entries must not grow after the first cycle, every
+ * live cache must still resolve and every merged name must stay true.
+ *
+ * slab_memcg_cache_names: kernels before 5.9 had per-memcg caches under
+ * /sys/kernel/slab/<cache>/cgroup/, named after their cgroup; removing a
+ * cgroup and making one of the same name must give the new one its own
+ * cache (patch 12 of the series). Newer kernels have none: SKIP.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+#define ZRAM_CONTROL	"/sys/class/zram-control"
+#define CHURN_CYCLES	20
+#define ERA_DIR		"/tmp/rig_era"
+#define ERA_FILES	64
+
+/* One zram device made, given a pool (its caches), then removed. */
+static int zram_cycle(void)
+{
+	char dev[64], id[16];
+	int n;
+
+	if (cg_read(ZRAM_CONTROL, "hot_add", id, sizeof(id)))
+		return -1;
+	n = atoi(id);
+	snprintf(dev, sizeof(dev), "/sys/block/zram%d", n);
+	if (cg_write(dev, "disksize", "1M"))
+		return -1;
+	snprintf(id, sizeof(id), "%d", n);
+	return cg_write(ZRAM_CONTROL, "hot_remove", id);
+}
+
+int test_slab_cache_churn(void)
+{
+	static struct slab_entries first, last;
+	int i, bad;
+
+	if (access(ZRAM_CONTROL "/hot_add", R_OK)) {
+		test_reason("no zram here (CONFIG_ZRAM) to make caches at run time");
+		return KSFT_SKIP;
+	}
+	if (zram_cycle() || slab_entries_read(&first)) {
+		ktap_fail("the first zram cycle failed");
+		return KSFT_FAIL;
+	}
+	for (i = 1; i < CHURN_CYCLES; i++) {
+		if (zram_cycle()) {
+			ktap_fail("zram cycle %d failed", i);
+			return KSFT_FAIL;
+		}
+	}
+	if (slab_entries_read(&last))
+		return KSFT_FAIL;
+	bad = slab_entries_diff(&first, &last);
+	bad += slabinfo_resolves();
+	bad += slab_names_agree(&last);
+	ktap_diag("%d zram pools made and dropped; %d problems", CHURN_CYCLES,
+		  bad);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+static int era_files(void *arg)
+{
+	char path[64];
+	int i, fd;
+
+	(void)arg;
+	for (i = 0; i < ERA_FILES; i++) {
+		snprintf(path, sizeof(path), ERA_DIR "/f%d", i);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+static void era_cleanup(void)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < ERA_FILES; i++) {
+		snprintf(path, sizeof(path), ERA_DIR "/f%d", i);
+		unlink(path);
+	}
+	rmdir(ERA_DIR);
+}
+
+/* Per-memcg dentry caches named after cgroup "rig_era", e.g. "(5:rig_era)". */
+static int era_caches(void)
+{
+	DIR *dir = opendir("/sys/kernel/slab/dentry/cgroup");
+	struct dirent *d;
+	int n = 0;
+
+	while (dir && (d = readdir(dir)))
+		n += strstr(d->d_name, ":rig_era)") != NULL;
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+int test_slab_memcg_cache_names(void)
+{
+	char c[CG_PATH_MAX] = "";
+	int round, bad = 0;
+
+	if (access("/sys/kernel/slab/dentry/cgroup", F_OK)) {
+		test_reason("no per-memcg caches on this kernel (5.9 on): nothing to name");
+		return KSFT_SKIP;
+	}
+	for (round = 0; round < 2 && !bad; round++) {
+		mkdir(ERA_DIR, 0755);
+		if (cg_create(c, cg_root, "rig_era") || cg_run(c, era_files, NULL)) {
+			bad = 1;
+			break;
+		}
+		if (!era_caches()) {
+			ktap_fail("round %d: no dentry cache for cgroup rig_era under /sys/kernel/slab/dentry/cgroup",
+				  round);
+			bad = 1;
+		}
+		era_cleanup();
+		cg_destroy(c);
+		cg_wait_no_dying(cg_root, 10000);
+	}
+	era_cleanup();
+	cg_destroy(c);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
