@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_tools"
@@ -21,30 +22,14 @@
 
 static void remove_files(void)
 {
-	char path[64];
-	int i;
-
-	for (i = 0; i < NR_FILES; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		unlink(path);
-	}
+	files_unlink(DIR_PATH, 0, NR_FILES);
 	rmdir(DIR_PATH);
 }
 
 static int make_files(void *arg)
 {
-	char path[64];
-	int i, fd;
-
 	(void)arg;
-	for (i = 0; i < NR_FILES; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		fd = open(path, O_CREAT | O_WRONLY, 0600);
-		if (fd < 0)
-			return 1;
-		close(fd);
-	}
-	return 0;
+	return files_make(DIR_PATH, 0, NR_FILES) ? 1 : 0;
 }
 
 static int shell_cmd(const char *cmd)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_reparent_slab"
@@ -41,9 +42,7 @@ struct files {
 static int make_files(void *arg)
 {
 	struct files *f = arg;
-	char path[64];
 	cpu_set_t set;
-	int i, fd;
 
 	if (f->cpu >= 0) {
 		CPU_ZERO(&set);
@@ -51,14 +50,7 @@ static int make_files(void *arg)
 		if (sched_setaffinity(0, sizeof(set), &set))
 			return 2;
 	}
-	for (i = f->first; i < f->first + f->n; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		fd = open(path, O_CREAT | O_WRONLY, 0600);
-		if (fd < 0)
-			return 1;
-		close(fd);
-	}
-	return 0;
+	return files_make(DIR_PATH, f->first, f->n) ? 1 : 0;
 }
 
 /* n files made in cg by the given number of workers, all reaped. */
@@ -84,13 +76,7 @@ static int fill(const char *cg, int n, int workers)
 
 static void unlink_files(int n)
 {
-	char path[64];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		unlink(path);
-	}
+	files_unlink(DIR_PATH, 0, n);
 }
 
 /* Freed dentries and inodes go back through RCU: poll for the drop. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_reparent_v1"
@@ -51,29 +52,13 @@ static int wait_cgroups(long want)
 
 static int make_files(void *arg)
 {
-	char path[64];
-	int i, fd;
-
 	(void)arg;
-	for (i = 0; i < NR_FILES; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		fd = open(path, O_CREAT | O_WRONLY, 0600);
-		if (fd < 0)
-			return 1;
-		close(fd);
-	}
-	return 0;
+	return files_make(DIR_PATH, 0, NR_FILES) ? 1 : 0;
 }
 
 static void unlink_files(void)
 {
-	char path[64];
-	int i;
-
-	for (i = 0; i < NR_FILES; i++) {
-		snprintf(path, sizeof(path), DIR_PATH "/f%d", i);
-		unlink(path);
-	}
+	files_unlink(DIR_PATH, 0, NR_FILES);
 	rmdir(DIR_PATH);
 }
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "suite.h"
 
 #define ZRAM_CONTROL	"/sys/class/zram-control"
@@ -75,29 +76,13 @@ int test_slab_cache_churn(void)
 
 static int era_files(void *arg)
 {
-	char path[64];
-	int i, fd;
-
 	(void)arg;
-	for (i = 0; i < ERA_FILES; i++) {
-		snprintf(path, sizeof(path), ERA_DIR "/f%d", i);
-		fd = open(path, O_CREAT | O_WRONLY, 0600);
-		if (fd < 0)
-			return 1;
-		close(fd);
-	}
-	return 0;
+	return files_make(ERA_DIR, 0, ERA_FILES) ? 1 : 0;
 }
 
 static void era_cleanup(void)
 {
-	char path[64];
-	int i;
-
-	for (i = 0; i < ERA_FILES; i++) {
-		snprintf(path, sizeof(path), ERA_DIR "/f%d", i);
-		unlink(path);
-	}
+	files_unlink(ERA_DIR, 0, ERA_FILES);
 	rmdir(ERA_DIR);
 }
 
