@@ -34,20 +34,14 @@ static long memory_cgroups(void)
 	return num;
 }
 
+static bool cgroups_back_to(const void *want)
+{
+	return memory_cgroups() == *(const long *)want;
+}
+
 static int wait_cgroups(long want)
 {
-	long deadline = now_ms() + 10000, kicked = now_ms();
-
-	while (memory_cgroups() != want) {
-		if (now_ms() > deadline)
-			return -1;
-		if (now_ms() - kicked > 500) {
-			cg_kick_stocks();
-			kicked = now_ms();
-		}
-		sleep_ms(20);
-	}
-	return 0;
+	return cg_wait_released(cgroups_back_to, &want, 10000);
 }
 
 static int make_files(void *arg)

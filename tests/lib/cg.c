@@ -192,12 +192,17 @@ void cg_kick_stocks(void)
 		cg_run(kick, kick_cpu, &cpu);
 }
 
-/* The css is released asynchronously (RCU, then a workqueue): poll. */
-int cg_wait_no_dying(const char *cg, int timeout_ms)
+/*
+ * A removed memcg is freed asynchronously (RCU, then a workqueue), and
+ * only once no CPU's stock holds it: poll until released() says so,
+ * kicking the stocks every half second.
+ */
+int cg_wait_released(bool (*released)(const void *arg), const void *arg,
+		     int timeout_ms)
 {
 	long start = now_ms(), kicked = start;
 
-	while (cg_dying(cg) > 0) {
+	while (!released(arg)) {
 		if (now_ms() > start + timeout_ms)
 			return -1;
 		if (now_ms() - kicked > 500) {
@@ -207,6 +212,16 @@ int cg_wait_no_dying(const char *cg, int timeout_ms)
 		sleep_ms(20);
 	}
 	return 0;
+}
+
+static bool no_dying(const void *cg)
+{
+	return cg_dying(cg) <= 0;
+}
+
+int cg_wait_no_dying(const char *cg, int timeout_ms)
+{
+	return cg_wait_released(no_dying, cg, timeout_ms);
 }
 
 /* Start fn in a child process that first moves itself into cg. */

@@ -29,6 +29,8 @@ long cg_slab(const char *cg);
 bool cg_is_v2(void);
 long cg_dying(const char *cg);
 void cg_kick_stocks(void);
+int cg_wait_released(bool (*released)(const void *arg), const void *arg,
+		     int timeout_ms);
 int cg_wait_no_dying(const char *cg, int timeout_ms);
 pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg);
 int cg_reap(pid_t child);
