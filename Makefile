@@ -1,12 +1,12 @@
 # kmemcg-rig. The two commands: `make test` (the main job) and
 # `make check` (the rig's own tests). Variables are passed to run.sh:
 # ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM JOBS
-# KCONFIG_ADD. See README.md.
+# KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS
+export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN
 
-.PHONY: test check deps shell bench mutants list clean distclean
+.PHONY: test check deps shell build bisect nightly nightly-list index bench mutants list clean distclean
 
 test:
 	@./run.sh test
@@ -16,6 +16,23 @@ shell:
 
 deps:
 	@./run.sh deps
+
+build:
+	@./run.sh build
+
+# make bisect KERNEL_SRC=~/linux GOOD=v6.11 BAD=v6.12 [TESTS=...] [REPEAT=1]
+bisect:
+	@./run.sh bisect
+
+# make nightly [MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1"] [SHARD=1/3] [RERUN=1]
+nightly:
+	@./run.sh nightly
+
+nightly-list:
+	@./run.sh nightly-list
+
+index:
+	@./run.sh index
 
 list:
 	@./run.sh list

@@ -2,13 +2,13 @@
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
 # parse -> report. Each stage lives in tests/harness/<stage>.sh.
 #
-# Usage: ./run.sh [test|shell|deps|list|parse LOG STATUS DIR] [VAR=value...]
+# Usage: ./run.sh [test|shell|build|bisect|deps|list|parse LOG STATUS DIR] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config or build), 128 the rig itself broke.
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build rootfs boot parse report; do
+for stage in common deps source patch config build rootfs boot parse report export bisect nightly index; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/harness/$stage.sh"
 done
@@ -21,10 +21,16 @@ Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
 TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config
+bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 USAGE
 }
 
 defaults() {
+	# git bisect run calls us from the top of the tree it bisects.
+	if [ -z "${KERNEL_SRC:-}" ] && [ "$PWD" != "$RIG_TOP" ] && is_kernel_tree "$PWD"; then
+		KERNEL_SRC=$PWD
+	fi
+	case "$MODE" in bisect*) ARCH=${ARCH:-um} ;; esac
 	ARCH=${ARCH:-um x86_64}
 	ARCH=${ARCH//,/ }
 	KERNEL=${KERNEL:-6.12}
@@ -32,6 +38,8 @@ defaults() {
 	SERIES=${SERIES:-$RIG_TOP/patches/series}
 	DEBUG=${DEBUG:-0}
 	CGROUP=${CGROUP:-v2}
+	[ "$MODE" != nightly ] || RERUN=${RERUN:-1}
+	RERUN=${RERUN:-0}
 	[ "$CGROUP" != both ] || CGROUP="v2 v1"
 	TESTS=${TESTS:-}
 	TIMEOUT=${TIMEOUT:-300}
@@ -60,6 +68,7 @@ validate() {
 	done
 	case "$DEBUG" in 0 | 1) ;; *) die "$EXIT_USAGE" "DEBUG must be 0 or 1, not '$DEBUG'" ;; esac
 	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
+	case "$RERUN" in '' | *[!0-9]*) die "$EXIT_USAGE" "RERUN must be a number of reruns, not '$RERUN'" ;; esac
 	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 }
@@ -69,7 +78,7 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | deps | list | parse) MODE=$1 ;;
+		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
@@ -99,7 +108,7 @@ new_run_dir() {
 
 # The suite binary runs on the host too: it checks TESTS before a boot.
 suite_build() {
-	make -s -C "$RIG_TOP/tests" O="$BUILD_DIR/rootfs" >/dev/null ||
+	rootfs_programs "$BUILD_DIR/rootfs" >/dev/null ||
 		die "$EXIT_RIG" "the test programs did not build (make -C tests)"
 }
 
@@ -136,6 +145,8 @@ prepare_kernel() {
 }
 
 run_test() {
+	local rc=0
+	trap 'export_stage $?' EXIT
 	prepare_kernel
 	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
@@ -145,7 +156,28 @@ run_test() {
 	phase_begin parse
 	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
 	phase_end
-	report_stage
+	report_stage || rc=$?
+	[ "$rc" != 1 ] || [ "$RERUN" = 0 ] || ! run_rerun || rc=0
+	return "$rc"
+}
+
+# RERUN=n: failed tests run again, alone, up to n times in fresh boots;
+# if they then pass they are FLAKY, reported and counted apart, not PASS.
+# A kernel_log splat or a crashed guest is never retried away.
+run_rerun() {
+	local failed n=0 rc=1
+	failed=$(awk '$2 == "fail" { print $1 }' "$RUN_DIR/results.txt" | paste -sd, -)
+	case ",$failed," in ",," | *,kernel_log,*) return 1 ;; esac
+	[ -z "$PARSE_PROBLEM" ] || return 1
+	while [ "$rc" != 0 ] && [ "$n" -lt "$RERUN" ]; do
+		n=$((n + 1))
+		note "rerunning $failed (attempt $((n + 1)))"
+		rc=0
+		RERUN=0 TESTS=$failed RIG_ATTEMPT=$((n + 1)) RESULTS_DIR=$RUN_DIR/rerun \
+			RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS='' "$0" test || rc=$?
+	done
+	[ "$rc" = 0 ] || return 1
+	report_flaky "${failed//,/ }"
 }
 
 load_arch() {
@@ -153,35 +185,62 @@ load_arch() {
 	. "$RIG_TOP/tests/harness/arch/$ARCH.sh"
 }
 
-# Several arches (the default, "um x86_64") or hierarchies (CGROUP=both):
-# one run per cell, UML first; the closing line and the exit code cover
-# them all. A failed test (1) wins over "cannot test" (125); usage and
-# rig errors stop at once.
+# Several cells (arch, kernel, cgroup, debug): one run.sh per cell, in
+# order; the closing line and the exit code cover them all. A failed test
+# (1) wins over "cannot test" (125); usage and rig errors stop at once.
+# CELLS: lines "arch kernel cgroup debug" (kernel: 6.12, 6.1 or a path);
+# CELL_NAMES=long names each cell in full (nightly), else by what varies.
 run_cells() {
-	local a g cell rc worst=0 counts p=0 f=0 s=0 cp cf cs
-	for cell in $(for a in $ARCH; do for g in $CGROUP; do echo "$a:$g"; done; done); do
-		a=${cell%%:*} g=${cell#*:}
-		counts=$BUILD_DIR/counts-$a-$g
+	local a k g d name rc worst=0 counts p=0 f=0 s=0 x=0 cp cf cs cx run
+	while read -r a k g d; do
+		name=$(cell_name "$a" "$k" "$g" "$d")
+		counts=$BUILD_DIR/counts-$name
 		rm -f "$counts"
 		rc=0
-		cell=$a
-		[ "$CGROUP" = v2 ] || cell=$a-$g
-		ARCH=$a CGROUP=$g RIG_ARCH_PREFIX="$cell: " RIG_COUNTS=$counts "$0" test || rc=$?
+		cell_run "$a" "$k" "$g" "$d" RIG_ARCH_PREFIX="$name: " RIG_COUNTS="$counts" || rc=$?
 		case $rc in
 		0) ;;
 		1) worst=1 ;;
 		125) [ $worst = 1 ] || worst=125 ;;
 		*) exit "$rc" ;;
 		esac
-		if [ -s "$counts" ]; then
-			read -r cp cf cs <"$counts"
-		else
-			cp=0 cf=1 cs=0
-		fi
-		p=$((p + cp)) f=$((f + cf)) s=$((s + cs))
-	done
-	echo "$p passed, $f failed, $s skipped"
-	exit "$worst"
+		cp=0 cf=1 cs=0 cx=0 run=-
+		[ ! -s "$counts" ] || read -r cp cf cs cx run <"$counts"
+		p=$((p + cp)) f=$((f + cf)) s=$((s + cs)) x=$((x + cx))
+		[ -z "${CELLS_RECORD:-}" ] || echo "$name $rc $run" >>"$CELLS_RECORD"
+	done <<<"$CELLS"
+	echo "$p passed, $f failed, $s skipped$( [ "$x" = 0 ] || echo ", $x flaky")"
+	return "$worst"
+}
+
+cell_run() {
+	local a=$1 k=$2 g=$3 d=$4
+	shift 4
+	case "$k" in
+	*/*) env "$@" ARCH="$a" KERNEL_SRC="$k" CGROUP="$g" DEBUG="$d" "$0" test ;;
+	*) env "$@" ARCH="$a" KERNEL="$k" KERNEL_SRC= CGROUP="$g" DEBUG="$d" "$0" test ;;
+	esac
+}
+
+cell_name() {
+	local k=$2
+	case "$k" in */*) k=ext-$(basename "$k") ;; esac
+	if [ "${CELL_NAMES:-}" = long ]; then
+		echo "$1-$k-$3-debug$4"
+	elif [ "$CGROUP" = v2 ]; then
+		echo "$1"
+	else
+		echo "$1-$3"
+	fi
+}
+
+# make test over several arches or hierarchies.
+test_cells() {
+	local a g
+	CELLS=$(for a in $ARCH; do for g in $CGROUP; do
+		echo "$a ${KERNEL_SRC:-$KERNEL} $g $DEBUG"
+	done; done)
+	run_cells
 }
 
 main() {
@@ -210,11 +269,34 @@ main() {
 			boot_shell
 		fi
 		if [ "$ARCH" != "${ARCH%% *}" ] || [ "$CGROUP" != "${CGROUP%% *}" ]; then
-			run_cells
+			test_cells
 		else
 			load_arch
 			run_test
 		fi
+		;;
+	build)
+		deps
+		ARCH=${ARCH%% *}
+		load_arch
+		prepare_kernel
+		echo "$KERNEL_IMAGE $IMAGE_HASH"
+		;;
+	bisect)
+		deps
+		check_tests
+		bisect_main
+		;;
+	bisect-step) bisect_step ;;
+	nightly)
+		deps
+		check_tests
+		nightly_main
+		;;
+	nightly-list) nightly_list ;;
+	index)
+		index_stage "$RESULTS_DIR"
+		echo "$RESULTS_DIR/index.html"
 		;;
 	esac
 }

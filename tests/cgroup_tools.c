@@ -127,7 +127,7 @@ int test_cgroup_tools_reparent(void)
 		goto out;
 	f.c0 = cg_slab(c);
 	snprintf(cmd, sizeof(cmd),
-		 "cgexec -g memory:rig_tools/child /bin/sh -c 'i=0; while [ $i -lt %d ]; do : >" DIR_PATH "/f$i; i=$((i + 1)); done'",
+		 "cgexec -g memory:rig_tools/child /bin/kmemcg-suite --make-files " DIR_PATH " %d",
 		 NR_FILES);
 	if (shell_cmd(cmd))
 		goto out;

@@ -3,6 +3,7 @@
  * kmemcg-suite: the rig's tests as one table, each run in a child process
  * of its own so that a crash or a hang in one is reported and the others
  * still run. Usage: kmemcg-suite [--list | --check LIST | LIST]
+ * (--make-files DIR N serves cgroup_tools_reparent)
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "suite.h"
 
 #define T(name) { #name, test_##name, 0 }
@@ -39,6 +41,7 @@ static const struct rig_test tests[] = {
 	T(slab_memcg_cache_names),
 	H(selftest_crash),
 	H(selftest_hang),
+	H(selftest_flaky),
 };
 
 #define NR_TESTS	((int)ARRAY_SIZE(tests))
@@ -140,6 +143,9 @@ int main(int argc, char **argv)
 
 	if (list && !strcmp(list, "--check"))
 		return check_names(argc > 2 ? argv[2] : NULL) ? 2 : 0;
+	/* For cgexec in cgroup_tools_reparent: the files, made as the tests do. */
+	if (list && !strcmp(list, "--make-files") && argc == 4)
+		return files_make(argv[2], 0, atoi(argv[3])) ? 1 : 0;
 	if (list && !strcmp(list, "--list")) {
 		for (i = 0; i < NR_TESTS; i++)
 			printf("%s\n", tests[i].name);
@@ -164,7 +170,7 @@ int main(int argc, char **argv)
 	return failed ? KSFT_FAIL : KSFT_PASS;
 }
 
-/* The rig's own checks: a test that crashes and one that hangs. */
+/* The rig's own checks: a test that crashes, one that hangs, one that is flaky. */
 int test_selftest_crash(void)
 {
 	raise(SIGSEGV);
@@ -175,6 +181,18 @@ int test_selftest_hang(void)
 {
 	for (;;)
 		pause();
+	return KSFT_PASS;
+}
+
+/* Fails on the first attempt only: the rig passes RIG_ATTEMPT on reruns. */
+int test_selftest_flaky(void)
+{
+	const char *attempt = getenv("RIG_ATTEMPT");
+
+	if (!attempt || atoi(attempt) < 2) {
+		ktap_fail("first attempt: failing on purpose");
+		return KSFT_FAIL;
+	}
 	return KSFT_PASS;
 }
 

@@ -57,5 +57,6 @@ int test_slab_cache_churn(void);
 int test_slab_memcg_cache_names(void);
 int test_selftest_crash(void);
 int test_selftest_hang(void);
+int test_selftest_flaky(void);
 
 #endif

@@ -30,16 +30,19 @@ e2e_failures() {
 		RIG_CMDLINE=RIG_TEST_TIMEOUT=2 "$TOP/run.sh" test
 	check test_hang_reported grep -q 'selftest_hang # timed out after 2 s' \
 		"$CHECK_LOGS/test_crash_and_hang.log"
-	expect kernel_panics 1 'the kernel panicked: Kernel panic' -- \
+	expect kernel_panics 125 'did not reach /init: the kernel panicked: Kernel panic' -- \
 		env ARCH=um RIG_CMDLINE=rdinit=/nonexistent "$TOP/run.sh" test
-	expect kernel_hangs 1 'did not power off within 5 s' -- \
+	expect kernel_hangs_at_boot 125 'did not reach /init: the guest did not power off within 5 s' -- \
 		env ARCH=um TIMEOUT=5 RIG_CMDLINE=rdinit=/bin/init "$TOP/run.sh" test
+	# Past /init, a hang is a failed run (1), not "cannot test".
+	expect kernel_hangs_in_suite 1 'did not power off within 8 s' -- \
+		env ARCH=um TIMEOUT=8 TESTS=selftest_hang RIG_CMDLINE=RIG_TEST_TIMEOUT=60 "$TOP/run.sh" test
 	check hang_leaves_no_process no_guest_left
-	expect x86_64_panics 1 'the kernel panicked: Kernel panic' -- \
+	expect x86_64_panics 125 'did not reach /init: the kernel panicked: Kernel panic' -- \
 		env ARCH=x86_64 RIG_CMDLINE=rdinit=/nonexistent "$TOP/run.sh" test
 	check x86_64_panic_in_summary grep -q 'Kernel panic - not syncing' \
 		"$RESULTS_DIR/latest/summary.txt"
-	expect x86_64_hangs 1 'did not power off within 10 s' -- \
+	expect x86_64_hangs 125 'did not power off within 10 s' -- \
 		env ARCH=x86_64 TIMEOUT=10 RIG_CMDLINE=rdinit=/bin/init "$TOP/run.sh" test
 	check x86_64_hang_last_lines grep -q 'last 20 console lines' \
 		"$RESULTS_DIR/latest/summary.txt"

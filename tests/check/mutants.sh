@@ -20,8 +20,62 @@ ARCH=${ARCH%% *}
 SERIES=${SERIES:-$TOP/patches/series}
 OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
 
+# "Expect-fail:" names the tests that must fail on the default boot
+# (cgroup v2); "Expect-fail-<arch>:" adds tests that only run on that
+# arch (reparent_slab_smp needs SMP: x86_64); "Expect-fail-v1:" asks for
+# a second boot on cgroup v1 where those tests must fail.
 expected() {
-	sed -n 's/^Expect-fail: *//p' "$1" | tr -d ' '
+	sed -n "s/^$2: *//p" "$1" | tr -d ' ' | paste -sd, -
+}
+
+expected_all() {
+	local v2 v1
+	v2=$(expected "$1" Expect-fail | sed 's/$/,/')$(expected "$1" "Expect-fail-$ARCH")
+	v1=$(expected "$1" Expect-fail-v1)
+	v2=${v2%,}
+	echo "$v2${v1:+ v1:$v1}"
+}
+
+# One boot of the mutated kernel: sets FAILED and PASSED, or returns 1
+# when the kernel did not build or boot.
+mutant_boot() {
+	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log run rc=0 res t
+	# kernel_log is judged on the host: with nothing else named, run all.
+	run=$(echo "$want" | tr ',' '\n' | grep -vx kernel_log | paste -sd, -) || true
+	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
+		"$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	res=$RESULTS_DIR/latest/results.txt
+	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
+		! grep -q '^rig: kernel' "$RESULTS_DIR/latest/console.log"; then
+		BROKEN="exit $rc, see $log"
+		return 1
+	fi
+	for t in ${want//,/ }; do
+		if grep -q "^$t fail" "$res"; then
+			FAILED="$FAILED,$t"
+		else
+			PASSED="$PASSED,$t"
+		fi
+	done
+}
+
+# verdict NAME: prints killed, survived or broken, and the failed tests.
+verdict() {
+	local name=$1 v2 v1
+	FAILED="" PASSED="" BROKEN=""
+	v2=$(expected_all "$MUT_DIR/$name.patch")
+	v1=${v2#* v1:}
+	[ "$v1" != "$v2" ] || v1=""
+	v2=${v2%% v1:*}
+	[ -n "$v2$v1" ] || { echo "broken (no Expect-fail line)"; return; }
+	if { [ -n "$v2" ] && ! mutant_boot "$name" v2 "$v2"; } ||
+		{ [ -n "$v1" ] && ! mutant_boot "$name" v1 "$v1"; }; then
+		echo "broken ($BROKEN)"
+	elif [ -n "$PASSED" ]; then
+		echo "survived (${PASSED#,} passed)"
+	else
+		echo "killed (${FAILED#,} failed)"
+	fi
 }
 
 # The normal series, then the mutation, as one series of absolute paths.
@@ -37,35 +91,6 @@ mutant_series() {
 	echo "$dir/series"
 }
 
-# verdict NAME: prints killed, survived or broken, and the failed tests.
-verdict() {
-	local name=$1 want run rc=0 log=$OUT/$1.log res t failed="" passed=""
-	want=$(expected "$MUT_DIR/$name.patch")
-	[ -n "$want" ] || { echo "broken (no Expect-fail line)"; return; }
-	# kernel_log is judged on the host: with nothing else named, run all.
-	run=$(echo "$want" | tr ',' '\n' | grep -vx kernel_log | paste -sd, -) || true
-	env ARCH="$ARCH" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		"$TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	res=$RESULTS_DIR/latest/results.txt
-	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
-		! grep -q '^rig: kernel' "$RESULTS_DIR/latest/console.log"; then
-		echo "broken (exit $rc, see $log)"
-		return
-	fi
-	for t in ${want//,/ }; do
-		if grep -q "^$t fail" "$res"; then
-			failed="$failed,$t"
-		else
-			passed="$passed,$t"
-		fi
-	done
-	if [ -n "$passed" ]; then
-		echo "survived (${passed#,} passed)"
-	else
-		echo "killed (${failed#,} failed)"
-	fi
-}
-
 main() {
 	local m name v killed=0 other=0 names=()
 	mkdir -p "$OUT"
@@ -77,7 +102,7 @@ main() {
 	printf '%-28s %-48s %s\n' mutation expect-fail verdict | tee "$OUT/table.txt"
 	for name in "${names[@]}"; do
 		v=$(verdict "$name")
-		printf '%-28s %-48s %s\n' "$name" "$(expected "$MUT_DIR/$name.patch")" "$v" |
+		printf '%-28s %-48s %s\n' "$name" "$(expected_all "$MUT_DIR/$name.patch")" "$v" |
 			tee -a "$OUT/table.txt"
 		case "$v" in killed*) killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
 	done

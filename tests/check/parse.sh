@@ -15,6 +15,8 @@ parse_checks() {
 	parse_case hang hang 137 1 '^1 passed, 1 failed' 1
 	parse_case warn warn 0 1 '^2 passed, 1 failed, 0 skipped$'
 	parse_case died died 134 1 '^2 passed, 1 failed'
+	parse_case splats splats 0 1 '^1 passed, 1 failed'
+	check parse_splat_ids splat_ids_stable
 	# A guest whose status says pass while KTAP says fail, and the reverse.
 	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
 	parse_case status_1_ktap_pass pass 1 1 '^3 passed, 1 failed'
@@ -22,4 +24,15 @@ parse_checks() {
 		"$CHECK_LOGS/parse-fail/ktap.txt"
 	check parse_warn_quoted grep -q 'WARNING: CPU: 0 PID: 27 at mm/memcontrol.c' \
 		"$CHECK_LOGS/parse-warn/kernel-log.txt"
+}
+
+# The same bug is one id whatever its addresses, line numbers or CPU.
+SPLAT_IDS='KASAN:slab-use-after-free:obj_cgroup_release 1
+WARNING:memcg_reparent_objcgs 2
+sysfs-duplicate:/kernel/slab/:A-0000192 1
+BUG:mm/slub.c 1
+lockdep:possible circular locking dependency detected 1'
+
+splat_ids_stable() {
+	[ "$(cut -f1,2 "$CHECK_LOGS/parse-splats/splats.txt" | tr '\t' ' ')" = "$SPLAT_IDS" ]
 }

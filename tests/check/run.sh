@@ -7,7 +7,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse inputs e2e; do
+for f in lib static parse inputs e2e bisect weaken nightly; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -25,8 +25,12 @@ inputs_cheap
 e2e_pass
 check checkpatch check_checkpatch
 e2e_failures
+nightly_checks
 inputs_kernel
 expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- "$TOP/tests/check/mutants.sh"
+weaken_checks
+bisect_inputs
+bisect_checks
 e2e_restored
 echo "1..$CHECK_N"
 echo "$CHECK_PASSED passed, $CHECK_FAILED failed"

@@ -9,6 +9,7 @@
 boot_cmdline() {
 	printf '%s' "printk.time=1 RIG_CGROUP=$CGROUP"
 	[ -z "${TESTS:-}" ] || printf ' RIG_TESTS=%s' "$TESTS"
+	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
 }

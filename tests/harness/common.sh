@@ -12,6 +12,7 @@ EXIT_RIG=128
 die() {
 	local code=$1
 	shift
+	RIG_ERROR=$*
 	printf 'rig: error: %s\n' "$*" >&2
 	exit "$code"
 }

@@ -4,7 +4,7 @@
 
 DEPS_TEST="busybox-static gcc make flex bison bc libelf-dev libssl-dev cpio
 libcgroup-dev cgroup-tools ccache patch git rsync qemu-system-x86"
-DEPS_CHECK="shellcheck perl"
+DEPS_CHECK="shellcheck perl gnuplot-nox chromium"
 
 deps_missing() {
 	local pkg status

@@ -41,6 +41,42 @@ parse_scan() {
 	grep -E "$SCAN_PATTERNS" "$1" | grep -Ev '^rig: |^# ' | head -n 40 || true
 }
 
+# Each splat as a stable id, type plus function (or name), so the same
+# bug is one id across runs, builds and addresses: "WARNING:func",
+# "KASAN:slab-use-after-free:func", "BUG:mm/slub.c", "panic:...".
+# Output: id, count, first line; in order of first appearance.
+parse_splats() {
+	awk '
+		function fn(s) { sub(/\+0x.*/, "", s); sub(/.* /, "", s); return s }
+		function norm(s) { gsub(/0x[0-9a-f]+|[0-9]+/, "N", s); sub(/[ :,.!]+$/, "", s); return s }
+		function add(id) {
+			if (!(id in n)) { order[++k] = id; first[id] = $0 }
+			n[id]++
+		}
+		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\] */, "") }
+		/^rig: |^# / { next }
+		/WARNING: CPU: [0-9]+ PID: [0-9]+ at / { add("WARNING:" fn($NF)); next }
+		/BUG: KASAN: [a-z-]+ in / { match($0, /KASAN: [a-z-]+ in [^ ]+/)
+			split(substr($0, RSTART, RLENGTH), w, " "); add("KASAN:" w[2] ":" fn(w[4])); next }
+		/kernel BUG at / { s = $0; sub(/.*kernel BUG at /, "", s); sub(/:.*/, "", s); add("BUG:" s); next }
+		/possible circular locking|possible recursive locking|inconsistent lock state/ {
+			s = $0; sub(/.*WARNING: /, "", s); add("lockdep:" norm(s)); next }
+		/BUG: / { s = $0; sub(/.*BUG: /, "", s); sub(/[:,].*/, "", s); add("BUG:" norm(s)); next }
+		/Kernel panic - not syncing: / { s = $0; sub(/.*not syncing: /, "", s); add("panic:" norm(s)); next }
+		/unreferenced object/ { add("kmemleak:unreferenced-object"); next }
+		/cannot create duplicate filename/ { s = $0; sub(/.*filename .?/, "", s); sub(/.$/, "", s)
+			add("sysfs-duplicate:" s); next }
+		/Unable to add boot slab/ { s = $0; sub(/.*boot slab (alias )?/, "", s); sub(/ .*/, "", s)
+			add("slub-boot-sysfs:" s); next }
+		/list_(add|del) corruption/ { match($0, /list_(add|del)/); add("list-corruption:" substr($0, RSTART, RLENGTH)); next }
+		/INFO: task .* blocked/ { s = $0; sub(/.*INFO: task /, "", s); sub(/:.*/, "", s); add("hung-task:" s); next }
+		/self-detected stall/ { add("rcu-stall"); next }
+		/general protection fault/ { add("general-protection-fault"); next }
+		/Oops/ { add("oops"); next }
+		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%s\n", order[i], n[order[i]], first[order[i]] }
+	' "$1"
+}
+
 # Writes ktap.txt, results.txt and kernel-log.txt into $2 and sets
 # PARSE_PASSED, PARSE_FAILED, PARSE_SKIPPED and PARSE_PROBLEM (why the
 # run failed beyond its tests, empty if it did not).
@@ -50,8 +86,9 @@ parse_stage() {
 	parse_results "$dir/ktap.txt" >"$dir/results.txt"
 	hits=$(parse_scan "$log")
 	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
+	parse_splats "$log" >"$dir/splats.txt"
 	if [ -n "$hits" ]; then
-		echo "kernel_log fail $(printf '%s\n' "$hits" | head -n 1)" >>"$dir/results.txt"
+		echo "kernel_log fail $(cut -f1 "$dir/splats.txt" | paste -sd" " -): $(printf '%s\n' "$hits" | head -n 1)" >>"$dir/results.txt"
 	else
 		echo "kernel_log pass " >>"$dir/results.txt"
 	fi

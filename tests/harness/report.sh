@@ -47,21 +47,52 @@ report_problems() {
 }
 
 report_closing() {
-	echo "${RIG_ARCH_PREFIX:-}$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped"
-	[ -z "${RIG_COUNTS:-}" ] ||
-		echo "$PARSE_PASSED $PARSE_FAILED $PARSE_SKIPPED" >"$RIG_COUNTS"
+	local flaky=${PARSE_FLAKY:-0}
+	echo "${RIG_ARCH_PREFIX:-}$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped$( [ "$flaky" = 0 ] || echo ", $flaky flaky")"
+}
+
+# A guest that never reached the rig's /init (it prints "rig: kernel")
+# tested nothing: that is "cannot test" (125), as git bisect run needs,
+# not a failed test.
+report_booted() {
+	grep -q "^rig: kernel " "$RUN_DIR/console.log"
 }
 
 report_stage() {
+	report_booted || PARSE_PROBLEM="the kernel did not reach /init: $PARSE_PROBLEM"
 	report_body >"$RUN_DIR/summary.txt"
 	report_closing >>"$RUN_DIR/summary.txt"
 	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
 	if [ "$PARSE_FAILED" != 0 ] || [ -n "$PARSE_PROBLEM" ]; then
 		report_problems >&2
+		if ! report_booted; then
+			printf 'rig: error: %s (log: %s); fix the kernel or the series, this one cannot be tested\n' \
+				"$PARSE_PROBLEM" "$RUN_DIR/console.log" >&2
+			report_closing
+			return "$EXIT_CANNOT_TEST"
+		fi
 		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM (log: $RUN_DIR/console.log)"
 		report_closing
 		return "$EXIT_FAIL"
 	fi
 	report_closing
 	return "$EXIT_PASS"
+}
+
+# Tests that failed, then passed when rerun alone: FLAKY, counted apart.
+report_flaky() {
+	local t n=0
+	for t in $1; do
+		echo "$t"
+		n=$((n + 1))
+	done >"$RUN_DIR/flaky.txt"
+	awk 'NR == FNR { f[$1] = 1; next } ($1 in f) && $2 == "fail" { $2 = "flaky" } { print }' \
+		"$RUN_DIR/flaky.txt" "$RUN_DIR/results.txt" >"$RUN_DIR/results.txt.new" &&
+		mv "$RUN_DIR/results.txt.new" "$RUN_DIR/results.txt"
+	PARSE_FAILED=$((PARSE_FAILED - n))
+	PARSE_FLAKY=$n
+	note "FLAKY: $1 failed, then passed on rerun (logs: $RUN_DIR/rerun)"
+	report_body >"$RUN_DIR/summary.txt"
+	report_closing >>"$RUN_DIR/summary.txt"
+	report_closing
 }

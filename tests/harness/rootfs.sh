@@ -67,12 +67,23 @@ rootfs_busybox() {
 	echo /bin/busybox
 }
 
+# The guest programs, rebuilt whenever their sources differ from the last
+# build's, not only when newer: another copy of the rig, or an older
+# checkout, sharing build/ must never leave its binaries behind.
+rootfs_programs() {
+	local bin=$1 want force=
+	want="$RIG_TOP $(cd "$RIG_TOP" && hash_files tests/*.[ch] tests/lib/* tests/Makefile rootfs/*)"
+	mkdir -p "$bin"
+	[ "$(cat "$bin/.programs" 2>/dev/null)" = "$want" ] || force=-B
+	make -s $force -C "$RIG_TOP/tests" O="$bin" &&
+		make -s $force -C "$RIG_TOP/rootfs" O="$bin" &&
+		echo "$want" >"$bin/.programs"
+}
+
 # Both arches run x86_64 user space: one set of programs serves them.
 rootfs_stage() {
 	local bin=$BUILD_DIR/rootfs spec
-	mkdir -p "$bin"
-	if ! { make -s -C "$RIG_TOP/tests" O="$bin" &&
-		make -s -C "$RIG_TOP/rootfs" O="$bin"; } >"$RUN_DIR/rootfs.log" 2>&1; then
+	if ! rootfs_programs "$bin" >"$RUN_DIR/rootfs.log" 2>&1; then
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
 	fi
 	[ "$bin/gen_init_cpio" -nt "$SRC/usr/gen_init_cpio.c" ] ||

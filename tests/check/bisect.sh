@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# The bisect drill. There is no kernel history on these machines, so make
+# one on top of the packaged 6.12 tree (its rig-pristine commit, recorded
+# when mutants ran): harmless commits, one that does not build, and one
+# regression taken from patches/mutations/. make bisect must name the
+# regression, list the unbuildable commit as skipped, and leave the
+# history's checkout as it was.
+
+DRILL=$CHECK_LOGS/drill/linux
+DRILL_MUTATION=reparent-to-root
+
+drill_commit() {
+	git -C "$DRILL" -c user.name=drill -c user.email=drill@localhost \
+		commit -qam "$1"
+}
+
+drill_history() {
+	local src=$TOP/build/src/linux-6.12
+	rm -rf "$DRILL"
+	git -C "$src" rev-parse -q --verify rig-pristine >/dev/null || return 1
+	git clone -q --shared --no-checkout "$src" "$DRILL" || return 1
+	git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
+	(
+		set -e
+		cd "$DRILL"
+		sed -i '0,/Memory Controller/s//Memory Controller (drill)/' mm/memcontrol.c
+		drill_commit "mm: memcontrol: reword the header comment"
+		sed -i '1a /* drill: an unrelated driver change */' drivers/net/dummy.c
+		drill_commit "net: dummy: an unrelated change"
+		sed -i '1a #error drill: this commit does not build' mm/memcontrol.c
+		drill_commit "mm: memcontrol: a commit that does not build"
+		sed -i '/#error drill/d' mm/memcontrol.c
+		drill_commit "mm: memcontrol: fix the build"
+		git apply "$TOP/patches/mutations/$DRILL_MUTATION.patch"
+		drill_commit "mm: memcontrol: the regression ($DRILL_MUTATION)"
+		echo >>Documentation/admin-guide/cgroup-v2.rst
+		drill_commit "docs: cgroup-v2: a trailing line"
+	)
+}
+
+drill_sha() {
+	git -C "$DRILL" log --format=%H --grep="$1" -1 drill
+}
+
+# The drill's checkout is where it was: on branch drill, nothing changed.
+drill_untouched() {
+	[ "$(git -C "$DRILL" symbolic-ref HEAD)" = refs/heads/drill ] &&
+		[ -z "$(git -C "$DRILL" status --porcelain)" ] &&
+		[ ! -e "$DRILL/.git/BISECT_LOG" ]
+}
+
+bisect_checks() {
+	local summary
+	check bisect_drill_history drill_history
+	expect bisect_drill 0 "^first bad commit: $(drill_sha 'the regression')\$" -- \
+		make -C "$TOP" bisect KERNEL_SRC="$DRILL" GOOD=rig-pristine BAD=drill \
+		ARCH=um TESTS=reparent_slab
+	summary=$RESULTS_DIR/latest/summary.txt
+	check bisect_skips_unbuildable grep -qE \
+		"^skipped: $(drill_sha 'does not build' | cut -c1-7)[0-9a-f]* .*\\(skip, exit 125" "$summary"
+	check bisect_culprit_not_suspect grep -q '^image: *differs from its parent' "$summary"
+	check bisect_tree_untouched drill_untouched
+}
+
+bisect_inputs() {
+	expect bisect_needs_src 2 "make bisect needs KERNEL_SRC" -- \
+		env -u KERNEL_SRC "$TOP/run.sh" bisect GOOD=a BAD=b
+	expect bisect_bad_rev 2 "GOOD=no-such-rev is not a commit" -- \
+		"$TOP/run.sh" bisect KERNEL_SRC="$TOP/build/src/linux-6.12" GOOD=no-such-rev BAD=HEAD
+}

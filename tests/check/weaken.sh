@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Mutations prove the tests; this proves the proof. A copy of the rig
+# with one assertion taken out of a test (the pins check that a socket
+# keeps its cgroup dying) must let that test's mutation survive, and
+# make mutants must say so and fail. The copy shares build/, so its
+# kernel build is incremental; the guest programs are rebuilt for it and
+# again for the next normal run (rootfs_programs compares their sources).
+
+WEAK=$CHECK_LOGS/weak-rig
+
+weak_rig() {
+	rm -rf "$WEAK"
+	rsync -a --exclude=/build --exclude=/results --exclude=/.git "$TOP/" "$WEAK/" &&
+		sed -i 's/if (cg_dying(p) < 1) {/if (0 \&\& cg_dying(p) < 1) {/' "$WEAK/tests/pins.c" &&
+		! cmp -s "$TOP/tests/pins.c" "$WEAK/tests/pins.c"
+}
+
+weaken_checks() {
+	check weakened_copy weak_rig
+	expect weakened_test_survives 1 '^socket-no-pin .*survived \(pins passed\)' -- \
+		env BUILD_DIR="$TOP/build" MUTANTS=socket-no-pin "$WEAK/tests/check/mutants.sh"
+	check weakened_says_failed grep -qx '0 passed, 1 failed' "$CHECK_LOGS/weakened_test_survives.log"
+}

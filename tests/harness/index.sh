@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# results/index.html, made again from the run folders after each nightly
+# (or with ./run.sh index): the latest verdict per cell, each linked to
+# its summary and log; per cell, each test's verdicts over the last runs;
+# build and suite durations over time, plotted by gnuplot as SVG.
+
+INDEX_HISTORY=10
+
+# A field of a metadata.json written by export.sh (one field per line).
+index_field() {
+	sed -n "s/^  \"$2\": \"\{0,1\}\([^\"]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1
+}
+
+index_phase() {
+	sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1" | head -n 1
+}
+
+# One line per run, oldest first: dir cell verdict build suite.
+index_runs() {
+	local root=$1 m dir cell
+	for m in "$root"/*/metadata.json; do
+		[ -f "$m" ] || continue
+		dir=$(basename "$(dirname "$m")")
+		cell="$(index_field "$m" arch)-$(index_field "$m" kernel_release)-$(index_field "$m" cgroup)-debug$(index_field "$m" debug)"
+		printf '%s %s %s %s %s\n' "$dir" "${cell/--/-unbuilt-}" "$(index_field "$m" verdict)" \
+			"$(index_phase "$m" build)" "$(index_phase "$m" suite)"
+	done | sort
+}
+
+# The cells seen, one word each (names have no spaces).
+index_cells() {
+	awk '{ print $2 }' "$1" | sort -u | paste -sd" " -
+}
+
+index_matrix() {
+	echo '<h2>Latest verdict per cell</h2>'
+	echo '<table id="matrix"><tr><th>cell</th><th>verdict</th><th>run</th><th>logs</th></tr>'
+	awk '{ last[$2] = $0 } END { for (c in last) print last[c] }' "$1" | sort -k2 |
+		while read -r dir cell verdict _; do
+			printf '<tr><td>%s</td><td class="%s">%s</td><td>%s</td>' "$cell" "$verdict" \
+				"$(echo "$verdict" | tr "[:lower:]" "[:upper:]")" "$dir"
+			printf '<td><a href="%s/summary.txt">summary</a> <a class="log" href="%s/console.log">console log</a> <a href="%s/junit.xml">junit</a></td></tr>\n' \
+				"$dir" "$dir" "$dir"
+		done
+	echo '</table>'
+}
+
+# For each cell: tests down, its last runs across.
+index_history() {
+	local runs=$1 root=$2 cell dirs d
+	echo '<h2>Per-test history (last runs per cell)</h2>'
+	for cell in $(index_cells "$runs"); do
+		dirs=$(awk -v c="$cell" '$2 == c { print $1 }' "$runs" | tail -n "$INDEX_HISTORY")
+		printf '<h3>%s</h3>\n<table class="history"><tr><th>test</th>' "$cell"
+		for d in $dirs; do printf '<th><a href="%s/summary.txt">%s</a></th>' "$d" "${d:4:11}"; done
+		echo '</tr>'
+		for d in $dirs; do cat "$root/$d/results.txt" 2>/dev/null; done |
+			awk '{ print $1 }' | awk '!seen[$0]++' | while read -r t; do
+			printf '<tr><td>%s</td>' "$t"
+			for d in $dirs; do
+				v=$(awk -v t="$t" '$1 == t { print $2 }' "$root/$d/results.txt" 2>/dev/null)
+				printf '<td class="%s">%s</td>' "${v:-none}" "${v:--}"
+			done
+			echo '</tr>'
+		done
+		echo '</table>'
+	done
+}
+
+# build.svg and suite.svg: seconds per run, one line per cell.
+index_plots() {
+	local runs=$1 root=$2 what col cell data plot
+	command -v gnuplot >/dev/null || { echo '<p>(gnuplot is not installed: no plots)</p>'; return; }
+	echo '<h2>Durations</h2>'
+	for what in build suite; do
+		col=4
+		[ "$what" = build ] || col=5
+		plot=""
+		for cell in $(index_cells "$runs"); do
+			data=$root/.index-$what-$cell.dat
+			awk -v c="$cell" -v k="$col" '$2 == c && $k != "" { print substr($1, 1, 16), $k }' "$runs" >"$data"
+			[ -s "$data" ] && plot="$plot${plot:+, }'$data' using 1:2 with linespoints title '$cell'"
+		done
+		[ -n "$plot" ] || continue
+		gnuplot <<PLOT 2>>"$root/.index-gnuplot.log" || continue
+set terminal svg size 900,360 dynamic
+set output '$root/$what.svg'
+set xdata time
+set timefmt '%Y%m%dT%H%M%S'
+set format x '%m-%d %H:%M'
+set ylabel 'seconds'
+set title '$what duration per run'
+set key outside right
+plot $plot
+PLOT
+		printf '<p><img alt="%s durations" src="%s.svg"></p>\n' "$what" "$what"
+	done
+}
+
+index_mutants() {
+	local t
+	t=$(find "$1" -maxdepth 2 -path '*-mutants-*/table.txt' | sort | tail -n 1)
+	[ -n "$t" ] || return 0
+	echo '<h2>Latest mutation run</h2>'
+	printf '<p><a href="%s">%s</a></p>\n<pre>' "${t#"$1"/}" "${t#"$1"/}"
+	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' "$t"
+	echo '</pre>'
+}
+
+index_stage() {
+	local root=$1 runs
+	runs=$root/.index-runs.txt
+	index_runs "$root" >"$runs"
+	{
+		cat <<'HEAD'
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>kmemcg-rig results</title>
+<style>
+body { font-family: sans-serif; margin: 1em 2em; }
+table { border-collapse: collapse; margin-bottom: 1em; }
+td, th { border: 1px solid #999; padding: 2px 8px; }
+.pass { background: #b7e4b7; } .fail { background: #f4a3a3; }
+.flaky { background: #f7e08a; } .skip { background: #ddd; }
+.cannot-test, .rig-error, .usage-error { background: #c9b3e6; }
+</style></head><body>
+<h1>kmemcg-rig results</h1>
+HEAD
+		echo "<p>Made $(date -u '+%Y-%m-%d %H:%M UTC') from $(wc -l <"$runs") runs.</p>"
+		index_matrix "$runs"
+		index_history "$runs" "$root"
+		index_plots "$runs" "$root"
+		index_mutants "$root"
+		echo '</body></html>'
+	} >"$root/index.html.new" && mv "$root/index.html.new" "$root/index.html"
+}

@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# make nightly: the matrix ARCH x KERNEL x CGROUP x DEBUG plus the mutation
+# run, narrowed by MATRIX and cut by SHARD=i/N so that a CI engine can
+# spread it over machines. Each cell is a normal run (junit.xml and
+# metadata.json in its folder) with RERUN=1: a test that fails, then
+# passes alone, is FLAKY. results/index.html is remade at the end.
+
+NIGHTLY_ARCH=um,x86_64
+NIGHTLY_KERNEL=6.12,6.1
+NIGHTLY_CGROUP=v2,v1
+NIGHTLY_DEBUG=0,1
+
+nightly_bad_word() {
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, or mutants"
+}
+
+nightly_check_value() {
+	local dim=$1 v
+	for v in ${2//,/ }; do
+		case "$dim:$v" in
+		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1) ;;
+		*) nightly_bad_word "$dim=$v" ;;
+		esac
+	done
+}
+
+# A cell name (um-6.12-v2-debug0) as "arch kernel cgroup debug".
+nightly_cell_tuple() {
+	local a k g d
+	IFS=- read -r a k g d <<<"$1"
+	case "$d" in debug?) ;; *) nightly_bad_word "$1" ;; esac
+	nightly_check_value arch "$a"
+	nightly_check_value kernel "$k"
+	nightly_check_value cgroup "$g"
+	nightly_check_value debug "${d#debug}"
+	echo "$a $k $g ${d#debug}"
+}
+
+# Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
+# lines, then "mutants" (the mutation run on UML).
+nightly_matrix() {
+	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
+	local debug=$NIGHTLY_DEBUG w named="" mutants=1 a k g d
+	[ -z "${MATRIX:-}" ] || mutants=0
+	for w in ${MATRIX:-}; do
+		case "$w" in
+		arch=* | kernel=* | cgroup=* | debug=*)
+			nightly_check_value "${w%%=*}" "${w#*=}"
+			printf -v "${w%%=*}" '%s' "${w#*=}"
+			;;
+		mutants) mutants=1 ;;
+		*-*-*-*) named="$named $w" ;;
+		*) nightly_bad_word "$w" ;;
+		esac
+	done
+	if [ -n "$named" ]; then
+		for w in $named; do nightly_cell_tuple "$w"; done
+	else
+		for a in ${arch//,/ }; do for k in ${kernel//,/ }; do
+			for g in ${cgroup//,/ }; do for d in ${debug//,/ }; do
+				echo "$a $k $g $d"
+			done; done
+		done; done
+	fi
+	[ "$mutants" = 0 ] || echo mutants
+}
+
+# SHARD=i/N: every N-th cell, starting at the i-th.
+nightly_shard() {
+	local i=${SHARD%/*} n=${SHARD#*/}
+	case "$i/$n" in
+	*[!0-9/]* | /* | */ | 0/* | */0) die "$EXIT_USAGE" "SHARD must be i/N with 1 <= i <= N, not '$SHARD'" ;;
+	esac
+	[ "$i" -le "$n" ] || die "$EXIT_USAGE" "SHARD must be i/N with 1 <= i <= N, not '$SHARD'"
+	awk -v i="$i" -v n="$n" '(NR - 1) % n == i - 1'
+}
+
+nightly_cells() {
+	local all
+	all=$(nightly_matrix) || exit
+	if [ -n "${SHARD:-}" ]; then
+		nightly_shard <<<"$all"
+	else
+		echo "$all"
+	fi
+}
+
+nightly_list() {
+	local line cells
+	cells=$(nightly_cells) || exit
+	while read -r line; do
+		[ "$line" = mutants ] && { echo mutants; continue; }
+		# shellcheck disable=SC2086
+		CELL_NAMES=long cell_name $line
+	done <<<"$cells"
+}
+
+nightly_main() {
+	local cells out rc=0 mrc=0
+	cells=$(nightly_cells) || exit
+	out=$RESULTS_DIR/nightly-$(date -u +%Y%m%dT%H%M%SZ)${SHARD:+-shard-${SHARD/\//-of-}}
+	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
+	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
+	CELLS=$(grep -vx mutants <<<"$cells" || true)
+	if [ -n "$CELLS" ]; then
+		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?
+	fi
+	if grep -qx mutants <<<"$cells"; then
+		ARCH=um "$RIG_TOP/tests/check/mutants.sh" >"$out/mutants.log" 2>&1 || mrc=$?
+		echo "mutants $mrc $(sed -n 's/^table: //p' "$out/mutants.log" | xargs -r dirname)" >>"$out/cells.txt"
+		echo "mutants: $(tail -n 1 "$out/mutants.log")"
+		[ "$mrc" = 0 ] || rc=1
+	fi
+	index_stage "$RESULTS_DIR"
+	echo "index: $RESULTS_DIR/index.html"
+	return "$rc"
+}
