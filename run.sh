@@ -97,6 +97,7 @@ new_run_dir() {
 	local base n=1
 	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$1
 	[ "$CGROUP" = v2 ] || base=$base-$CGROUP
+	[ "$DEBUG" = 0 ] || base=$base-debug
 	RUN_DIR=$base
 	mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
 	while ! mkdir "$RUN_DIR" 2>/dev/null; do
@@ -146,7 +147,7 @@ prepare_kernel() {
 
 run_test() {
 	local rc=0
-	trap 'export_stage $?' EXIT
+	trap 'run_exit $?' EXIT
 	prepare_kernel
 	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
@@ -159,6 +160,15 @@ run_test() {
 	report_stage || rc=$?
 	[ "$rc" != 1 ] || [ "$RERUN" = 0 ] || ! run_rerun || rc=0
 	return "$rc"
+}
+
+# Whatever ends the run, its folder gets junit.xml and metadata.json; a
+# failure while writing them must not change the exit code.
+run_exit() {
+	local rc=$1
+	set +e
+	export_stage "$rc"
+	exit "$rc"
 }
 
 # RERUN=n: failed tests run again, alone, up to n times in fresh boots;

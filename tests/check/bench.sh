@@ -46,3 +46,25 @@ echo "kmemcg-rig bench: KERNEL=${KERNEL:-6.12}, $(nproc) CPUs"
 for a in $ARCHES; do
 	table "$a"
 done
+
+# The bisect drill of make check (tests/check/bisect.sh), timed: a cold
+# build of the drill's tree, then incremental steps.
+bench_bisect() {
+	local t0 t1 steps
+	# shellcheck disable=SC2034 # read by bisect.sh
+	CHECK_LOGS=$BENCH/drill
+	# shellcheck source=/dev/null
+	. "$TOP/tests/check/bisect.sh"
+	drill_history >"$BENCH/drill.log" 2>&1 ||
+		{ echo "bench: the drill history failed (log: $BENCH/drill.log)" >&2; exit 1; }
+	t0=$(date +%s.%N)
+	"$TOP/run.sh" bisect KERNEL_SRC="$DRILL" GOOD=rig-pristine BAD=drill ARCH=um \
+		TESTS=reparent_slab >>"$BENCH/drill.log" 2>&1 ||
+		{ echo "bench: the bisect drill failed (log: $BENCH/drill.log)" >&2; exit 1; }
+	t1=$(date +%s.%N)
+	steps=$(wc -l <"$RESULTS_DIR/latest/verdicts.txt")
+	printf 'bisect drill (um): %.1f s for %s verdicts, cold build of the drill tree included\n' \
+		"$(echo "$t1 - $t0" | bc)" "$steps"
+}
+
+case " $ARCHES " in *" um "*) bench_bisect ;; esac

@@ -15,11 +15,18 @@ drill_commit() {
 }
 
 drill_history() {
-	local src=$TOP/build/src/linux-6.12
+	local src=${BUILD_DIR:-$TOP/build}/src/linux-6.12
 	rm -rf "$DRILL"
-	git -C "$src" rev-parse -q --verify rig-pristine >/dev/null || return 1
-	git clone -q --shared --no-checkout "$src" "$DRILL" || return 1
-	git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
+	mkdir -p "$(dirname "$DRILL")"
+	if git -C "$src" rev-parse -q --verify rig-pristine >/dev/null; then
+		# The pristine commit recorded when a series was first applied.
+		git clone -q --shared --no-checkout "$src" "$DRILL" &&
+			git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
+	else
+		cp -a "$src" "$DRILL" && git -C "$DRILL" init -q -b drill &&
+			git -C "$DRILL" add -A . && drill_commit pristine &&
+			git -C "$DRILL" tag rig-pristine || return 1
+	fi
 	(
 		set -e
 		cd "$DRILL"
@@ -52,6 +59,9 @@ drill_untouched() {
 bisect_checks() {
 	local summary
 	check bisect_drill_history drill_history
+	# From the top of a kernel tree, that tree is KERNEL_SRC (git bisect run).
+	expect bisect_src_from_cwd 2 "make bisect needs GOOD=" -- \
+		env -u KERNEL_SRC -C "$DRILL" "$TOP/run.sh" bisect
 	expect bisect_drill 0 "^first bad commit: $(drill_sha 'the regression')\$" -- \
 		make -C "$TOP" bisect KERNEL_SRC="$DRILL" GOOD=rig-pristine BAD=drill \
 		ARCH=um TESTS=reparent_slab

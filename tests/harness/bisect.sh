@@ -20,6 +20,7 @@ bisect_record() {
 	local run=$RESULTS_DIR/latest image=-
 	[ -f "$run/image.sha256" ] && image=$(cat "$run/image.sha256")
 	echo "$1 $2 $3 $(readlink -f "$run") $image" >>"$BISECT_VERDICTS"
+	note "$(bisect_subject "$KERNEL_SRC" "$1"): $2 (exit $3, log: $RESULTS_DIR/step-$1.log)"
 }
 
 # The step git bisect run calls, in the clone, at the commit to judge.
@@ -118,6 +119,7 @@ bisect_suspect() {
 	local tree=$1 first=$2 parent fimg pimg
 	parent=$(git -C "$tree" rev-parse --verify -q "$first^") || return 0
 	fimg=$(bisect_image "$first")
+	[ -n "$fimg" ] || return 0
 	pimg=$(bisect_image "$parent")
 	if [ -z "$pimg" ]; then
 		git -C "$tree" checkout -qf --detach "$parent"
@@ -147,9 +149,9 @@ bisect_summary() {
 		grep '^kernel_log fail' "$run/results.txt" | sed 's/^/    /' || true
 		echo "log:     $run/console.log"
 	fi
-	awk '$2 == "skip" || $2 == "flaky" || $2 == "rig-error" { print $1, $2, "exit " $3, $4 }' \
-		"$BISECT_VERDICTS" | while read -r sha v why run; do
-		echo "skipped: $(bisect_subject "$tree" "$sha") ($v, $why, $run)"
+	awk '$2 == "skip" || $2 == "flaky" || $2 == "rig-error" { print $1, $2, $3, $4 }' \
+		"$BISECT_VERDICTS" | while read -r sha v rc run; do
+		echo "skipped: $(bisect_subject "$tree" "$sha") ($v, exit $rc, $run)"
 	done
 	echo "bisect log: $out/bisect.log"
 	echo "verdicts: $BISECT_VERDICTS"

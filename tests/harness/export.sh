@@ -32,7 +32,7 @@ export_reproduce() {
 		[ -z "${!v:-}" ] || w="$w $v=$(printf '%q' "${!v}")"
 	done
 	[ -z "$KERNEL_SRC" ] || w=${w/ KERNEL=$KERNEL/}
-	printf '%s' "git -C $(printf '%q' "$RIG_TOP") checkout $(git -C "$RIG_TOP" rev-parse --short HEAD 2>/dev/null || echo '?') && ./run.sh test$w"
+	printf '%s' "cd $(printf '%q' "$RIG_TOP") && git checkout $(git -C "$RIG_TOP" rev-parse --short HEAD 2>/dev/null || echo '?') && ./run.sh test$w"
 }
 
 export_flaky_count() {
@@ -45,7 +45,7 @@ export_phases() {
 
 export_metadata() {
 	local rc=$1 splats qemu=""
-	splats=$( [ -f "$RUN_DIR/splats.txt" ] && cut -f1 "$RUN_DIR/splats.txt" |
+	splats=$(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null |
 		while read -r s; do json_str "$s"; echo; done | paste -sd, -)
 	[ "$ARCH" != x86_64 ] || qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
 	cat <<JSON

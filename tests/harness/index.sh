@@ -129,7 +129,26 @@ HEAD
 		index_matrix "$runs"
 		index_history "$runs" "$root"
 		index_plots "$runs" "$root"
+		index_splats "$root"
 		index_mutants "$root"
 		echo '</body></html>'
 	} >"$root/index.html.new" && mv "$root/index.html.new" "$root/index.html"
+}
+
+# Splat ids across runs: the same bug counted once, with where it was seen.
+index_splats() {
+	local root=$1 f
+	find "$root" -mindepth 2 -maxdepth 2 -name splats.txt -size +0 | sort | while read -r f; do
+		cut -f1 "$f" | sed "s|^|$(basename "$(dirname "$f")") |"
+	done | awk '{ run = $1; id = substr($0, length($1) + 2)
+		  if (!(id in runs)) order[++n] = id
+		  runs[id]++; last[id] = run }
+		END { for (i = 1; i <= n; i++) { id = order[i]
+			printf "<tr><td>%s</td><td>%d</td><td><a href=\"%s/kernel-log.txt\">%s</a></td></tr>\n",
+				id, runs[id], last[id], last[id] } }' >"$root/.index-splats.html"
+	[ -s "$root/.index-splats.html" ] || return 0
+	echo '<h2>Kernel splats (stable ids)</h2>'
+	echo '<table id="splats"><tr><th>id</th><th>runs</th><th>last seen</th></tr>'
+	cat "$root/.index-splats.html"
+	echo '</table>'
 }
