@@ -42,11 +42,12 @@ mutant_boot() {
 	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log run rc=0 res t
 	# kernel_log is judged on the host: with nothing else named, run all.
 	run=$(echo "$want" | tr ',' '\n' | grep -vx kernel_log | paste -sd, -) || true
+	# Runs of mutated kernels stay in the mutation folder, out of index.html.
 	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		"$TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	res=$RESULTS_DIR/latest/results.txt
+		RESULTS_DIR="$OUT/runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	res=$OUT/runs/latest/results.txt
 	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
-		! grep -q '^rig: kernel' "$RESULTS_DIR/latest/console.log"; then
+		! grep -q '^rig: kernel' "$OUT/runs/latest/console.log"; then
 		BROKEN="exit $rc, see $log"
 		return 1
 	fi

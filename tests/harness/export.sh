@@ -29,7 +29,11 @@ export_verdict() {
 export_reproduce() {
 	local v w=""
 	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG TESTS SERIES KCONFIG_ADD; do
-		[ -z "${!v:-}" ] || w="$w $v=$(printf '%q' "${!v}")"
+		[ -n "${!v:-}" ] || continue
+		case "${!v}" in
+		*[!A-Za-z0-9_./,=:+-]*) w="$w $v=$(printf '%q' "${!v}")" ;;
+		*) w="$w $v=${!v}" ;;
+		esac
 	done
 	[ -z "$KERNEL_SRC" ] || w=${w/ KERNEL=$KERNEL/}
 	printf '%s' "cd $(printf '%q' "$RIG_TOP") && git checkout $(git -C "$RIG_TOP" rev-parse --short HEAD 2>/dev/null || echo '?') && ./run.sh test$w"

@@ -21,6 +21,7 @@ index_runs() {
 	for m in "$root"/*/metadata.json; do
 		[ -f "$m" ] || continue
 		dir=$(basename "$(dirname "$m")")
+		[ "$dir" != latest ] || continue
 		cell="$(index_field "$m" arch)-$(index_field "$m" kernel_release)-$(index_field "$m" cgroup)-debug$(index_field "$m" debug)"
 		printf '%s %s %s %s %s\n' "$dir" "${cell/--/-unbuilt-}" "$(index_field "$m" verdict)" \
 			"$(index_phase "$m" build)" "$(index_phase "$m" suite)"
