@@ -31,6 +31,7 @@ bisect_step() {
 	"$RIG_TOP/run.sh" test >"$log" 2>&1 || rc=$?
 	while [ "$rc" = 1 ] && [ "$n" -lt "$REPEAT" ]; do
 		n=$((n + 1))
+		rc=0
 		"$RIG_TOP/run.sh" test >>"$log" 2>&1 || rc=$?
 		[ "$rc" = 0 ] && { bisect_record "$sha" flaky 125; exit 125; }
 	done
