@@ -27,11 +27,6 @@
  */
 #define SLAB_TOL_PCT	1
 #define STOCK_BYTE_PAGES	2
-/*
- * memory.current includes pre-charges in per-CPU stocks:
- * MEMCG_CHARGE_BATCH (64) pages per CPU.
- */
-#define STOCK_PAGES	64
 
 struct files {
 	int first;
@@ -102,7 +97,7 @@ static int reparent_files(const char *name, int n, int workers)
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
 	long inode = obj_charge("shmem_inode_cache");
 	long dentry = obj_charge("dentry");
-	long expected, tol, base, c0, c1, p1, p2, p3, cur, cur_tol;
+	long expected, tol, base, c0, c1, p1, p2, p3, cur;
 	int ret = KSFT_FAIL;
 
 	if (!cg_is_v2())
@@ -114,7 +109,6 @@ static int reparent_files(const char *name, int n, int workers)
 	expected = n * (inode + dentry);
 	tol = expected * SLAB_TOL_PCT / 100 +
 	      nr_cpus() * STOCK_BYTE_PAGES * page_size();
-	cur_tol = STOCK_PAGES * nr_cpus() * page_size();
 	ktap_diag("%d files x (%ld + %ld) B = %ld B expected, +-%ld B, %d workers",
 		  n, inode, dentry, expected, tol, workers);
 
@@ -156,10 +150,10 @@ static int reparent_files(const char *name, int n, int workers)
 			  p2 - p3, expected, tol);
 		goto out;
 	}
-	cur = cg_read_long(p, "memory.current");
-	if (!within(cur, base, cur_tol)) {
-		ktap_fail("P's memory.current is %ld B at the end, expected baseline %ld B +-%ld (%d pages x %d CPUs)",
-			  cur, base, cur_tol, STOCK_PAGES, nr_cpus());
+	cur = cg_wait_current(p, base, 5000);
+	if (!within(cur, base, cg_stock_tol())) {
+		ktap_fail("P's memory.current is %ld B 5 s after the end, expected baseline %ld B +-%ld (%d pages x %d CPUs)",
+			  cur, base, cg_stock_tol(), CG_STOCK_PAGES, nr_cpus());
 		goto out;
 	}
 	ktap_diag("C +%ld B; P kept %ld B after rmdir; P -%ld B after unlink",
@@ -251,10 +245,10 @@ static int chain_steps(char *p, char *c, char *g, int n)
 			  v, expected, tol);
 		return -1;
 	}
-	v = cg_read_long(p, "memory.current");
-	if (!within(v, base, STOCK_PAGES * nr_cpus() * page_size())) {
-		ktap_fail("P's memory.current is %ld B at the end, expected baseline %ld B",
-			  v, base);
+	v = cg_wait_current(p, base, 5000);
+	if (!within(v, base, cg_stock_tol())) {
+		ktap_fail("P's memory.current is %ld B 5 s after the end, expected baseline %ld B +-%ld",
+			  v, base, cg_stock_tol());
 		return -1;
 	}
 	ktap_diag("G +%ld B, kept by C after rmdir G, by P after rmdir C, freed from P",

@@ -166,13 +166,13 @@ static int stress_steps(const char *p, int workers, int seconds)
 			break;
 		sleep_ms(50);
 	} while (now_ms() < deadline);
-	cur = cg_read_long(p, "memory.current");
+	cur = cg_wait_current(p, base, 5000);
 	ktap_diag("%d workers, %d s, %ld files: P's slab %ld -> %ld B, memory.current %ld -> %ld B",
 		  workers, seconds, files, slab0, slab, base, cur);
 	if (!within(slab, slab0, tol) ||
-	    !within(cur, base, 64 * nr_cpus() * page_size())) {
+	    !within(cur, base, cg_stock_tol())) {
 		ktap_fail("P not back at its baseline: slab %ld B (expected %ld +-%ld), memory.current %ld B (expected %ld +-%ld)",
-			  slab, slab0, tol, cur, base, 64 * nr_cpus() * page_size());
+			  slab, slab0, tol, cur, base, cg_stock_tol());
 		return -1;
 	}
 	return 0;

@@ -224,6 +224,29 @@ int cg_wait_no_dying(const char *cg, int timeout_ms)
 	return cg_wait_released(no_dying, cg, timeout_ms);
 }
 
+long cg_stock_tol(void)
+{
+	return CG_STOCK_PAGES * nr_cpus() * page_size();
+}
+
+/*
+ * memory.current back at base, give or take the per-CPU stocks. Freed
+ * inodes and dentries leave after an RCU grace period, and their pages
+ * when the last object of a slab goes: poll, with a deadline. Returns
+ * the last value read.
+ */
+long cg_wait_current(const char *cg, long base, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms, cur;
+
+	for (;;) {
+		cur = cg_read_long(cg, "memory.current");
+		if (within(cur, base, cg_stock_tol()) || now_ms() > deadline)
+			return cur;
+		sleep_ms(50);
+	}
+}
+
 /* Start fn in a child process that first moves itself into cg. */
 pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg)
 {

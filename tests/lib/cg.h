@@ -32,6 +32,11 @@ void cg_kick_stocks(void);
 int cg_wait_released(bool (*released)(const void *arg), const void *arg,
 		     int timeout_ms);
 int cg_wait_no_dying(const char *cg, int timeout_ms);
+
+/* memory.current includes MEMCG_CHARGE_BATCH (64) pages per CPU of stock. */
+#define CG_STOCK_PAGES	64
+long cg_stock_tol(void);
+long cg_wait_current(const char *cg, long base, int timeout_ms);
 pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg);
 int cg_reap(pid_t child);
 int cg_run(const char *cg, int (*fn)(void *arg), void *arg);

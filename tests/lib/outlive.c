@@ -9,9 +9,6 @@
 #include "outlive.h"
 #include "../suite.h"
 
-/* memory.current includes MEMCG_CHARGE_BATCH (64) pages per CPU of stock. */
-#define STOCK_PAGES	64
-
 /* Objects freed through RCU or a workqueue leave P a little later: poll. */
 static long wait_drop(const char *cg, const char *key, long from,
 		      long expected, long tol)
@@ -43,9 +40,8 @@ static int check_rise(const struct outlive *o, long rise)
 
 static int run_steps(const struct outlive *o, char *p, char *c)
 {
-	long base, c0, rise, p1, p2, p3, cur, cur_tol;
+	long base, c0, rise, p1, p2, p3, cur;
 
-	cur_tol = STOCK_PAGES * nr_cpus() * page_size();
 	if (cg_create(p, cg_root, o->cg_name) || cg_enable_memory(p))
 		return -1;
 	base = cg_read_long(p, "memory.current");
@@ -78,10 +74,10 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 			  o->key, p2 - p3, rise, o->tol);
 		return -1;
 	}
-	cur = cg_read_long(p, "memory.current");
-	if (!within(cur, base, cur_tol)) {
-		ktap_fail("P's memory.current is %ld B at the end, expected baseline %ld B +-%ld (%d pages x %d CPUs)",
-			  cur, base, cur_tol, STOCK_PAGES, nr_cpus());
+	cur = cg_wait_current(p, base, 5000);
+	if (!within(cur, base, cg_stock_tol())) {
+		ktap_fail("P's memory.current is %ld B 5 s after the end, expected baseline %ld B +-%ld (%d pages x %d CPUs)",
+			  cur, base, cg_stock_tol(), CG_STOCK_PAGES, nr_cpus());
 		return -1;
 	}
 	ktap_diag("%s: C +%ld B; P kept it after rmdir; P -%ld B when freed",
