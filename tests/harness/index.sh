@@ -8,7 +8,8 @@ INDEX_HISTORY=10
 
 # A field of a metadata.json written by export.sh (one field per line).
 index_field() {
-	sed -n "s/^  \"$2\": \"\{0,1\}\([^\"]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1
+	sed -n -e "s/^  \"$2\": \"\(.*\)\",\{0,1\}\$/\1/p" \
+		-e "s/^  \"$2\": \([^\",]*\),\{0,1\}\$/\1/p" "$1" | head -n 1
 }
 
 index_phase() {
@@ -79,7 +80,7 @@ index_plots() {
 		plot=""
 		for cell in $(index_cells "$runs"); do
 			data=$root/.index-$what-$cell.dat
-			awk -v c="$cell" -v k="$col" '$2 == c && $k != "" { print substr($1, 1, 16), $k }' "$runs" >"$data"
+			awk -v c="$cell" -v k="$col" '$2 == c && $k != "" { print substr($1, 1, 15), $k }' "$runs" >"$data"
 			[ -s "$data" ] && plot="$plot${plot:+, }'$data' using 1:2 with linespoints title '$cell'"
 		done
 		[ -n "$plot" ] || continue
