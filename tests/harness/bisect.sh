@@ -19,17 +19,22 @@ bisect_subject() {
 bisect_record() {
 	local run=$RESULTS_DIR/latest image=-
 	[ -f "$run/image.sha256" ] && image=$(cat "$run/image.sha256")
-	echo "$1 $2 $3 $(readlink -f "$run") $image" >>"$BISECT_VERDICTS"
+	[ -z "${BISECT_VERDICTS:-}" ] ||
+		echo "$1 $2 $3 $(readlink -f "$run") $image" >>"$BISECT_VERDICTS"
 	note "$(bisect_subject "$KERNEL_SRC" "$1"): $2 (exit $3, log: $RESULTS_DIR/step-$1.log)"
 }
 
 # The step git bisect run calls, in the clone, at the commit to judge.
 bisect_step() {
 	local sha rc=0 n=0 log
+	[ -n "$KERNEL_SRC" ] ||
+		die "$EXIT_RIG" "bisect-step needs KERNEL_SRC, or to run from the top of a kernel tree"
+	export ARCH CGROUP KERNEL_SRC
+	mkdir -p "$RESULTS_DIR"
 	sha=$(git -C "$KERNEL_SRC" rev-parse HEAD)
 	log=$RESULTS_DIR/step-$sha.log
 	"$RIG_TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	while [ "$rc" = 1 ] && [ "$n" -lt "$REPEAT" ]; do
+	while [ "$rc" = 1 ] && [ "$n" -lt "${REPEAT:-1}" ]; do
 		n=$((n + 1))
 		rc=0
 		"$RIG_TOP/run.sh" test >>"$log" 2>&1 || rc=$?
