@@ -42,7 +42,7 @@ report_problems() {
 		echo
 		echo "problem: $PARSE_PROBLEM"
 		echo "last 20 console lines:"
-		tail -n 20 "$RUN_DIR/console.log" | sed 's/^/    /'
+		tail -n 20 "$RUN_DIR/console.log" | awk '{ print "    " $0 }'
 	fi
 }
 
