@@ -117,14 +117,18 @@ export_junit() {
 	n=0 f=0 s=0
 	if [ -f "$RUN_DIR/results.txt" ]; then
 		n=$(wc -l <"$RUN_DIR/results.txt")
-		f=$(grep -c " fail" "$RUN_DIR/results.txt" || true)
-		s=$(grep -c " skip" "$RUN_DIR/results.txt" || true)
+		f=$(awk '$2 == "fail"' "$RUN_DIR/results.txt" | wc -l)
+		s=$(awk '$2 == "skip"' "$RUN_DIR/results.txt" | wc -l)
+	fi
+	# The extra "run" testcase: nothing ran, or a panic, hang or early stop.
+	if [ "$n" = 0 ] || [ -n "${PARSE_PROBLEM:-}" ]; then
+		n=$((n + 1)) f=$((f + 1))
 	fi
 	echo '<?xml version="1.0" encoding="UTF-8"?>'
 	echo "<testsuites name=\"kmemcg-rig\">"
 	printf '  <testsuite name="%s" tests="%s" failures="%s" skipped="%s" timestamp="%s">\n' \
-		"$class" "$((n > 0 ? n : 1))" "${f:-0}" "${s:-0}" "$(date -u +%Y-%m-%dT%H:%M:%S)"
-	if [ "$n" -gt 0 ]; then
+		"$class" "$n" "$f" "$s" "$(date -u +%Y-%m-%dT%H:%M:%S)"
+	if [ -f "$RUN_DIR/results.txt" ]; then
 		while read -r name verdict reason; do
 			export_testcase "$name" "$verdict" "$reason" "$class"
 		done <"$RUN_DIR/results.txt"

@@ -94,9 +94,9 @@ parse_stage() {
 	fi
 	plan=$(parse_plan "$dir/ktap.txt")
 	got=$(grep -vc '^kernel_log ' "$dir/results.txt" || true)
-	PARSE_PASSED=$(grep -c ' pass' "$dir/results.txt" || true)
-	PARSE_FAILED=$(grep -c ' fail' "$dir/results.txt" || true)
-	PARSE_SKIPPED=$(grep -c ' skip' "$dir/results.txt" || true)
+	PARSE_PASSED=$(awk '$2 == "pass"' "$dir/results.txt" | wc -l)
+	PARSE_FAILED=$(awk '$2 == "fail"' "$dir/results.txt" | wc -l)
+	PARSE_SKIPPED=$(awk '$2 == "skip"' "$dir/results.txt" | wc -l)
 	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
 	# Tests the plan promised but the guest never reported count as failed.
 	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
