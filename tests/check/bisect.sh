@@ -23,8 +23,9 @@ drill_history() {
 		git clone -q --shared --no-checkout "$src" "$DRILL" &&
 			git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
 	else
+		# -f: Debian's packaged .gitignore ignores the whole top level.
 		cp -a "$src" "$DRILL" && git -C "$DRILL" init -q -b drill &&
-			git -C "$DRILL" add -A . && drill_commit pristine &&
+			git -C "$DRILL" add -Af . && drill_commit pristine &&
 			git -C "$DRILL" tag rig-pristine || return 1
 	fi
 	(
