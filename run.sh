@@ -2,9 +2,11 @@
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
 # parse -> report. Each stage lives in tests/harness/<stage>.sh.
 #
-# Usage: ./run.sh [test|shell|build|bisect|deps|list|parse LOG STATUS DIR] [VAR=value...]
+# Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
+#                 deps|list|parse LOG STATUS DIR] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
-#       125 cannot test (patch, config or build), 128 the rig itself broke.
+#       125 cannot test (patch, config, build, or no boot to /init),
+#       128 the rig itself broke.
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
@@ -14,14 +16,15 @@ for stage in common deps source patch config build rootfs boot parse report expo
 done
 
 usage() {
-	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	sed -n '2,9s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
 TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
-KCONFIG_ADD=frag.config
+KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
+nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
 USAGE
 }
 
