@@ -21,67 +21,68 @@
 /*
  * sizeof(struct pipe_buffer) on 64-bit (page, offset, len, ops, flags,
  * private): no file shows it. The test checks below that the array it
- * makes is past the largest kmalloc cache, i.e. a large kmalloc.
+ * makes is past the largest kmalloc cache, i.e. a large kmalloc, whose
+ * charge is whole pages: any size from 33 to 64 B gives the same figure.
  */
 #define PIPE_BUFFER_SIZE	40
 
-struct pipes {
-	int fd[NR_PIPES][2];
-	long size;
-	long pages;
-};
+static int fd[NR_PIPES][2];
 
-static struct pipes pipes;
-
-static int open_pipes(struct pipes *p)
+static int open_pipes(void *arg, int n)
 {
 	int i;
 
-	memset(p->fd, -1, sizeof(p->fd));
-	for (i = 0; i < NR_PIPES; i++)
-		if (pipe2(p->fd[i], O_NONBLOCK))
+	(void)arg;
+	memset(fd, -1, sizeof(fd));
+	for (i = 0; i < n; i++)
+		if (pipe2(fd[i], O_NONBLOCK))
 			return -1;
 	return 0;
 }
 
-static void close_pipes(void *arg)
+static void close_pipes(void *arg, int first, int n)
 {
-	struct pipes *p = arg;
 	int i;
 
-	for (i = 0; i < NR_PIPES; i++) {
-		if (p->fd[i][0] >= 0)
-			close(p->fd[i][0]);
-		if (p->fd[i][1] >= 0)
-			close(p->fd[i][1]);
-		p->fd[i][0] = p->fd[i][1] = -1;
+	(void)arg;
+	for (i = first; i < first + n; i++) {
+		if (fd[i][0] >= 0)
+			close(fd[i][0]);
+		if (fd[i][1] >= 0)
+			close(fd[i][1]);
+		fd[i][0] = fd[i][1] = -1;
 	}
 }
 
-static int resize_pipes(void *arg)
+static void close_all(void *arg, int n)
 {
-	struct pipes *p = arg;
+	close_pipes(arg, 0, n);
+}
+
+static int resize_pipes(void *arg, int first, int n)
+{
 	int i;
 
-	for (i = 0; i < NR_PIPES; i++)
-		if (fcntl(p->fd[i][1], F_SETPIPE_SZ, p->size) < p->size)
+	(void)arg;
+	for (i = first; i < first + n; i++)
+		if (fcntl(fd[i][1], F_SETPIPE_SZ, PIPE_SIZE) < PIPE_SIZE)
 			return 1;
 	return 0;
 }
 
-static int write_pipes(void *arg)
+static int write_pipes(void *arg, int first, int n)
 {
-	struct pipes *p = arg;
 	long ps = page_size(), j;
 	char *page = malloc(ps);
 	int i;
 
+	(void)arg;
 	if (!page)
 		return 1;
 	memset(page, 'k', ps);
-	for (i = 0; i < NR_PIPES; i++)
-		for (j = 0; j < p->pages; j++)
-			if (write(p->fd[i][1], page, ps) != ps)
+	for (i = first; i < first + n; i++)
+		for (j = 0; j < DATA_PAGES; j++)
+			if (write(fd[i][1], page, ps) != ps)
 				return 1;
 	return 0;
 }
@@ -118,55 +119,42 @@ static long large_kmalloc_bytes(long size)
 	return bytes;
 }
 
+static const struct outlive pipes = {
+	.n = NR_PIPES,
+	.prepare = open_pipes,
+	.free = close_pipes,
+	.cleanup = close_all,
+};
+
 int test_pipe_large_kmalloc(void)
 {
-	long array, max = kmalloc_max();
-	struct outlive o = {
-		.cg_name = "rig_pipe_large_kmalloc",
-		.key = "slab_unreclaimable",
-		.make = resize_pipes,
-		.release = close_pipes,
-		.arg = &pipes,
-	};
+	long array = PIPE_SIZE / page_size() * PIPE_BUFFER_SIZE;
+	long max = kmalloc_max();
+	struct outlive o = pipes;
 
-	pipes.size = PIPE_SIZE;
-	array = PIPE_SIZE / page_size() * PIPE_BUFFER_SIZE;
 	if (array <= max) {
 		test_reason("a %ld B buffer array fits kmalloc-cg (max %ld B)",
 			    array, max);
 		return KSFT_SKIP;
 	}
-	/* Byte-exact stats; 1% for the workers' own short-lived objects. */
-	o.expected = NR_PIPES * large_kmalloc_bytes(array);
-	o.tol = o.expected / 100 + 2 * nr_cpus() * page_size();
-	ktap_diag("%d pipes of %d B: %ld B arrays past kmalloc-cg-%ld, %ld B expected",
-		  NR_PIPES, PIPE_SIZE, array, max, o.expected);
-	if (open_pipes(&pipes)) {
-		close_pipes(&pipes);
-		return KSFT_FAIL;
-	}
+	o.name = "rig_pipe_large_kmalloc";
+	o.what = "pipes resized to 1 MiB";
+	o.key = "slab_unreclaimable";
+	o.unit = large_kmalloc_bytes(array);
+	o.make = resize_pipes;
+	ktap_diag("a %ld B buffer array is past kmalloc-cg-%ld: %ld B a pipe",
+		  array, max, o.unit);
 	return outlive_run(&o);
 }
 
 int test_pipe_pages(void)
 {
-	struct outlive o = {
-		.cg_name = "rig_pipe_pages",
-		.key = "kernel",
-		.make = write_pipes,
-		.release = close_pipes,
-		.arg = &pipes,
-	};
+	struct outlive o = pipes;
 
-	pipes.pages = DATA_PAGES;
-	/* Whole pages; the stock can hold a page of bytes per CPU. */
-	o.expected = (long)NR_PIPES * DATA_PAGES * page_size();
-	o.tol = o.expected / 100 + 2 * nr_cpus() * page_size();
-	ktap_diag("%d pipes x %d pages of %ld B kept unread: %ld B expected",
-		  NR_PIPES, DATA_PAGES, page_size(), o.expected);
-	if (open_pipes(&pipes)) {
-		close_pipes(&pipes);
-		return KSFT_FAIL;
-	}
+	o.name = "rig_pipe_pages";
+	o.what = "pipes with 8 unread pages";
+	o.key = "kernel";
+	o.unit = DATA_PAGES * page_size();
+	o.make = write_pipes;
 	return outlive_run(&o);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/files.h"
+#include "lib/wait.h"
 #include "suite.h"
 
 #define ZRAM_CONTROL	"/sys/class/zram-control"
@@ -122,7 +123,7 @@ int test_slab_memcg_cache_names(void)
 		}
 		era_cleanup();
 		cg_destroy(c);
-		cg_wait_no_dying(cg_root, 10000);
+		cg_wait_gone_kicked(cg_root, "the cache names are the question here");
 	}
 	era_cleanup();
 	cg_destroy(c);

@@ -3,7 +3,7 @@
  * kmemcg-suite: the rig's tests as one table, each run in a child process
  * of its own so that a crash or a hang in one is reported and the others
  * still run. Usage: kmemcg-suite [--list | --check LIST | LIST]
- * (--make-files DIR N serves cgroup_tools_reparent)
+ * (--make-files DIR FIRST N serves cgroup_tools_reparent)
  */
 #include <errno.h>
 #include <signal.h>
@@ -32,7 +32,6 @@ static const struct rig_test tests[] = {
 	T(posix_mqueue),
 	T(tmpfs_xattr),
 	T(pins),
-	T(reparent_v1),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
 	T(stress),
@@ -144,8 +143,8 @@ int main(int argc, char **argv)
 	if (list && !strcmp(list, "--check"))
 		return check_names(argc > 2 ? argv[2] : NULL) ? 2 : 0;
 	/* For cgexec in cgroup_tools_reparent: the files, made as the tests do. */
-	if (list && !strcmp(list, "--make-files") && argc == 4)
-		return files_make(argv[2], 0, atoi(argv[3])) ? 1 : 0;
+	if (list && !strcmp(list, "--make-files") && argc == 5)
+		return files_make(argv[2], atoi(argv[3]), atoi(argv[4])) ? 1 : 0;
 	if (list && !strcmp(list, "--list")) {
 		for (i = 0; i < NR_TESTS; i++)
 			printf("%s\n", tests[i].name);
@@ -194,10 +193,4 @@ int test_selftest_flaky(void)
 		return KSFT_FAIL;
 	}
 	return KSFT_PASS;
-}
-
-int v2_only(const char *needs)
-{
-	test_reason("cgroup v1 has no %s (reparent_v1 covers v1)", needs);
-	return KSFT_SKIP;
 }

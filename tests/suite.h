@@ -34,9 +34,6 @@ int slab_entries_diff(struct slab_entries *a, struct slab_entries *b);
 int slabinfo_resolves(void);
 int slab_names_agree(const struct slab_entries *e);
 
-/* SKIP for a test that reads what only cgroup v2 shows. */
-int v2_only(const char *needs);
-
 int test_reparent_slab(void);
 int test_reparent_slab_smp(void);
 int test_reparent_chain(void);
@@ -48,7 +45,6 @@ int test_ipc_msg(void);
 int test_posix_mqueue(void);
 int test_tmpfs_xattr(void);
 int test_pins(void);
-int test_reparent_v1(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);
 int test_stress(void);

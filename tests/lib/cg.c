@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -143,108 +142,77 @@ long cg_stat(const char *cg, const char *key)
 	return cg_read_key(cg, "memory.stat", key);
 }
 
-long cg_slab(const char *cg)
+int cg_get(const char *cg, const char *file, const char *key, long *val)
 {
-	cg_flush(cg);
-	return cg_read_key(cg, "memory.stat", "slab_reclaimable") +
-	       cg_read_key(cg, "memory.stat", "slab_unreclaimable");
+	*val = key ? cg_read_key(cg, file, key) : cg_read_long(cg, file);
+	if (*val < 0) {
+		ktap_fail("cannot read %s%s%s from %s/%s", key ? "'" : "",
+			  key ? key : "", key ? "'" : "", cg, file);
+		return -1;
+	}
+	return 0;
+}
+
+/* num_cgroups of the memory hierarchy in /proc/cgroups, dying ones included. */
+static long v1_memory_cgroups(void)
+{
+	char line[256], name[64];
+	long hier, num = -1;
+	FILE *f = fopen("/proc/cgroups", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld %ld", name, &hier, &num) == 3 &&
+		    !strcmp(name, "memory"))
+			break;
+	if (f)
+		fclose(f);
+	return num;
+}
+
+/* The cgroup directories under dir, dir included. */
+static long live_cgroups(const char *dir)
+{
+	char path[CG_PATH_MAX * 2];
+	struct dirent *d;
+	long n = 1;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		n += live_cgroups(path);
+	}
+	closedir(dp);
+	return n;
 }
 
 long cg_dying(const char *cg)
 {
-	return cg_read_key(cg, "cgroup.stat", "nr_dying_descendants");
-}
+	long all, live;
 
-static int kick_cpu(void *arg)
-{
-	long len = 4 * page_size();
-	int cpu = *(int *)arg;
-	cpu_set_t set;
-	char *p;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return 1;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 1;
-	memset(p, 1, len);
-	return 0;
-}
-
-/*
- * A CPU's memcg stock keeps a css reference to the last memcg charged
- * there; drain_all_stock() at offline skips CPUs when another drain is
- * running, so an idle CPU can keep a removed memcg dying for ever. A
- * charge from another memcg on every CPU replaces it. The kicking cgroup
- * is never removed, so it cannot become such a memcg itself.
- */
-void cg_kick_stocks(void)
-{
-	char kick[CG_PATH_MAX];
-	int cpu;
-
-	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
-	mkdir(kick, 0755);
-	for (cpu = 0; cpu < nr_cpus(); cpu++)
-		cg_run(kick, kick_cpu, &cpu);
-}
-
-/*
- * A removed memcg is freed asynchronously (RCU, then a workqueue), and
- * only once no CPU's stock holds it: poll until released() says so,
- * kicking the stocks every half second.
- */
-int cg_wait_released(bool (*released)(const void *arg), const void *arg,
-		     int timeout_ms)
-{
-	long start = now_ms(), kicked = start;
-
-	while (!released(arg)) {
-		if (now_ms() > start + timeout_ms)
-			return -1;
-		if (now_ms() - kicked > 500) {
-			cg_kick_stocks();
-			kicked = now_ms();
-		}
-		sleep_ms(20);
+	if (cg_is_v2()) {
+		all = cg_read_key(cg, "cgroup.stat", "nr_dying_descendants");
+		if (all < 0)
+			ktap_diag("cannot read nr_dying_descendants from %s/cgroup.stat",
+				  cg);
+		return all;
 	}
-	return 0;
+	all = v1_memory_cgroups();
+	live = live_cgroups(cg_root);
+	if (all < 0 || live < 0) {
+		ktap_diag("cannot count memory cgroups (/proc/cgroups: %ld, under %s: %ld)",
+			  all, cg_root, live);
+		return -1;
+	}
+	return all - live;
 }
 
-static bool no_dying(const void *cg)
-{
-	return cg_dying(cg) <= 0;
-}
-
-int cg_wait_no_dying(const char *cg, int timeout_ms)
-{
-	return cg_wait_released(no_dying, cg, timeout_ms);
-}
-
-long cg_stock_tol(void)
+long cg_stock_bytes(void)
 {
 	return CG_STOCK_PAGES * nr_cpus() * page_size();
-}
-
-/*
- * memory.current back at base, give or take the per-CPU stocks. Freed
- * inodes and dentries leave after an RCU grace period, and their pages
- * when the last object of a slab goes: poll, with a deadline. Returns
- * the last value read.
- */
-long cg_wait_current(const char *cg, long base, int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms, cur;
-
-	for (;;) {
-		cur = cg_read_long(cg, "memory.current");
-		if (within(cur, base, cg_stock_tol()) || now_ms() > deadline)
-			return cur;
-		sleep_ms(50);
-	}
 }
 
 /* Start fn in a child process that first moves itself into cg. */
@@ -301,6 +269,34 @@ long obj_charge(const char *cache)
 	long size = slab_attr(cache, "slab_size");
 
 	return size < 0 ? -1 : size + (long)sizeof(void *);
+}
+
+/*
+ * What an allocation of size bytes costs when it comes from the smallest
+ * <prefix><N> cache (kmalloc-cg-, msg_msg-) that SLUB shows for it.
+ */
+long bucket_charge(const char *prefix, long size)
+{
+	long best = 0, n, plen = strlen(prefix);
+	char name[NAME_MAX + 1] = "";
+	DIR *dir = opendir("/sys/kernel/slab");
+	struct dirent *d;
+	char *end;
+
+	while (dir && (d = readdir(dir))) {
+		if (strncmp(d->d_name, prefix, plen))
+			continue;
+		n = strtol(d->d_name + plen, &end, 10);
+		if (*end == 'k')
+			n *= 1024, end++;
+		if (*end || n < size || (best && n >= best))
+			continue;
+		best = n;
+		snprintf(name, sizeof(name), "%s", d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return best ? obj_charge(name) : -1;
 }
 
 long page_size(void)

@@ -23,26 +23,32 @@ int cg_read(const char *cg, const char *file, char *buf, size_t len);
 int cg_write(const char *cg, const char *file, const char *val);
 long cg_read_long(const char *cg, const char *file);
 long cg_read_key(const char *cg, const char *file, const char *key);
+/*
+ * A figure the verdict needs: *val is cg/file (or its key line, when key
+ * is set). An unreadable file or a missing key fails the test, naming it.
+ */
+int cg_get(const char *cg, const char *file, const char *key, long *val);
 void cg_flush(const char *cg);
 long cg_stat(const char *cg, const char *key);
-long cg_slab(const char *cg);
 bool cg_is_v2(void);
+/*
+ * Removed memcgs not yet freed: P's nr_dying_descendants on v2; on v1,
+ * which has no cgroup.stat, the memory hierarchy's count in /proc/cgroups
+ * less the directories that still exist. -1 (and a diagnostic) when it
+ * cannot be read.
+ */
 long cg_dying(const char *cg);
-void cg_kick_stocks(void);
-int cg_wait_released(bool (*released)(const void *arg), const void *arg,
-		     int timeout_ms);
-int cg_wait_no_dying(const char *cg, int timeout_ms);
 
 /* memory.current includes MEMCG_CHARGE_BATCH (64) pages per CPU of stock. */
 #define CG_STOCK_PAGES	64
-long cg_stock_tol(void);
-long cg_wait_current(const char *cg, long base, int timeout_ms);
+long cg_stock_bytes(void);
 pid_t cg_spawn(const char *cg, int (*fn)(void *arg), void *arg);
 int cg_reap(pid_t child);
 int cg_run(const char *cg, int (*fn)(void *arg), void *arg);
 
 long slab_attr(const char *cache, const char *attr);
 long obj_charge(const char *cache);
+long bucket_charge(const char *prefix, long size);
 long page_size(void);
 int nr_cpus(void);
 long now_ms(void);

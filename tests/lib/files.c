@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "files.h"
+#include "cg.h"
 #include "ktap.h"
 
 /*
@@ -37,4 +40,52 @@ void files_unlink(const char *dir, int first, int n)
 		snprintf(path, sizeof(path), "%s/f%d", dir, i);
 		unlink(path);
 	}
+}
+
+static int files_prepare(void *arg, int n)
+{
+	(void)arg;
+	(void)n;
+	return mkdir(FILES_DIR, 0755) && errno != EEXIST;
+}
+
+static int files_make_units(void *arg, int first, int n)
+{
+	(void)arg;
+	return files_make(FILES_DIR, first, n);
+}
+
+static void files_free(void *arg, int first, int n)
+{
+	(void)arg;
+	files_unlink(FILES_DIR, first, n);
+}
+
+static void files_cleanup(void *arg, int n)
+{
+	(void)arg;
+	files_unlink(FILES_DIR, 0, n);
+	rmdir(FILES_DIR);
+}
+
+int files_outlive(struct outlive *o, const char *name, int n)
+{
+	long inode = obj_charge("shmem_inode_cache");
+	long dentry = obj_charge("dentry");
+
+	if (inode < 0 || dentry < 0) {
+		ktap_fail("no slab_size for shmem_inode_cache or dentry in /sys/kernel/slab");
+		return -1;
+	}
+	memset(o, 0, sizeof(*o));
+	o->name = name;
+	o->what = "tmpfs files";
+	o->key = "slab";
+	o->n = n;
+	o->unit = inode + dentry;
+	o->prepare = files_prepare;
+	o->make = files_make_units;
+	o->free = files_free;
+	o->cleanup = files_cleanup;
+	return 0;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -6,82 +7,172 @@
 
 #include "cg.h"
 #include "ktap.h"
+#include "ledger.h"
 #include "outlive.h"
-#include "../suite.h"
+#include "wait.h"
 
-/* Objects freed through RCU or a workqueue leave P a little later: poll. */
-static long wait_drop(const char *cg, const char *key, long from,
-		      long expected, long tol)
+#define MAX_WORKERS	256
+
+struct worker {
+	const struct outlive *o;
+	int first, n, cpu;
+};
+
+static int pin(int cpu)
 {
-	long deadline = now_ms() + 10000, v;
+	cpu_set_t set;
 
-	for (;;) {
-		v = cg_stat(cg, key);
-		if (within(from - v, expected, tol) || now_ms() > deadline)
-			return v;
-		sleep_ms(20);
-	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
-static int check_rise(const struct outlive *o, long rise)
+static int worker_fn(void *arg)
 {
-	if (o->expected && !within(rise, o->expected, o->tol)) {
-		ktap_fail("C's %s rose by %ld B, expected %ld B +-%ld",
-			  o->key, rise, o->expected, o->tol);
-		return -1;
+	struct worker *w = arg;
+
+	if (pin(w->cpu))
+		return 2;
+	return w->o->make(w->o->arg, w->first, w->n) ? 1 : 0;
+}
+
+/*
+ * Units [first, first + n) made in cg. One worker runs on CPU 0, so that
+ * a chain's workers share one CPU's stock and each charge in a new memcg
+ * drains the last one's; several run one per CPU, so that every CPU's
+ * stock holds cg when it is removed.
+ */
+static int make_in(const struct outlive *o, const char *cg, int first, int n)
+{
+	int i, k = o->workers > 1 ? o->workers : 1, bad = 0;
+	struct worker w[MAX_WORKERS];
+	pid_t pid[MAX_WORKERS];
+
+	if (o->ops && o->ops->make)
+		return o->ops->make(o, cg, first, n);
+	if (k > MAX_WORKERS)
+		k = MAX_WORKERS;
+	for (i = 0; i < k; i++) {
+		w[i].o = o;
+		w[i].first = first + i * (n / k);
+		w[i].n = i == k - 1 ? first + n - w[i].first : n / k;
+		w[i].cpu = i % nr_cpus();
+		pid[i] = cg_spawn(cg, worker_fn, &w[i]);
 	}
-	if (rise < o->at_least) {
-		ktap_fail("C's %s rose by %ld B, expected at least %ld B",
-			  o->key, rise, o->at_least);
-		return -1;
-	}
-	return 0;
+	for (i = 0; i < k; i++)
+		bad |= cg_reap(pid[i]) != 0;
+	if (bad)
+		ktap_fail("a worker in %s could not make its %s", cg, o->what);
+	return bad ? -1 : 0;
+}
+
+static int create(const struct outlive *o, const char *parent, const char *name,
+		  char *path)
+{
+	if (o->ops && o->ops->create)
+		return o->ops->create(o, parent, name, path);
+	return cg_create(path, parent, name);
+}
+
+static int remove_cg(const struct outlive *o, const char *cg)
+{
+	if (o->ops && o->ops->remove)
+		return o->ops->remove(o, cg);
+	return cg_destroy(cg);
+}
+
+/* A figure's name: "C's memory.current rise for 2000 tmpfs files". */
+static const char *name(const char *who, const char *ledger, const char *event,
+			const struct outlive *o, int units)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s's %s %s (%d %s)", who, ledger, event,
+		 units, o->what);
+	return buf;
+}
+
+/*
+ * A cgroup that just made units: its statistics rise by their charge;
+ * its page counter by as much plus what the batch pre-charge left in
+ * each CPU's stock (up to CG_STOCK_PAGES a CPU), which the kernel must
+ * return when the cgroup goes.
+ */
+static int check_rise(const struct outlive *o, const char *who,
+		      const struct ledgers *from, const struct ledgers *to,
+		      int units)
+{
+	long e = units * o->unit, tol = ledger_tol(e);
+
+	return expect_near(name(who, ledger_stat_name(o->key), "rise", o, units),
+			   to->stat - from->stat, e, tol) ||
+	       expect_range(name(who, ledger_pages_name(), "rise", o, units),
+			    to->pages - from->pages, e - tol,
+			    e + tol + cg_stock_bytes());
+}
+
+/*
+ * A cgroup holds exactly the charge of the live units below it, in both
+ * ledgers, against its baseline from before its child was made: nothing
+ * left in a stock of a removed child, nothing lost, nothing of the
+ * child's own structures (freed with it) left over.
+ */
+static int check_holds(const struct outlive *o, const char *who,
+		       const char *cg, const struct ledgers *base, int units,
+		       const char *when, struct ledgers *now)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s's %%s %s (%d %s held)", who, when,
+		 units, o->what);
+	return ledger_expect(cg, o->key, base, units * o->unit,
+			     ledger_tol(units * o->unit), what, now);
+}
+
+/*
+ * Units [first, first + n) freed from outside: from "at" (the last
+ * reading), cg's ledgers fall by their charge.
+ */
+static int check_fall(const struct outlive *o, const char *who,
+		      const char *cg, int first, int n, struct ledgers *at)
+{
+	long e = n * o->unit;
+	char what[160];
+
+	o->free(o->arg, first, n);
+	snprintf(what, sizeof(what), "%s's %%s change when %d %s are freed",
+		 who, n, o->what);
+	return ledger_expect(cg, o->key, at, -e, ledger_tol(e), what, at);
+}
+
+/* P under the root, memory on for its children, and its baseline. */
+static int make_parent(const struct outlive *o, char *p, struct ledgers *p0)
+{
+	return create(o, cg_root, o->name, p) || cg_enable_memory(p) ||
+	       ledger_read(p, o->key, p0);
 }
 
 static int run_steps(const struct outlive *o, char *p, char *c)
 {
-	long base, c0, rise, p1, p2, p3, cur;
+	struct ledgers p0, c0, c1, at;
 
-	if (cg_create(p, cg_root, o->cg_name) || cg_enable_memory(p))
+	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
+	    ledger_read(c, o->key, &c0) || make_in(o, c, 0, o->n) ||
+	    ledger_read(c, o->key, &c1) || check_rise(o, "C", &c0, &c1, o->n))
 		return -1;
-	base = cg_read_long(p, "memory.current");
-	if (cg_create(c, p, "child"))
+	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
+	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
 		return -1;
-	c0 = cg_stat(c, o->key);
-	if (cg_run(c, o->make, o->arg)) {
-		ktap_fail("the worker in %s failed to make its objects", c);
-		return -1;
-	}
-	rise = cg_stat(c, o->key) - c0;
-	p1 = cg_stat(p, o->key);
-	if (check_rise(o, rise) || cg_destroy(c))
-		return -1;
-	if (cg_wait_no_dying(p, 10000)) {
-		ktap_fail("P's nr_dying_descendants is %ld 10 s after rmdir C, expected 0",
-			  cg_dying(p));
+	return check_fall(o, "P", p, 0, o->n, &at);
+}
+
+static int prepare(const struct outlive *o, int n)
+{
+	if (o->prepare && o->prepare(o->arg, n)) {
+		ktap_fail("could not prepare %d %s outside the cgroups", n,
+			  o->what);
 		return -1;
 	}
-	p2 = cg_stat(p, o->key);
-	if (!within(p2, p1, o->tol)) {
-		ktap_fail("P's %s is %ld B after rmdir C, expected %ld B +-%ld (unchanged)",
-			  o->key, p2, p1, o->tol);
-		return -1;
-	}
-	o->release(o->arg);
-	p3 = wait_drop(p, o->key, p2, rise, o->tol);
-	if (!within(p2 - p3, rise, o->tol)) {
-		ktap_fail("P's %s dropped by %ld B once the objects were freed, expected %ld B +-%ld",
-			  o->key, p2 - p3, rise, o->tol);
-		return -1;
-	}
-	cur = cg_wait_current(p, base, 5000);
-	if (!within(cur, base, cg_stock_tol())) {
-		ktap_fail("P's memory.current is %ld B 5 s after the end, expected baseline %ld B +-%ld (%d pages x %d CPUs)",
-			  cur, base, cg_stock_tol(), CG_STOCK_PAGES, nr_cpus());
-		return -1;
-	}
-	ktap_diag("%s: C +%ld B; P kept it after rmdir; P -%ld B when freed",
-		  o->key, rise, p2 - p3);
 	return 0;
 }
 
@@ -90,17 +181,58 @@ int outlive_run(const struct outlive *o)
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
 	int ret;
 
-	if (!cg_is_v2()) {
-		char needs[64];
+	ktap_diag("%d %s, %ld B each, %d worker(s), ledgers %s and %s",
+		  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
+		  ledger_stat_name(o->key), ledger_pages_name());
+	ret = prepare(o, o->n) || run_steps(o, p, c);
+	if (o->cleanup)
+		o->cleanup(o->arg, o->n);
+	cg_destroy(c);
+	cg_destroy(p);
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}
 
-		snprintf(needs, sizeof(needs), "%s in memory.stat", o->key);
-		o->release(o->arg);
-		return v2_only(needs);
-	}
-	ret = run_steps(o, p, c);
+/*
+ * Units: [2a, n) are made in C first (v2 lets C hold processes only
+ * until memory is on for its children), then [0, 2a) in G. After rmdir
+ * G, [0, a) is freed while C lives; after rmdir C, [a, 2a), then [2a, n).
+ */
+static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
+{
+	int a = o->n / 3, b = o->n - 2 * a;
+	struct ledgers p0, c0, c1, g0, g1, at;
 
-	if (ret)
-		o->release(o->arg);
+	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
+	    ledger_read(c, o->key, &c0) || make_in(o, c, 2 * a, b) ||
+	    ledger_read(c, o->key, &c1) || check_rise(o, "C", &c0, &c1, b))
+		return -1;
+	if (cg_enable_memory(c) || create(o, c, "grandchild", g) ||
+	    ledger_read(g, o->key, &g0) || make_in(o, g, 0, 2 * a) ||
+	    ledger_read(g, o->key, &g1) || check_rise(o, "G", &g0, &g1, 2 * a))
+		return -1;
+	if (remove_cg(o, g) || cg_wait_gone(c, "rmdir G") ||
+	    check_holds(o, "C", c, &c0, o->n, "after rmdir G", &at) ||
+	    check_fall(o, "C", c, 0, a, &at))
+		return -1;
+	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
+	    check_holds(o, "P", p, &p0, o->n - a, "after rmdir C", &at) ||
+	    check_fall(o, "P", p, a, a, &at) ||
+	    check_fall(o, "P", p, 2 * a, b, &at))
+		return -1;
+	return 0;
+}
+
+int outlive_chain(const struct outlive *o)
+{
+	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", g[CG_PATH_MAX] = "";
+	int ret;
+
+	ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
+		  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);
+	ret = prepare(o, o->n) || chain_steps(o, p, c, g);
+	if (o->cleanup)
+		o->cleanup(o->arg, o->n);
+	cg_destroy(g);
 	cg_destroy(c);
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;

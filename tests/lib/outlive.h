@@ -1,24 +1,57 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pattern every reparenting test shares: a worker in child C makes
- * kernel objects that outlive it; C is removed; the objects are freed
- * from outside. At each step the charge must be where it belongs.
+ * The one engine for "objects outlive their cgroup". A test declares what
+ * a unit of kernel objects is, how a worker makes units inside a cgroup,
+ * how they are freed from outside, which memory.stat key counts them and
+ * what one unit charges; the engine makes the cgroups, runs the workers,
+ * removes the cgroups, frees the units and, at each step, reads both
+ * ledgers (ledger.h) of the cgroup where the charge must be.
  */
 #ifndef RIG_OUTLIVE_H
 #define RIG_OUTLIVE_H
 
-struct outlive {
-	const char *cg_name;	/* P, created under the root */
-	const char *key;	/* the memory.stat counter that must move */
-	int (*make)(void *arg);	/* runs in a worker in C, which then exits */
-	void (*release)(void *arg);	/* runs outside, once C is gone */
-	void *arg;
-	long expected;		/* C's rise; 0 when only a lower bound is known */
-	long at_least;		/* C's rise must be at least this */
-	long tol;		/* on every comparison, with its reason at the caller */
+struct outlive;
+
+/*
+ * How the cgroups are made, entered and removed; NULL: mkdir,
+ * cgroup.procs and rmdir. libcgroup and cgroup-tools bring their own.
+ */
+struct outlive_ops {
+	/* path = parent/name; parent is cg_root for P */
+	int (*create)(const struct outlive *o, const char *parent,
+		      const char *name, char *path);
+	int (*make)(const struct outlive *o, const char *c, int first, int n);
+	int (*remove)(const struct outlive *o, const char *c);
 };
 
+struct outlive {
+	const char *name;	/* P's name under the root: rig_<test> */
+	const char *what;	/* what the units are, for messages */
+	const char *key;	/* v2: the memory.stat key that counts them */
+	int n;			/* units */
+	long unit;		/* bytes one unit charges, from the kernel */
+	int workers;		/* > 1: that many workers, one pinned per CPU */
+	int (*prepare)(void *arg, int n);		/* outside any memcg */
+	int (*make)(void *arg, int first, int n);	/* in a worker */
+	void (*free)(void *arg, int first, int n);	/* from outside */
+	void (*cleanup)(void *arg, int n);		/* last, always */
+	void *arg;
+	const struct outlive_ops *ops;
+};
+
+/*
+ * P > C: C makes every unit and is removed; C must be freed with the
+ * rig's hands off; P must hold exactly the units' charge; freeing them
+ * must take it all from P. Returns KSFT_PASS or KSFT_FAIL.
+ */
 int outlive_run(const struct outlive *o);
+
+/*
+ * P > C > G: G makes two thirds of the units, C the last third. After
+ * rmdir G, freeing a third while C lives must take it from C; after rmdir
+ * C, the rest must leave P. This is where a wrong destination shows.
+ */
+int outlive_chain(const struct outlive *o);
 
 /* Pass a file descriptor to another process over a UNIX socket. */
 int fd_send(int sock, int fd);

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+
+#include "cg.h"
+#include "ktap.h"
+#include "ledger.h"
+#include "wait.h"
+
+const char *ledger_stat_name(const char *key)
+{
+	static char name[64];
+
+	if (!cg_is_v2())
+		return "memory.kmem.usage_in_bytes";
+	snprintf(name, sizeof(name), "memory.stat %s", key);
+	return name;
+}
+
+const char *ledger_pages_name(void)
+{
+	return cg_is_v2() ? "memory.current" : "memory.usage_in_bytes";
+}
+
+int ledger_read(const char *cg, const char *key, struct ledgers *l)
+{
+	if (!cg_is_v2())
+		return cg_get(cg, "memory.kmem.usage_in_bytes", NULL, &l->stat) ||
+		       cg_get(cg, "memory.usage_in_bytes", NULL, &l->pages);
+	cg_flush(cg);
+	return cg_get(cg, "memory.stat", key, &l->stat) ||
+	       cg_get(cg, "memory.current", NULL, &l->pages);
+}
+
+long ledger_tol(long expected)
+{
+	return (nr_cpus() + 1) * page_size() + expected / 1000000.0 * NOISE_PPM;
+}
+
+int expect_near(const char *what, long measured, long expected, long tol)
+{
+	ktap_diag("figure %s: %ld B, expected %ld B, error %+ld B, tolerance %ld B",
+		  what, measured, expected, measured - expected, tol);
+	if (within(measured, expected, tol))
+		return 0;
+	ktap_fail("%s: measured %ld B, expected %ld B +-%ld B (off by %+ld B)",
+		  what, measured, expected, tol, measured - expected);
+	return -1;
+}
+
+int expect_range(const char *what, long measured, long lo, long hi)
+{
+	ktap_diag("figure %s: %ld B, expected %ld..%ld B", what, measured, lo,
+		  hi);
+	if (measured >= lo && measured <= hi)
+		return 0;
+	ktap_fail("%s: measured %ld B, expected between %ld B and %ld B",
+		  what, measured, lo, hi);
+	return -1;
+}
+
+struct settle {
+	const char *cg, *key;
+	long stat, pages, tol;
+	int on_pages;
+	struct ledgers last;
+};
+
+static bool settled(void *arg)
+{
+	struct settle *s = arg;
+
+	if (ledger_read(s->cg, s->key, &s->last))
+		return true;
+	return s->on_pages ? within(s->last.pages, s->pages, s->tol) :
+			     within(s->last.stat, s->stat, s->tol);
+}
+
+int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
+		  long delta, long tol, const char *what, struct ledgers *now)
+{
+	struct settle s = {
+		cg, key, base->stat + delta, base->pages + delta, tol, 0,
+		{ -1, -1 },
+	};
+	char name[256];
+	int ret;
+
+	poll_until(settled, &s, WAIT_MS);
+	if (s.last.stat < 0)
+		return -1;
+	snprintf(name, sizeof(name), what, ledger_stat_name(key));
+	if (expect_near(name, s.last.stat - base->stat, delta, tol))
+		return -1;
+	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
+	s.on_pages = 1;
+	poll_until(settled, &s, WAIT_MS);
+	if (s.last.pages < 0)
+		return -1;
+	snprintf(name, sizeof(name), what, ledger_pages_name());
+	ret = expect_near(name, s.last.pages - base->pages, delta, tol);
+	if (now)
+		*now = s.last;
+	return ret;
+}

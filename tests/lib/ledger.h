@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The two ledgers of a memcg, updated on different paths in the kernel:
+ * the statistics (v2: a memory.stat key; v1, which has no slab keys: the
+ * kmem page counter memory.kmem.usage_in_bytes) and the page counter that
+ * limits see (v2: memory.current; v1: memory.usage_in_bytes). A verdict
+ * on where a charge went reads both.
+ */
+#ifndef RIG_LEDGER_H
+#define RIG_LEDGER_H
+
+struct ledgers {
+	long stat;
+	long pages;
+};
+
+/* Both ledgers of cg; a file that cannot be read fails the test. */
+int ledger_read(const char *cg, const char *key, struct ledgers *l);
+/* What the two ledgers are called here, for messages. */
+const char *ledger_stat_name(const char *key);
+const char *ledger_pages_name(void);
+
+/*
+ * The one tolerance: what the kernel may hold back per CPU (the object
+ * byte stock and its cached statistics, under a page each, and the
+ * objcg's nr_charged_bytes, under a page), plus the noise measured on
+ * clean kernels (README, "Measured noise") as a fraction of the figure.
+ */
+#define NOISE_PPM	1000
+long ledger_tol(long expected);
+
+/*
+ * measured must be expected +- tol. Either way a "figure" line records
+ * the error, which is where the README's noise table comes from.
+ */
+int expect_near(const char *what, long measured, long expected, long tol);
+/* lo <= measured <= hi, with a figure line as well. */
+int expect_range(const char *what, long measured, long lo, long hi);
+
+/*
+ * Wait for both of cg's ledgers to stand at base + delta (+- tol), then
+ * check each; now (if not NULL) gets the last reading. Freed dentries,
+ * inodes and messages leave after an RCU grace period, a freed memcg's
+ * own structures after another: poll. The page counter is read after a
+ * stock kick: pages uncharged from cg wait in its own per-CPU stock
+ * (refill_stock()), and whether a live memcg's stock drains is never the
+ * question where this is called. what names the figure, with a %s for
+ * the ledger: "P's %s after rmdir C".
+ */
+int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
+		  long delta, long tol, const char *what, struct ledgers *now);
+
+#endif

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "cg.h"
+#include "ktap.h"
+#include "wait.h"
+
+int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (!done(arg)) {
+		if (now_ms() > deadline)
+			return -1;
+		sleep_ms(20);
+	}
+	return 0;
+}
+
+static int kick_cpu(void *arg)
+{
+	long len = 4 * page_size();
+	int cpu = *(int *)arg;
+	cpu_set_t set;
+	char *p;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	memset(p, 1, len);
+	return 0;
+}
+
+/* The kicking cgroup is never removed: it cannot become a dying memcg. */
+void cg_kick_stocks(const char *why)
+{
+	char kick[CG_PATH_MAX];
+	int cpu;
+
+	ktap_diag("stocks kicked: %s", why);
+	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
+	mkdir(kick, 0755);
+	for (cpu = 0; cpu < nr_cpus(); cpu++)
+		cg_run(kick, kick_cpu, &cpu);
+}
+
+static bool none_dying(void *cg)
+{
+	return cg_dying(cg) == 0;
+}
+
+int cg_wait_gone(const char *cg, const char *what)
+{
+	long dying;
+
+	if (!poll_until(none_dying, (void *)cg, WAIT_MS))
+		return 0;
+	dying = cg_dying(cg);
+	cg_kick_stocks("to tell what held the removed memcg");
+	if (!poll_until(none_dying, (void *)cg, 2000)) {
+		ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU: the kernel did not drain the per-CPU stocks at offline",
+			  what, dying, cg, WAIT_MS / 1000);
+		return -1;
+	}
+	ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, expected 0 (a stock kick did not free them either: something pins them)",
+		  what, cg_dying(cg), cg, WAIT_MS / 1000);
+	return -1;
+}
+
+int cg_wait_gone_kicked(const char *cg, const char *why)
+{
+	cg_kick_stocks(why);
+	if (!poll_until(none_dying, (void *)cg, WAIT_MS))
+		return 0;
+	ktap_fail("%ld memcg(s) still dying under %s %d s after rmdir, stocks kicked, expected 0",
+		  cg_dying(cg), cg, WAIT_MS / 1000);
+	return -1;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Waiting on the kernel: one poll loop, the wait for removed memcgs to be
+ * freed, and the stock kick, which a test names whenever it uses it.
+ */
+#ifndef RIG_WAIT_H
+#define RIG_WAIT_H
+
+#include <stdbool.h>
+
+/* How long the kernel gets to free a removed memcg, or to free objects. */
+#define WAIT_MS		10000
+
+/* done(arg) every 20 ms until it is true (0) or timeout_ms passed (-1). */
+int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms);
+
+/*
+ * Charge from another memcg on every CPU, which drains what each CPU's
+ * stock holds for any other memcg. This is work the kernel must do by
+ * itself at offline (drain_all_stock()): a test calls it only where the
+ * drain is not what it checks, and says why.
+ */
+void cg_kick_stocks(const char *why);
+
+/*
+ * Wait, hands off, for every memcg removed under cg to be freed. On a
+ * timeout the test fails; the stocks are then kicked once, only to tell
+ * whether a stock was what kept the memcg (a kernel that did not drain
+ * at offline) or something else did.
+ */
+int cg_wait_gone(const char *cg, const char *what);
+/* The same after kicking the stocks, for tests about something else. */
+int cg_wait_gone_kicked(const char *cg, const char *why);
+
+#endif
