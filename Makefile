@@ -1,12 +1,12 @@
 # kmemcg-rig. The two commands: `make test` (the main job) and
 # `make check` (the rig's own tests). Variables are passed to run.sh:
 # ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM JOBS
-# KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN. See README.md.
+# KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN N. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN
+export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N
 
-.PHONY: test check deps shell build bisect nightly nightly-list index bench mutants list clean distclean
+.PHONY: test check deps shell build bisect nightly nightly-list index bench mutants soak list clean distclean
 
 test:
 	@./run.sh test
@@ -33,6 +33,10 @@ nightly-list:
 
 index:
 	@./run.sh index
+
+# make soak N=20 [ARCH=um]: the warm suite N times, failures and figure spreads
+soak:
+	@./run.sh soak
 
 list:
 	@./run.sh list

@@ -3,14 +3,14 @@
 # parse -> report. Each stage lives in tests/harness/<stage>.sh.
 #
 # Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
-#                 deps|list|parse LOG STATUS DIR] [VAR=value...]
+#                 soak|deps|list|parse LOG STATUS DIR|figures RUN_DIR...] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build rootfs boot parse report export bisect nightly index; do
+for stage in common deps source patch config build rootfs boot parse report export bisect nightly index soak; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/harness/$stage.sh"
 done
@@ -25,6 +25,7 @@ TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
+soak: N=20 (runs per arch)
 USAGE
 }
 
@@ -81,12 +82,12 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse) MODE=$1 ;;
+		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | soak | figures) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
-			[ "$MODE" = parse ] ||
+			case "$MODE" in parse | figures) ;; *) false ;; esac ||
 				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
 			ARGS+=("$1")
 			;;
@@ -307,6 +308,11 @@ main() {
 		nightly_main
 		;;
 	nightly-list) nightly_list ;;
+	soak)
+		deps
+		soak_main
+		;;
+	figures) soak_figures "${ARGS[@]}" ;;
 	index)
 		index_stage "$RESULTS_DIR"
 		echo "$RESULTS_DIR/index.html"

@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# make soak: the warm suite N times per arch, then each test's failures
+# and the spread of every figure it compares (the "# figure" lines of
+# ktap.txt): this is where the tolerances' measured noise comes from.
+
+# soak_figures RUN_DIR...: one line per test and figure: runs, failures,
+# the least and greatest error (measured - expected) and the tolerance.
+soak_figures() {
+	local dir
+	for dir in "$@"; do
+		[ -f "$dir/ktap.txt" ] && cat "$dir/ktap.txt"
+	done | awk '
+	/^# figure .*error / {
+		line = $0
+		sub(/^# figure /, "", line)
+		name = line
+		sub(/: -?[0-9]+ B, expected .*/, "", name)
+		err = line; sub(/.*error /, "", err); sub(/ B,.*/, "", err)
+		tol = line; sub(/.*tolerance /, "", tol); sub(/ B.*/, "", tol)
+		pending[++np] = name SUBSEP err + 0 SUBSEP tol + 0
+		next
+	}
+	/^(not )?ok [0-9]+ / {
+		test = $0
+		sub(/^(not )?ok [0-9]+ /, "", test)
+		sub(/ #.*/, "", test)
+		runs[test]++
+		if ($1 == "not")
+			fails[test]++
+		if (!(test in order))
+			order[test] = ++nt
+		for (i = 1; i <= np; i++) {
+			split(pending[i], f, SUBSEP)
+			k = test SUBSEP f[1]
+			if (!(k in n)) {
+				lo[k] = hi[k] = f[2]
+				keys[++nk] = k
+			}
+			n[k]++
+			if (f[2] < lo[k]) lo[k] = f[2]
+			if (f[2] > hi[k]) hi[k] = f[2]
+			if (f[3] > tmax[k]) tmax[k] = f[3]
+		}
+		np = 0
+	}
+	END {
+		printf "%-24s %5s %5s\n", "test", "runs", "fails"
+		for (t in order)
+			row[order[t]] = sprintf("%-24s %5d %5d", t, runs[t], fails[t])
+		for (i = 1; i <= nt; i++)
+			print row[i]
+		printf "\n%-24s %6s %9s %9s %9s  %s\n", "test", "runs", "min err", "max err", "tolerance", "figure"
+		for (i = 1; i <= nk; i++) {
+			split(keys[i], tk, SUBSEP)
+			printf "%-24s %6d %9d %9d %9d  %s\n", tk[1], n[keys[i]], lo[keys[i]], hi[keys[i]], tmax[keys[i]], tk[2]
+		}
+	}'
+}
+
+soak_main() {
+	local out a i rc fails=0 n=${N:-20}
+	case "$n" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "N must be a number of runs, not '$n'" ;; esac
+	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-soak
+	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
+	for a in $ARCH; do
+		for i in $(seq "$n"); do
+			rc=0
+			env ARCH="$a" RESULTS_DIR="$out/runs-$a" "$0" test \
+				>>"$out/soak-$a.log" 2>&1 || rc=$?
+			note "soak $a $i/$n: exit $rc"
+			case $rc in 0) ;; 1) fails=$((fails + 1)) ;; *) exit "$rc" ;; esac
+		done
+		# shellcheck disable=SC2046
+		soak_figures $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort) |
+			tee "$out/figures-$a.txt"
+	done
+	echo "soak: $out ($fails failed runs)"
+	[ "$fails" = 0 ]
+}
