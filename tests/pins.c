@@ -15,6 +15,7 @@
 
 #include "lib/outlive.h"
 #include "lib/wait.h"
+#include "lib/wait.h"
 #include "suite.h"
 
 #define PIN_FILE	"/tmp/rig_pin_file"
@@ -69,24 +70,21 @@ static const struct pin pins[] = {
 	{ "tmpfs file with data pages", pin_file, 0 },
 };
 
+/* Polled: C went away, or its count could not be read. */
+static bool not_held(void *p)
+{
+	return cg_dying(p) < 1;
+}
+
 static int held_while_alive(const char *p, const struct pin *pin)
 {
-	long deadline = now_ms() + PIN_HOLD_MS;
-
 	cg_kick_stocks("only the pin may hold C, not a CPU's stock");
-	while (now_ms() < deadline) {
-		long dying = cg_dying(p);
-
-		if (dying < 0)
-			return -1;
-		if (dying < 1) {
-			ktap_fail("C went away while a %s made in it was alive: the pin is not seen",
-				  pin->what);
-			return -1;
-		}
-		sleep_ms(50);
-	}
-	return 0;
+	if (poll_until(not_held, (void *)p, PIN_HOLD_MS))
+		return 0;
+	if (cg_dying(p) == 0)
+		ktap_fail("C went away while a %s made in it was alive: the pin is not seen",
+			  pin->what);
+	return -1;
 }
 
 /*

@@ -31,6 +31,7 @@ static const struct rig_test tests[] = {
 	T(ipc_msg),
 	T(posix_mqueue),
 	T(tmpfs_xattr),
+	T(reclaim_reparented),
 	T(pins),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),

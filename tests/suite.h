@@ -44,6 +44,7 @@ int test_percpu(void);
 int test_ipc_msg(void);
 int test_posix_mqueue(void);
 int test_tmpfs_xattr(void);
+int test_reclaim_reparented(void);
 int test_pins(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);

@@ -17,6 +17,7 @@ parse_checks() {
 	parse_case died died 134 1 '^2 passed, 1 failed'
 	parse_case splats splats 0 1 '^1 passed, 1 failed'
 	check parse_splat_ids splat_ids_stable
+	check soak_figures_table soak_table_right
 	# A guest whose status says pass while KTAP says fail, and the reverse.
 	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
 	parse_case status_1_ktap_pass pass 1 1 '^3 passed, 1 failed'
@@ -35,4 +36,18 @@ lockdep:possible circular locking dependency detected 1'
 
 splat_ids_stable() {
 	[ "$(cut -f1,2 "$CHECK_LOGS/parse-splats/splats.txt" | tr '\t' ' ')" = "$SPLAT_IDS" ]
+}
+
+# make soak's table, on two recorded runs: failures counted per test, each
+# figure's error spread and tolerance.
+SOAK_TABLE='reparent_slab 2 1
+thread_stacks 2 0
+reparent_slab 2 -6256 -5000 10784
+reparent_slab 2 768 11000 10784
+thread_stacks 2 0 0 0'
+
+soak_table_right() {
+	"$TOP/run.sh" figures "$FIXTURES/soak/run1" "$FIXTURES/soak/run2" |
+		awk 'NF && $1 != "test" { print $1, $2, $3 ($4 ~ /^-?[0-9]+$/ ? " " $4 " " $5 : "") }' |
+		sed 's/ $//' | diff - <(echo "$SOAK_TABLE")
 }

@@ -12,6 +12,7 @@
 
 #include "cg.h"
 #include "ktap.h"
+#include "wait.h"
 
 const char *cg_root = "/sys/fs/cgroup";
 
@@ -26,20 +27,20 @@ int cg_create(char *path, const char *parent, const char *name)
 }
 
 /* rmdir right after the last task was reaped can still see it: retry. */
+static bool removed(void *cg)
+{
+	errno = 0;
+	return !rmdir(cg) || errno != EBUSY;
+}
+
 int cg_destroy(const char *cg)
 {
-	long deadline = now_ms() + 5000;
-
 	if (!*cg)
 		return 0;
-	while (rmdir(cg)) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != EBUSY || now_ms() > deadline) {
-			ktap_diag("rmdir %s: %m", cg);
-			return -1;
-		}
-		sleep_ms(10);
+	poll_until(removed, (void *)cg, 5000);
+	if (errno && errno != ENOENT) {
+		ktap_diag("rmdir %s: %m", cg);
+		return -1;
 	}
 	return 0;
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +147,72 @@ static int check_fall(const struct outlive *o, const char *who,
 	return ledger_expect(cg, o->key, at, -e, ledger_tol(e), what, at);
 }
 
+/*
+ * P's reclaim, asked for everything P holds: it may give up short of
+ * that (-EAGAIN) once what is left cannot be reclaimed; the verdict is
+ * what the ledgers show.
+ */
+static int reclaim(const char *cg)
+{
+	char path[CG_PATH_MAX + 32], amount[32];
+	long cur;
+	int fd, ok;
+
+	if (cg_get(cg, ledger_pages_name(), NULL, &cur))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", cg,
+		 cg_is_v2() ? "memory.reclaim" : "memory.force_empty");
+	snprintf(amount, sizeof(amount), "%ld", cg_is_v2() ? cur : 0);
+	fd = open(path, O_WRONLY);
+	ok = fd >= 0 && (write(fd, amount, strlen(amount)) > 0 || errno == EAGAIN);
+	if (!ok)
+		ktap_fail("cannot write %s to %s: %m", amount, path);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+struct reclaimed {
+	const char *cg, *key;
+	long below;
+	struct ledgers now;
+};
+
+static bool fell_below(void *arg)
+{
+	struct reclaimed *r = arg;
+
+	return ledger_read(r->cg, r->key, &r->now) || r->now.stat <= r->below;
+}
+
+/*
+ * The units freed by P's reclaim: at least RECLAIM_PCT of their charge
+ * leaves both ledgers (the statistics once RCU has freed the objects).
+ */
+static int check_reclaimed(const struct outlive *o, const char *cg,
+			   const struct ledgers *at)
+{
+	long e = o->n * o->unit, least = e / 100 * RECLAIM_PCT;
+	struct reclaimed r = { cg, o->key, at->stat - least, { -1, -1 } };
+	char what[160];
+
+	if (reclaim(cg))
+		return -1;
+	poll_until(fell_below, &r, WAIT_MS);
+	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
+		 ledger_stat_name(o->key), o->n, o->what);
+	if (r.now.stat < 0 ||
+	    expect_range(what, at->stat - r.now.stat, least, e + ledger_tol(e)))
+		return -1;
+	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
+	if (ledger_read(cg, o->key, &r.now))
+		return -1;
+	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
+		 ledger_pages_name(), o->n, o->what);
+	return expect_range(what, at->pages - r.now.pages, least,
+			    e + ledger_tol(e));
+}
+
 /* P under the root, memory on for its children, and its baseline. */
 static int make_parent(const struct outlive *o, char *p, struct ledgers *p0)
 {
@@ -163,6 +231,8 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
 		return -1;
+	if (!o->free)
+		return check_reclaimed(o, p, &at);
 	return check_fall(o, "P", p, 0, o->n, &at);
 }
 

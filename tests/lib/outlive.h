@@ -33,7 +33,8 @@ struct outlive {
 	int workers;		/* > 1: that many workers, one pinned per CPU */
 	int (*prepare)(void *arg, int n);		/* outside any memcg */
 	int (*make)(void *arg, int first, int n);	/* in a worker */
-	void (*free)(void *arg, int first, int n);	/* from outside */
+	/* from outside; NULL: P's own reclaim must free them (see below) */
+	void (*free)(void *arg, int first, int n);
 	void (*cleanup)(void *arg, int n);		/* last, always */
 	void *arg;
 	const struct outlive_ops *ops;
@@ -45,6 +46,15 @@ struct outlive {
  * must take it all from P. Returns KSFT_PASS or KSFT_FAIL.
  */
 int outlive_run(const struct outlive *o);
+
+/*
+ * Objects that sit on reclaimable lists (list_lru: unused dentries and
+ * inodes) are handed to the parent at offline so that the parent's reclaim
+ * can free them: with free NULL, the end of outlive_run() is P's own
+ * reclaim (memory.reclaim; v1: memory.force_empty), after which P's
+ * ledgers must have fallen by at least RECLAIM_PCT of the units' charge.
+ */
+#define RECLAIM_PCT	90
 
 /*
  * P > C > G: G makes two thirds of the units, C the last third. After
