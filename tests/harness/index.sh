@@ -100,13 +100,15 @@ PLOT
 }
 
 index_mutants() {
-	local t
-	t=$(find "$1" -maxdepth 2 -path '*-mutants-*/table.txt' | sort | tail -n 1)
-	[ -n "$t" ] || return 0
-	echo '<h2>Latest mutation run</h2>'
-	printf '<p><a href="%s">%s</a></p>\n<pre>' "${t#"$1"/}" "${t#"$1"/}"
-	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' "$t"
-	echo '</pre>'
+	local t a
+	for a in um x86_64; do
+		t=$(find "$1" -maxdepth 2 -path "*-mutants-$a/table.txt" | sort | tail -n 1)
+		[ -n "$t" ] || continue
+		echo "<h2>Latest mutation run, $a</h2>"
+		printf '<p><a href="%s">%s</a></p>\n<pre>' "${t#"$1"/}" "${t#"$1"/}"
+		sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' "$t"
+		echo '</pre>'
+	done
 }
 
 index_stage() {

@@ -11,7 +11,7 @@ NIGHTLY_CGROUP=v2,v1
 NIGHTLY_DEBUG=0,1
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, or mutants"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML) or mutants-x86_64"
 }
 
 nightly_check_value() {
@@ -37,18 +37,19 @@ nightly_cell_tuple() {
 }
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
-# lines, then "mutants" (the mutation run on UML).
+# lines, then "mutants" and "mutants-x86_64" (the mutation runs; SMP-only
+# tests such as reparent_slab_smp are killed only on x86_64).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG w named="" mutants=1 a k g d
-	[ -z "${MATRIX:-}" ] || mutants=0
+	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64" a k g d
+	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
 		arch=* | kernel=* | cgroup=* | debug=*)
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
-		mutants) mutants=1 ;;
+		mutants | mutants-x86_64) mutants="$mutants $w" ;;
 		*-*-*-*) named="$named $w" ;;
 		*) nightly_bad_word "$w" ;;
 		esac
@@ -62,7 +63,7 @@ nightly_matrix() {
 			done; done
 		done; done
 	fi
-	[ "$mutants" = 0 ] || echo mutants
+	for w in $mutants; do echo "$w"; done
 }
 
 # SHARD=i/N: every N-th cell, starting at the i-th.
@@ -89,28 +90,31 @@ nightly_list() {
 	local line cells
 	cells=$(nightly_cells) || exit
 	while read -r line; do
-		[ "$line" = mutants ] && { echo mutants; continue; }
+		case "$line" in mutants*) echo "$line"; continue ;; esac
 		# shellcheck disable=SC2086
 		CELL_NAMES=long cell_name $line
 	done <<<"$cells"
 }
 
 nightly_main() {
-	local cells out rc=0 mrc=0
+	local cells out rc=0 mrc m
 	cells=$(nightly_cells) || exit
 	out=$RESULTS_DIR/nightly-$(date -u +%Y%m%dT%H%M%SZ)${SHARD:+-shard-${SHARD/\//-of-}}
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
 	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
-	CELLS=$(grep -vx mutants <<<"$cells" || true)
+	CELLS=$(grep -v '^mutants' <<<"$cells" || true)
 	if [ -n "$CELLS" ]; then
 		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?
 	fi
-	if grep -qx mutants <<<"$cells"; then
-		ARCH=um "$RIG_TOP/tests/check/mutants.sh" >"$out/mutants.log" 2>&1 || mrc=$?
-		echo "mutants $mrc $(sed -n 's/^table: //p' "$out/mutants.log" | xargs -r dirname)" >>"$out/cells.txt"
-		echo "mutants: $(tail -n 1 "$out/mutants.log")"
+	for m in $(grep '^mutants' <<<"$cells" || true); do
+		mrc=0
+		ARCH=um
+		[ "$m" = mutants ] || ARCH=${m#mutants-}
+		ARCH=$ARCH "$RIG_TOP/tests/check/mutants.sh" >"$out/$m.log" 2>&1 || mrc=$?
+		echo "$m $mrc $(sed -n 's/^table: //p' "$out/$m.log" | xargs -r dirname)" >>"$out/cells.txt"
+		echo "$m: $(tail -n 1 "$out/$m.log")"
 		[ "$mrc" = 0 ] || rc=1
-	fi
+	done
 	index_stage "$RESULTS_DIR"
 	echo "index: $RESULTS_DIR/index.html"
 	return "$rc"

@@ -91,9 +91,9 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 	snprintf(name, sizeof(name), what, ledger_stat_name(key));
 	if (expect_near(name, s.last.stat - base->stat, delta, tol))
 		return -1;
-	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
 	s.on_pages = 1;
-	poll_until(settled, &s, WAIT_MS);
+	poll_kicked(settled, &s, WAIT_MS,
+		    "a live cgroup's own stock keeps pages uncharged from it");
 	if (s.last.pages < 0)
 		return -1;
 	snprintf(name, sizeof(name), what, ledger_pages_name());

@@ -175,6 +175,7 @@ static int reclaim(const char *cg)
 struct reclaimed {
 	const char *cg, *key;
 	long below;
+	int pages;
 	struct ledgers now;
 };
 
@@ -182,7 +183,8 @@ static bool fell_below(void *arg)
 {
 	struct reclaimed *r = arg;
 
-	return ledger_read(r->cg, r->key, &r->now) || r->now.stat <= r->below;
+	return ledger_read(r->cg, r->key, &r->now) ||
+	       (r->pages ? r->now.pages : r->now.stat) <= r->below;
 }
 
 /*
@@ -193,7 +195,7 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 			   const struct ledgers *at)
 {
 	long e = o->n * o->unit, least = e / 100 * RECLAIM_PCT;
-	struct reclaimed r = { cg, o->key, at->stat - least, { -1, -1 } };
+	struct reclaimed r = { cg, o->key, at->stat - least, 0, { -1, -1 } };
 	char what[160];
 
 	if (reclaim(cg))
@@ -204,8 +206,11 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 	if (r.now.stat < 0 ||
 	    expect_range(what, at->stat - r.now.stat, least, e + ledger_tol(e)))
 		return -1;
-	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
-	if (ledger_read(cg, o->key, &r.now))
+	r.pages = 1;
+	r.below = at->pages - least;
+	poll_kicked(fell_below, &r, WAIT_MS,
+		    "a live cgroup's own stock keeps pages uncharged from it");
+	if (r.now.pages < 0)
 		return -1;
 	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
 		 ledger_pages_name(), o->n, o->what);

@@ -45,25 +45,41 @@ void cg_kick_stocks(const char *why)
 	char kick[CG_PATH_MAX];
 	int cpu;
 
-	ktap_diag("stocks kicked: %s", why);
+	if (why)
+		ktap_diag("stocks kicked: %s", why);
 	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
 	mkdir(kick, 0755);
 	for (cpu = 0; cpu < nr_cpus(); cpu++)
 		cg_run(kick, kick_cpu, &cpu);
 }
 
+int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
+		const char *why)
+{
+	int waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 500) {
+		cg_kick_stocks(waited ? NULL : why);
+		if (!poll_until(done, arg, 500))
+			return 0;
+	}
+	return -1;
+}
+
+/* Stops the poll on 0, and on an unreadable count (-1), which fails. */
 static bool none_dying(void *cg)
 {
-	return cg_dying(cg) == 0;
+	return cg_dying(cg) <= 0;
 }
 
 int cg_wait_gone(const char *cg, const char *what)
 {
 	long dying;
 
-	if (!poll_until(none_dying, (void *)cg, WAIT_MS))
-		return 0;
+	poll_until(none_dying, (void *)cg, WAIT_MS);
 	dying = cg_dying(cg);
+	if (dying <= 0)
+		return dying;
 	cg_kick_stocks("to tell what held the removed memcg");
 	if (!poll_until(none_dying, (void *)cg, 2000)) {
 		ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU: the kernel did not drain the per-CPU stocks at offline",
@@ -77,9 +93,9 @@ int cg_wait_gone(const char *cg, const char *what)
 
 int cg_wait_gone_kicked(const char *cg, const char *why)
 {
-	cg_kick_stocks(why);
-	if (!poll_until(none_dying, (void *)cg, WAIT_MS))
-		return 0;
+	poll_kicked(none_dying, (void *)cg, WAIT_MS, why);
+	if (cg_dying(cg) <= 0)
+		return cg_dying(cg);
 	ktap_fail("%ld memcg(s) still dying under %s %d s after rmdir, stocks kicked, expected 0",
 		  cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;

@@ -23,6 +23,14 @@ int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms);
 void cg_kick_stocks(const char *why);
 
 /*
+ * poll_until(), with the stocks kicked before each half second of it: for
+ * a live cgroup's page counter while objects are still being freed (RCU),
+ * each uncharge refilling its own stock. why is printed once.
+ */
+int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
+		const char *why);
+
+/*
  * Wait, hands off, for every memcg removed under cg to be freed. On a
  * timeout the test fails; the stocks are then kicked once, only to tell
  * whether a stock was what kept the memcg (a kernel that did not drain
