@@ -54,6 +54,21 @@ soak_figures() {
 			split(keys[i], tk, SUBSEP)
 			printf "%-24s %6d %9d %9d %9d  %s\n", tk[1], n[keys[i]], lo[keys[i]], hi[keys[i]], tmax[keys[i]], tk[2]
 		}
+		# Per test and ledger: the largest error against the smallest tolerance.
+		printf "\n%-24s %18s %18s\n", "test", "statistics", "page counter"
+		for (i = 1; i <= nk; i++) {
+			split(keys[i], tk, SUBSEP)
+			l = tk[2] ~ /memory.current|usage_in_bytes|page counter/ ? "p" : "s"
+			e = -lo[keys[i]] > hi[keys[i]] ? -lo[keys[i]] : hi[keys[i]]
+			if (e > worst[tk[1], l]) worst[tk[1], l] = e
+			if (!((tk[1], l) in least) || tmax[keys[i]] < least[tk[1], l]) least[tk[1], l] = tmax[keys[i]]
+		}
+		for (i = 1; i <= nt; i++) {
+			split(row[i], tk, " ")
+			if (!((tk[1], "s") in least) && !((tk[1], "p") in least))
+				continue
+			printf "%-24s %8d /%8d %8d /%8d\n", tk[1], worst[tk[1], "s"], least[tk[1], "s"], worst[tk[1], "p"], least[tk[1], "p"]
+		}
 	}'
 }
 

@@ -152,7 +152,7 @@ static int check_fall(const struct outlive *o, const char *who,
  * that (-EAGAIN) once what is left cannot be reclaimed; the verdict is
  * what the ledgers show.
  */
-static int reclaim(const char *cg)
+static int reclaim_all(const char *cg)
 {
 	char path[CG_PATH_MAX + 32], amount[32];
 	long cur;
@@ -198,7 +198,7 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 	struct reclaimed r = { cg, o->key, at->stat - least, 0, { -1, -1 } };
 	char what[160];
 
-	if (reclaim(cg))
+	if (reclaim_all(cg))
 		return -1;
 	poll_until(fell_below, &r, WAIT_MS);
 	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
@@ -241,10 +241,10 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 	return check_fall(o, "P", p, 0, o->n, &at);
 }
 
-static int prepare(const struct outlive *o, int n)
+static int prepare_units(const struct outlive *o, int n)
 {
 	if (o->prepare && o->prepare(o->arg, n)) {
-		ktap_fail("could not prepare %d %s outside the cgroups", n,
+		ktap_fail("could not set up %d %s outside the cgroups", n,
 			  o->what);
 		return -1;
 	}
@@ -259,7 +259,7 @@ int outlive_run(const struct outlive *o)
 	ktap_diag("%d %s, %ld B each, %d worker(s), ledgers %s and %s",
 		  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
 		  ledger_stat_name(o->key), ledger_pages_name());
-	ret = prepare(o, o->n) || run_steps(o, p, c);
+	ret = prepare_units(o, o->n) || run_steps(o, p, c);
 	if (o->cleanup)
 		o->cleanup(o->arg, o->n);
 	cg_destroy(c);
@@ -304,7 +304,7 @@ int outlive_chain(const struct outlive *o)
 
 	ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
 		  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);
-	ret = prepare(o, o->n) || chain_steps(o, p, c, g);
+	ret = prepare_units(o, o->n) || chain_steps(o, p, c, g);
 	if (o->cleanup)
 		o->cleanup(o->arg, o->n);
 	cg_destroy(g);
