@@ -270,6 +270,7 @@ main() {
 		RUN_DIR=${ARGS[2]}
 		mkdir -p "$RUN_DIR"
 		parse_stage "${ARGS[0]}" "$RUN_DIR" "${ARGS[1]}" "${RIG_TIMED_OUT:-0}"
+		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM"
 		report_closing
 		[ "$PARSE_FAILED" = 0 ] && [ -z "$PARSE_PROBLEM" ] || exit "$EXIT_FAIL"
 		;;

@@ -33,6 +33,9 @@ e2e_failures() {
 		RIG_CMDLINE=RIG_TEST_TIMEOUT=2 "$TOP/run.sh" test
 	check test_hang_reported grep -q 'selftest_hang # timed out after 2 s' \
 		"$CHECK_LOGS/test_crash_and_hang.log"
+	# Every selected test skipped: nothing was tested, which is not a pass.
+	expect nothing_tested 125 'nothing was tested: every selected test skipped' -- \
+		env ARCH=um TESTS=reparent_slab_smp "$TOP/run.sh" test
 	expect kernel_panics 125 'did not reach /init: the kernel panicked: Kernel panic' -- \
 		env ARCH=um RIG_CMDLINE=rdinit=/nonexistent "$TOP/run.sh" test
 	expect kernel_hangs_at_boot 125 'did not reach /init: the guest did not power off within 5 s' -- \

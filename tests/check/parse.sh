@@ -21,6 +21,10 @@ parse_checks() {
 	# A guest whose status says pass while KTAP says fail, and the reverse.
 	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
 	parse_case status_1_ktap_pass pass 1 1 '^3 passed, 1 failed'
+	# KTAP is checked, not just counted: each number 1..plan once, in order.
+	parse_case ktap_duplicate ktap-duplicate 0 1 'KTAP result 1 where 2 was expected'
+	parse_case ktap_gap ktap-gap 0 1 'KTAP result 3 where 2 was expected'
+	parse_case ktap_extra ktap-extra 0 1 'KTAP result 3 past the plan 1..2'
 	check parse_fail_diagnostics grep -q 'expected 0' \
 		"$CHECK_LOGS/parse-fail/ktap.txt"
 	check parse_warn_quoted grep -q 'WARNING: CPU: 0 PID: 27 at mm/memcontrol.c' \

@@ -106,8 +106,27 @@ parse_stage() {
 	fi
 }
 
+# KTAP results must be numbered 1..plan, each once and in order: a
+# duplicate, a gap or a result past the plan is a broken document.
+parse_numbering() {
+	awk -v plan="$2" '
+		/^(not )?ok [0-9]+ / {
+			n = $1 == "ok" ? $2 : $3
+			if (n != ++want) {
+				printf "KTAP result %d where %d was expected (a duplicate, a gap or out of order)\n", n, want
+				exit
+			}
+			if (plan != "" && n > plan) {
+				printf "KTAP result %d past the plan 1..%d\n", n, plan
+				exit
+			}
+		}' "$1"
+}
+
 parse_problem() {
 	local log=$1 res=$2 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0
+	local numbering
+	numbering=$(parse_numbering "${res%/*}/ktap.txt" "$plan")
 	! grep -v "^kernel_log " "$res" | grep -q " fail" || tfail=1
 	if [ "$timed_out" = 1 ]; then
 		echo "the guest did not power off within ${TIMEOUT:-300} s and was killed"
@@ -115,6 +134,8 @@ parse_problem() {
 		echo "the kernel panicked: $(grep -m1 'Kernel panic' "$log" | sed -E "s/$KLINE *//")"
 	elif [ -z "$plan" ]; then
 		echo "the guest stopped (status $status) before printing its KTAP plan"
+	elif [ -n "$numbering" ]; then
+		echo "$numbering"
 	elif [ "$got" -lt "$plan" ]; then
 		echo "the guest stopped (status $status) after $got of $plan tests"
 	elif [ "$status" = 0 ] && [ $tfail = 1 ]; then

@@ -58,6 +58,12 @@ report_booted() {
 	grep -q "^rig: kernel " "$RUN_DIR/console.log"
 }
 
+# A run in which every selected test skipped tested nothing: not a pass
+# (a bisect must skip such a commit, not call it good).
+report_tested() {
+	grep -v '^kernel_log ' "$RUN_DIR/results.txt" | awk '$2 == "pass" || $2 == "fail"' | grep -q .
+}
+
 report_stage() {
 	report_booted || PARSE_PROBLEM="the kernel did not reach /init: $PARSE_PROBLEM"
 	report_body >"$RUN_DIR/summary.txt"
@@ -74,6 +80,13 @@ report_stage() {
 		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM (log: $RUN_DIR/console.log)"
 		report_closing
 		return "$EXIT_FAIL"
+	fi
+	if ! report_tested; then
+		printf 'rig: error: nothing was tested: every selected test skipped (%s); pick tests this kernel, arch and hierarchy can run (log: %s)\n' \
+			"$(awk '$2 == "skip" { $2 = ""; print }' "$RUN_DIR/results.txt" | sed 's/  /: /' | paste -sd';' - | sed 's/;/; /g')" \
+			"$RUN_DIR/ktap.txt" >&2
+		report_closing
+		return "$EXIT_CANNOT_TEST"
 	fi
 	report_closing
 	return "$EXIT_PASS"
