@@ -36,7 +36,15 @@ SPLAT_IDS='KASAN:slab-use-after-free:obj_cgroup_release 1
 WARNING:memcg_reparent_objcgs 2
 sysfs-duplicate:/kernel/slab/:A-0000192 1
 BUG:mm/slub.c 1
-lockdep:possible circular locking dependency detected 1'
+lockdep:possible circular locking dependency detected 1
+hung-task:kworker/uN:N 1
+rcu-stall 1
+UBSAN:shift-out-of-bounds:mm/memcontrol.c 1
+slub:kmalloc-cg-64:Right Redzone overwritten 1
+list-corruption:list_del 1
+bad-page-state 1
+refcount:underflow 1
+WARNING:refcount_warn_saturate 1'
 
 splat_ids_stable() {
 	[ "$(cut -f1,2 "$CHECK_LOGS/parse-splats/splats.txt" | tr '\t' ' ')" = "$SPLAT_IDS" ]

@@ -11,6 +11,8 @@ boot_cmdline() {
 	[ -z "${TESTS:-}" ] || printf ' RIG_TESTS=%s' "$TESTS"
 	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
+	# DEBUG boots: SLUB's own consistency, red-zone, poison and owner checks.
+	[ "${DEBUG:-0}" = 0 ] || printf ' slub_debug=FZPU'
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
 }
 

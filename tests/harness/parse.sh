@@ -35,7 +35,7 @@ parse_plan() {
 # Patterns of kernel badness (KASAN and lockdep reports start with BUG:
 # or WARNING:), after ktest.pl, rcutorture's
 # console-badness.sh and LKP; one hit fails the run.
-SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall'
+SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
 
 parse_scan() {
 	grep -E "$SCAN_PATTERNS" "$1" | grep -Ev '^rig: |^# ' | head -n 40 || true
@@ -61,6 +61,12 @@ parse_splats() {
 		/kernel BUG at / { s = $0; sub(/.*kernel BUG at /, "", s); sub(/:.*/, "", s); add("BUG:" s); next }
 		/possible circular locking|possible recursive locking|inconsistent lock state/ {
 			s = $0; sub(/.*WARNING: /, "", s); add("lockdep:" norm(s)); next }
+		/BUG: Bad page state/ { add("bad-page-state"); next }
+		/BUG [^ ]+ \((Not t|T)ainted\): / { s = $0; sub(/.*BUG /, "", s); c = s; sub(/ .*/, "", c)
+			sub(/^[^:]*: /, "", s); add("slub:" c ":" s); next }
+		/UBSAN: [a-z-]+ in / { s = $0; sub(/.*UBSAN: /, "", s); split(s, w, " "); f = w[3]; sub(/:.*/, "", f)
+			add("UBSAN:" w[1] ":" f); next }
+		/refcount_t: / { s = $0; sub(/.*refcount_t: /, "", s); sub(/[;,.].*/, "", s); add("refcount:" s); next }
 		/BUG: / { s = $0; sub(/.*BUG: /, "", s); sub(/[:,].*/, "", s); add("BUG:" norm(s)); next }
 		/Kernel panic - not syncing: / { s = $0; sub(/.*not syncing: /, "", s); add("panic:" norm(s)); next }
 		/unreferenced object/ { add("kmemleak:unreferenced-object"); next }
@@ -69,8 +75,9 @@ parse_splats() {
 		/Unable to add boot slab/ { s = $0; sub(/.*boot slab (alias )?/, "", s); sub(/ .*/, "", s)
 			add("slub-boot-sysfs:" s); next }
 		/list_(add|del) corruption/ { match($0, /list_(add|del)/); add("list-corruption:" substr($0, RSTART, RLENGTH)); next }
-		/INFO: task .* blocked/ { s = $0; sub(/.*INFO: task /, "", s); sub(/:.*/, "", s); add("hung-task:" s); next }
-		/self-detected stall/ { add("rcu-stall"); next }
+		/INFO: task .* blocked/ { s = $0; sub(/.*INFO: task /, "", s); sub(/:[0-9]+ blocked.*/, "", s)
+			add("hung-task:" norm(s)); next }
+		/self-detected stall|detected stalls on CPUs/ { add("rcu-stall"); next }
 		/general protection fault/ { add("general-protection-fault"); next }
 		/Oops/ { add("oops"); next }
 		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%s\n", order[i], n[order[i]], first[order[i]] }
