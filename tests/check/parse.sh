@@ -18,6 +18,7 @@ parse_checks() {
 	parse_case splats splats 0 1 '^1 passed, 1 failed'
 	check parse_splat_ids splat_ids_stable
 	check soak_figures_table soak_table_right
+	check index_cell_per_series index_keys_series
 	# A guest whose status says pass while KTAP says fail, and the reverse.
 	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
 	parse_case status_1_ktap_pass pass 1 1 '^3 passed, 1 failed'
@@ -63,4 +64,17 @@ thread_stacks 0 / 0 0 / 0'
 soak_table_right() {
 	"$TOP/run.sh" figures "$FIXTURES/soak/run1" "$FIXTURES/soak/run2" |
 		awk 'NF && $1 != "test" { $1 = $1; print }' | diff - <(echo "$SOAK_TABLE")
+}
+
+# index.html keys a cell by what was tested: a run of another series is
+# not filed with the plain kernel's.
+INDEX_RUNS='20261126T000000Z-um-6.12.117 um-6.12.117-v2-debug0 pass 3.1 15.2
+20261126T010000Z-um-6.12.117 um-6.12.117-v2-debug0-series:build_mutants_reparent-to-root_series@0123456789abcdef fail 12.5 3'
+
+index_keys_series() {
+	(
+		# shellcheck source=/dev/null
+		. "$TOP/tests/harness/index.sh"
+		index_runs "$FIXTURES/index" | diff - <(echo "$INDEX_RUNS")
+	)
 }

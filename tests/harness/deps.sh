@@ -2,7 +2,7 @@
 # Stage 0: the Debian packages the rig needs. As root, install what is
 # missing; otherwise print the exact command and exit 2.
 
-DEPS_TEST="busybox-static gcc make flex bison bc libelf-dev libssl-dev cpio
+DEPS_TEST="busybox-static gcc make flex bison bc libelf-dev libssl-dev cpio jq
 libcgroup-dev cgroup-tools ccache patch git rsync qemu-system-x86"
 DEPS_CHECK="shellcheck perl gnuplot-nox chromium"
 

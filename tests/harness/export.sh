@@ -5,11 +5,6 @@
 # run). Written on every exit once a run folder exists, so a run that
 # stopped at the build still says why.
 
-json_str() {
-	printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' |
-		tr -d '\000-\010\013-\037' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }')"
-}
-
 xml_esc() {
 	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' |
 		tr -d '\000-\010\013-\037'
@@ -43,41 +38,45 @@ export_flaky_count() {
 	if [ -f "$RUN_DIR/flaky.txt" ]; then wc -l <"$RUN_DIR/flaky.txt"; else echo 0; fi
 }
 
+# What the series is called in metadata.json and in index.html's cells:
+# "" for the rig's own patches/series, else its path (under the rig's
+# top, relative to it) with its hash, so runs of another series get cells
+# of their own.
+export_series_name() {
+	local s=${SERIES:-$RIG_TOP/patches/series}
+	[ "$s" != "$RIG_TOP/patches/series" ] || return 0
+	printf '%s@%s' "${s#"$RIG_TOP"/}" "${SERIES_HASH:-?}"
+}
+
+# PHASES ("name seconds" lines) as one JSON object.
 export_phases() {
-	printf '%s' "$PHASES" | awk 'NF == 2 { printf "%s\"%s\": %s", sep, $1, $2; sep = ", " }'
+	printf '%s' "$PHASES" | jq -Rn '[inputs | split(" ") | map(select(. != ""))
+		| select(length == 2) | {(.[0]): (.[1] | tonumber)}] | add // {}'
 }
 
 export_metadata() {
-	local rc=$1 splats qemu=""
-	splats=$(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null |
-		while read -r s; do json_str "$s"; echo; done | paste -sd, -)
+	local rc=$1 qemu=""
 	[ "$ARCH" != x86_64 ] || qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
-	cat <<JSON
-{
-  "run": $(json_str "$(basename "$RUN_DIR")"),
-  "arch": $(json_str "$ARCH"),
-  "cgroup": $(json_str "$CGROUP"),
-  "debug": $DEBUG,
-  "kernel_release": $(json_str "${KERNEL_RELEASE:-}"),
-  "source": $(json_str "${SRC_REV:-}"),
-  "series_hash": $(json_str "${SERIES_HASH:-}"),
-  "config_hash": $(json_str "${CONFIG_HASH:-}"),
-  "image_sha256": $(json_str "${IMAGE_HASH:-}"),
-  "compiler": $(json_str "$(gcc --version 2>/dev/null | head -n 1)"),
-  "qemu": $(json_str "$qemu"),
-  "accel": $(json_str "${ACCEL_USED:-}${ACCEL_WHY:+, $ACCEL_WHY}"),
-  "phases": { $(export_phases) },
-  "exit": $rc,
-  "verdict": $(json_str "$(export_verdict "$rc")"),
-  "passed": ${PARSE_PASSED:-0},
-  "failed": ${PARSE_FAILED:-0},
-  "skipped": ${PARSE_SKIPPED:-0},
-  "flaky": $(export_flaky_count),
-  "splats": [${splats}],
-  "error": $(json_str "${RIG_ERROR:-}"),
-  "reproduce": $(json_str "$(export_reproduce)")
-}
-JSON
+	jq -n --arg run "$(basename "$RUN_DIR")" --arg arch "$ARCH" --arg cgroup "$CGROUP" \
+		--argjson debug "$DEBUG" --arg release "${KERNEL_RELEASE:-}" \
+		--arg source "${SRC_REV:-}" --arg series "$(export_series_name)" \
+		--arg series_hash "${SERIES_HASH:-}" --arg config_hash "${CONFIG_HASH:-}" \
+		--arg image "${IMAGE_HASH:-}" --arg compiler "$(gcc --version 2>/dev/null | head -n 1)" \
+		--arg qemu "$qemu" --arg accel "${ACCEL_USED:-}${ACCEL_WHY:+, $ACCEL_WHY}" \
+		--argjson phases "$(export_phases)" --argjson exit "$rc" \
+		--arg verdict "$(export_verdict "$rc")" --argjson passed "${PARSE_PASSED:-0}" \
+		--argjson failed "${PARSE_FAILED:-0}" --argjson skipped "${PARSE_SKIPPED:-0}" \
+		--argjson flaky "$(export_flaky_count)" \
+		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
+		--arg error "${RIG_ERROR:-}" --arg reproduce "$(export_reproduce)" '{
+		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug,
+		kernel_release: $release, source: $source, series: $series,
+		series_hash: $series_hash, config_hash: $config_hash,
+		image_sha256: $image, compiler: $compiler, qemu: $qemu,
+		accel: $accel, phases: $phases, exit: $exit, verdict: $verdict,
+		passed: $passed, failed: $failed, skipped: $skipped,
+		flaky: $flaky, splats: ($splats | split("\n") | map(select(. != ""))),
+		error: $error, reproduce: $reproduce }'
 }
 
 # The diagnostics a test printed before its result line.

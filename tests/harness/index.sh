@@ -6,26 +6,19 @@
 
 INDEX_HISTORY=10
 
-# A field of a metadata.json written by export.sh (one field per line).
-index_field() {
-	sed -n -e "s/^  \"$2\": \"\(.*\)\",\{0,1\}\$/\1/p" \
-		-e "s/^  \"$2\": \([^\",]*\),\{0,1\}\$/\1/p" "$1" | head -n 1
-}
-
-index_phase() {
-	sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1" | head -n 1
-}
-
-# One line per run, oldest first: dir cell verdict build suite.
+# One line per run, oldest first: dir cell verdict build suite. A cell is
+# what was tested: arch, kernel, hierarchy, debug and, when it is not the
+# rig's own, the series (runs of another series get rows of their own).
 index_runs() {
-	local root=$1 m dir cell
+	local root=$1 m dir
 	for m in "$root"/*/metadata.json; do
 		[ -f "$m" ] || continue
 		dir=$(basename "$(dirname "$m")")
 		[ "$dir" != latest ] || continue
-		cell="$(index_field "$m" arch)-$(index_field "$m" kernel_release)-$(index_field "$m" cgroup)-debug$(index_field "$m" debug)"
-		printf '%s %s %s %s %s\n' "$dir" "${cell/--/-unbuilt-}" "$(index_field "$m" verdict)" \
-			"$(index_phase "$m" build)" "$(index_phase "$m" suite)"
+		jq -r --arg dir "$dir" '[$dir,
+			"\(.arch)-\(.kernel_release // "" | if . == "" then "unbuilt" else . end)-\(.cgroup)-debug\(.debug)"
+			+ (if (.series // "") == "" then "" else "-series:" + (.series | gsub("/"; "_")) end),
+			.verdict, (.phases.build // ""), (.phases.suite // "")] | map(tostring) | join(" ")' "$m" 2>/dev/null
 	done | sort
 }
 
