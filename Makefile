@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM CPUS ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N
 
-.PHONY: test check deps shell build bisect nightly nightly-list index bench mutants soak list clean distclean
+.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants soak list clean distclean
 
 test:
 	@./run.sh test
@@ -43,6 +43,11 @@ list:
 
 check:
 	@tests/check/run.sh
+
+# Host-only checks (static, parser and log-scan fixtures, bad input, the
+# nightly matrix), under a minute: before every commit.
+check-quick:
+	@tests/check/run.sh quick
 
 mutants:
 	@tests/check/mutants.sh
