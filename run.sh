@@ -149,9 +149,25 @@ prepare_kernel() {
 	phase_end
 }
 
+# One run at a time per build directory: a second `make test` in the same
+# checkout waits for the first and says so (kernel builds, the source
+# tree and the rootfs are shared). Reruns and other children of a run
+# that holds the lock inherit it.
+run_lock() {
+	[ -z "${RIG_LOCK_HELD:-}" ] || return 0
+	exec 9>"$BUILD_DIR/.lock"
+	if ! flock -n 9; then
+		note "waiting for another run that uses $BUILD_DIR (pid $(cat "$BUILD_DIR/.lock.pid" 2>/dev/null || echo ?))"
+		flock 9
+	fi
+	echo "$$" >"$BUILD_DIR/.lock.pid"
+	export RIG_LOCK_HELD=1
+}
+
 run_test() {
 	local rc=0
 	trap 'run_exit $?' EXIT
+	run_lock
 	prepare_kernel
 	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
@@ -280,6 +296,7 @@ main() {
 		if [ "$MODE" = shell ]; then
 			ARCH=${ARCH%% *}
 			load_arch
+			run_lock
 			prepare_kernel
 			boot_shell
 		fi
@@ -294,6 +311,7 @@ main() {
 		deps
 		ARCH=${ARCH%% *}
 		load_arch
+		run_lock
 		prepare_kernel
 		echo "$KERNEL_IMAGE $IMAGE_HASH"
 		;;
