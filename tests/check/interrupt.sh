@@ -48,11 +48,13 @@ interrupted() {
 	! kill -0 "$pid" 2>/dev/null
 }
 
-# Nothing of the rig's left running: no guest, no make or compiler of ours.
+# Nothing of the rig's left running: no guest, no make of ours, nothing
+# holding the build lock (a timer left behind would).
 nothing_left() {
 	sleep 1
 	! pgrep -f "$TOP/build/(um|x86_64)-[^ ]*/(linux|arch)" >/dev/null &&
-		! pgrep -f "make .*O=$TOP/build" >/dev/null
+		! pgrep -f "make .*O=$TOP/build" >/dev/null &&
+		flock -n "$TOP/build/.lock" true
 }
 
 ctrl_c_in_build() {

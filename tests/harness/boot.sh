@@ -32,17 +32,17 @@ boot_run() {
 	# The guest leads a session of its own (its pid is the session id);
 	# the subshell reaps it, so a guest that dies of a signal (UML aborts
 	# on panic; no core file) is reported by us, not by bash.
+	# Neither the guest nor the timer holds the run's lock (fd 9): nothing
+	# that outlives the run can keep the next one waiting.
 	(
 		ulimit -c 0
-		setsid "$@" </dev/null >"$log" 2>&1 &
+		setsid "$@" </dev/null >"$log" 2>&1 9>&- &
 		echo $! >"$pidfile"
 		wait $!
-	) 2>/dev/null &
+	) 2>/dev/null 9>&- &
 	waiter=$!
 	while [ ! -s "$pidfile" ]; do sleep 0.01; done
 	pid=$(cat "$pidfile")
-	# shellcheck disable=SC2064
-	trap "boot_kill $pid; note 'interrupted: guest killed, logs kept in $(dirname "$log")'; exit 130" INT TERM
 	(
 		trap 'kill $s 2>/dev/null; exit 0' TERM
 		sleep "$timeout" &
@@ -50,8 +50,12 @@ boot_run() {
 		wait $s
 		touch "$log.timed-out"
 		boot_kill "$pid"
-	) &
+	) 9>&- &
 	timer=$!
+	# Background jobs of a script ignore SIGINT: on Ctrl-C the timer (and
+	# its sleep) must be stopped by hand, as the guest is.
+	# shellcheck disable=SC2064
+	trap "kill $timer 2>/dev/null; boot_kill $pid; note 'interrupted: guest killed, logs kept in $(dirname "$log")'; exit 130" INT TERM
 	[ "${BOOT_FOLLOW:-0}" = 0 ] || boot_follow "$log" "$pid" &
 	BOOT_RC=0
 	wait "$waiter" || BOOT_RC=$?

@@ -81,6 +81,7 @@ export_metadata() {
 
 # The diagnostics a test printed before its result line.
 export_diags() {
+	[ -f "$RUN_DIR/ktap.txt" ] || return 0
 	awk -v t="$1" '/^# / { d = d $0 "\n"; next }
 		/^(not )?ok [0-9]+ / { if ($0 ~ "^(not )?ok [0-9]+ " t "( |$)") { printf "%s", d; exit } d = "" }' \
 		"$RUN_DIR/ktap.txt"
