@@ -94,18 +94,39 @@ static const char *name(const char *who, const char *ledger, const char *event,
 	return buf;
 }
 
+struct rise {
+	const char *cg, *key;
+	long target, tol;
+	struct ledgers *now;
+};
+
+static bool risen(void *arg)
+{
+	struct rise *r = arg;
+
+	return ledger_read(r->cg, r->key, r->now) ||
+	       within(r->now->stat, r->target, r->tol);
+}
+
 /*
- * A cgroup that just made units: its statistics rise by their charge;
- * its page counter by as much plus what the batch pre-charge left in
- * each CPU's stock (up to CG_STOCK_PAGES a CPU), which the kernel must
- * return when the cgroup goes.
+ * A cgroup that just made units: its statistics rise by their charge,
+ * once what the workers' own lives charged and freed through RCU (6.1
+ * frees a closed file that way) has left: poll. Its page counter rises
+ * by as much plus what the batch pre-charge left in each CPU's stock (up
+ * to CG_STOCK_PAGES a CPU), which the kernel must return when the cgroup
+ * goes: the rig must not drain it, so no kick here. to gets the reading.
  */
 static int check_rise(const struct outlive *o, const char *who,
-		      const struct ledgers *from, const struct ledgers *to,
-		      int units)
+		      const char *cg, const struct ledgers *from, int units,
+		      struct ledgers *to)
 {
 	long e = units * o->unit, tol = ledger_tol(e);
+	struct rise r = { cg, o->key, from->stat + e, tol, to };
 
+	to->stat = -1;
+	poll_until(risen, &r, WAIT_MS);
+	if (to->stat < 0)
+		return -1;
 	return expect_near(name(who, ledger_stat_name(o->key), "rise", o, units),
 			   to->stat - from->stat, e, tol) ||
 	       expect_range(name(who, ledger_pages_name(), "rise", o, units),
@@ -231,7 +252,7 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 
 	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
 	    ledger_read(c, o->key, &c0) || make_in(o, c, 0, o->n) ||
-	    ledger_read(c, o->key, &c1) || check_rise(o, "C", &c0, &c1, o->n))
+	    check_rise(o, "C", c, &c0, o->n, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
@@ -279,11 +300,11 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 
 	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
 	    ledger_read(c, o->key, &c0) || make_in(o, c, 2 * a, b) ||
-	    ledger_read(c, o->key, &c1) || check_rise(o, "C", &c0, &c1, b))
+	    check_rise(o, "C", c, &c0, b, &c1))
 		return -1;
 	if (cg_enable_memory(c) || create(o, c, "grandchild", g) ||
 	    ledger_read(g, o->key, &g0) || make_in(o, g, 0, 2 * a) ||
-	    ledger_read(g, o->key, &g1) || check_rise(o, "G", &g0, &g1, 2 * a))
+	    check_rise(o, "G", g, &g0, 2 * a, &g1))
 		return -1;
 	if (remove_cg(o, g) || cg_wait_gone(c, "rmdir G") ||
 	    check_holds(o, "C", c, &c0, o->n, "after rmdir G", &at) ||
