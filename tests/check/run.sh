@@ -11,7 +11,7 @@ export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 [ "$TIER" = full ] || CHECK_LOGS=$TOP/build/check-$TIER
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse inputs e2e interrupt bisect weaken nightly; do
+for f in lib static parse inputs e2e interrupt user bisect weaken nightly; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -40,6 +40,7 @@ full() {
 	check checkpatch check_checkpatch
 	e2e_failures
 	interrupt_checks
+	user_checks
 	nightly_checks
 	inputs_kernel
 	expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- "$TOP/tests/check/mutants.sh"
