@@ -63,8 +63,37 @@ bench_bisect() {
 		{ echo "bench: the bisect drill failed (log: $BENCH/drill.log)" >&2; exit 1; }
 	t1=$(date +%s.%N)
 	steps=$(wc -l <"$RESULTS_DIR/latest/verdicts.txt")
+	DRILL_SECONDS=$(echo "$t1 - $t0" | bc)
 	printf 'bisect drill (um): %.1f s for %s verdicts, cold build of the drill tree included\n' \
-		"$(echo "$t1 - $t0" | bc)" "$steps"
+		"$DRILL_SECONDS" "$steps"
 }
 
 case " $ARCHES " in *" um "*) bench_bisect ;; esac
+
+# One figure from a case's timings: the phase's seconds.
+figure() {
+	awk -v k="$2" '$1 == k { print $2 }' "$BENCH/$1.timings"
+}
+
+# The targets of issue 14, each with its goal and its ratio to the last
+# figure recorded in results/bench-history.txt (then recorded there).
+goals() {
+	local hist=$TOP/results/bench-history.txt now row value goal prev
+	now=$(date -u +%Y%m%dT%H%M%SZ)
+	echo "targets (seconds; ratio to the last run of make bench):"
+	while IFS='|' read -r row value goal; do
+		[ -n "$value" ] || continue
+		prev=$(awk -F'|' -v r="$row" '$2 == r { v = $3 } END { print v }' "$hist" 2>/dev/null)
+		printf '  %-44s %7.1f  goal %5s  %s\n' "$row" "$value" "$goal" \
+			"$([ -z "$prev" ] || echo "x$(echo "scale=2; $value / $prev" | bc)")"
+		echo "$now|$row|$value" >>"$hist"
+	done <<ROWS
+cold UML build|$(figure um-cold build 2>/dev/null)|120
+cold x86_64 build|$(figure x86_64-cold build 2>/dev/null)|180
+warm UML run (build check, boot, suite)|$(figure um-warm total 2>/dev/null)|10
+warm x86_64 run under TCG|$(figure x86_64-warm total 2>/dev/null)|15
+UML loop after touching mm/memcontrol.c|$(figure um-incremental total 2>/dev/null)|15
+bisect drill, cold drill build included|${DRILL_SECONDS:-}|300
+ROWS
+}
+goals
