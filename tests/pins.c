@@ -21,7 +21,7 @@
 #define PIN_FILE	"/tmp/rig_pin_file"
 #define PIN_FILE_PAGES	64
 /* How long a correct kernel must keep the pinned memcg dying. */
-#define PIN_HOLD_MS	2000
+#define PIN_HOLD_MS	1000
 
 static int sv[2];
 

@@ -74,10 +74,13 @@ static bool none_dying(void *cg)
 
 int cg_wait_gone(const char *cg, const char *what)
 {
-	long dying;
+	long dying, t0 = now_ms();
 
 	poll_until(none_dying, (void *)cg, WAIT_MS);
 	dying = cg_dying(cg);
+	if (!dying)
+		ktap_diag("%s: freed, hands off, within %ld ms", what,
+			  now_ms() - t0);
 	if (dying <= 0)
 		return dying;
 	cg_kick_stocks("to tell what held the removed memcg");
