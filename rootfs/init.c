@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define SUITE		"/bin/kmemcg-suite"
@@ -158,6 +159,12 @@ static void power_off(int status)
 		write_file("/proc/exitcode", buf);
 		reboot(RB_POWER_OFF);
 	}
+	/*
+	 * QEMU exits the moment the status is written: let the serial
+	 * console send what it holds first, or the last lines (a test's
+	 * verdict, this status) are lost.
+	 */
+	tcdrain(STDOUT_FILENO);
 	if (status > DEBUG_EXIT_MAX)
 		status = DEBUG_EXIT_MAX;
 	if (!ioperm(DEBUG_EXIT_PORT, 4, 1))

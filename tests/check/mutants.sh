@@ -51,11 +51,16 @@ mutant_boot() {
 		BROKEN="exit $rc, see $log"
 		return 1
 	fi
+	# A test with no verdict (the guest stopped before it) neither
+	# survived nor was killed: the mutation is broken for it.
 	for t in ${want//,/ }; do
 		if grep -q "^$t fail" "$res"; then
 			FAILED="$FAILED,$t"
-		else
+		elif grep -qE "^$t (pass|skip)" "$res"; then
 			PASSED="$PASSED,$t"
+		else
+			BROKEN="no verdict for $t, see $log"
+			return 1
 		fi
 	done
 }
