@@ -33,7 +33,7 @@ int ledger_read(const char *cg, const char *key, struct ledgers *l)
 
 long ledger_tol(long expected)
 {
-	return (nr_cpus() + 1) * page_size() + expected / 1000000.0 * NOISE_PPM;
+	return 2L * nr_cpus() * page_size() + expected / 1000000.0 * NOISE_PPM;
 }
 
 int expect_near(const char *what, long measured, long expected, long tol)
