@@ -9,9 +9,11 @@ NIGHTLY_ARCH=um,x86_64
 NIGHTLY_KERNEL=6.12,6.1
 NIGHTLY_CGROUP=v2,v1
 NIGHTLY_DEBUG=0,1
+# The nightly soak: warm UML suites, each test's failures and figure spreads.
+NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML) or mutants-x86_64"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64 or soak"
 }
 
 nightly_check_value() {
@@ -38,10 +40,11 @@ nightly_cell_tuple() {
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
 # lines, then "mutants" and "mutants-x86_64" (the mutation runs; SMP-only
-# tests such as reparent_slab_smp are killed only on x86_64).
+# tests such as reparent_slab_smp are killed only on x86_64) and "soak"
+# (NIGHTLY_SOAK_N warm UML suites).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64" a k g d
+	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 soak" a k g d
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
@@ -49,7 +52,7 @@ nightly_matrix() {
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
-		mutants | mutants-x86_64) mutants="$mutants $w" ;;
+		mutants | mutants-x86_64 | soak) mutants="$mutants $w" ;;
 		*-*-*-*) named="$named $w" ;;
 		*) nightly_bad_word "$w" ;;
 		esac
@@ -90,7 +93,7 @@ nightly_list() {
 	local line cells
 	cells=$(nightly_cells) || exit
 	while read -r line; do
-		case "$line" in mutants*) echo "$line"; continue ;; esac
+		case "$line" in mutants* | soak) echo "$line"; continue ;; esac
 		# shellcheck disable=SC2086
 		CELL_NAMES=long cell_name $line
 	done <<<"$cells"
@@ -102,7 +105,7 @@ nightly_main() {
 	out=$RESULTS_DIR/nightly-$(date -u +%Y%m%dT%H%M%SZ)${SHARD:+-shard-${SHARD/\//-of-}}
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
 	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
-	CELLS=$(grep -v '^mutants' <<<"$cells" || true)
+	CELLS=$(grep -vE '^(mutants|soak)' <<<"$cells" || true)
 	if [ -n "$CELLS" ]; then
 		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?
 	fi
@@ -115,6 +118,13 @@ nightly_main() {
 		echo "$m: $(tail -n 1 "$out/$m.log")"
 		[ "$mrc" = 0 ] || rc=1
 	done
+	if grep -qx soak <<<"$cells"; then
+		mrc=0
+		env N="$NIGHTLY_SOAK_N" ARCH=um "$0" soak >"$out/soak.log" 2>&1 || mrc=$?
+		echo "soak $mrc $(sed -n 's/^soak: \(\S*\) .*/\1/p' "$out/soak.log")" >>"$out/cells.txt"
+		echo "soak: $(tail -n 1 "$out/soak.log")"
+		[ "$mrc" = 0 ] || rc=1
+	fi
 	index_stage "$RESULTS_DIR"
 	echo "index: $RESULTS_DIR/index.html"
 	return "$rc"
