@@ -6,6 +6,7 @@
 
 #include "cg.h"
 #include "ktap.h"
+#include "ledger.h"
 #include "wait.h"
 
 int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms)
@@ -72,9 +73,31 @@ static bool none_dying(void *cg)
 	return cg_dying(cg) <= 0;
 }
 
+/*
+ * Released by the kick alone: a CPU's page stock still cached the removed
+ * memcg. If it held pages, offline did not drain it (the kick gave them
+ * back: P's page counter fell). If it held none, this is 6.12's own
+ * behaviour: drain_all_stock() skips a stock whose nr_pages is 0, yet that
+ * stock keeps its css reference until the CPU charges another memcg.
+ * That is said, with the evidence, and is not a failure.
+ */
+static int stock_verdict(const char *cg, const char *what, long dying,
+			 long given_back)
+{
+	if (given_back >= page_size()) {
+		ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU, which gave back %ld B of pre-charge: the kernel did not drain the per-CPU stocks at offline",
+			  what, dying, cg, WAIT_MS / 1000, given_back);
+		return -1;
+	}
+	ktap_diag("%s: held %d s only by a per-CPU stock with no pages left (drain_all_stock() skips it, its css reference stays): freed by a stock kick that gave back %ld B",
+		  what, WAIT_MS / 1000, given_back);
+	return 0;
+}
+
 int cg_wait_gone(const char *cg, const char *what)
 {
 	long dying, t0 = now_ms();
+	long before, after;
 
 	poll_until(none_dying, (void *)cg, WAIT_MS);
 	dying = cg_dying(cg);
@@ -83,11 +106,13 @@ int cg_wait_gone(const char *cg, const char *what)
 			  now_ms() - t0);
 	if (dying <= 0)
 		return dying;
+	if (cg_get(cg, ledger_pages_name(), NULL, &before))
+		return -1;
 	cg_kick_stocks("to tell what held the removed memcg");
 	if (!poll_until(none_dying, (void *)cg, 2000)) {
-		ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU: the kernel did not drain the per-CPU stocks at offline",
-			  what, dying, cg, WAIT_MS / 1000);
-		return -1;
+		if (cg_get(cg, ledger_pages_name(), NULL, &after))
+			return -1;
+		return stock_verdict(cg, what, dying, before - after);
 	}
 	ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, expected 0 (a stock kick did not free them either: something pins them)",
 		  what, cg_dying(cg), cg, WAIT_MS / 1000);
