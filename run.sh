@@ -105,6 +105,10 @@ new_run_dir() {
 	RUN_DIR=$base
 	mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
 	while ! mkdir "$RUN_DIR" 2>/dev/null; do
+		# Taken by a run in the same second: the next name; any other
+		# failure (permissions, a full disk) is the rig's to report.
+		[ -e "$RUN_DIR" ] ||
+			die "$EXIT_RIG" "cannot create $RUN_DIR (is $RESULTS_DIR writable?)"
 		RUN_DIR=$base.$n
 		n=$((n + 1))
 	done
