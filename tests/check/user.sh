@@ -20,7 +20,8 @@ user_rig() {
 
 user_run() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		env HOME="$USER_RIG/home" RESULTS_DIR="$USER_RIG/results" ARCH=um TESTS=reparent_slab \
+		env HOME="$USER_RIG/home" CCACHE_DIR="$USER_RIG/home/ccache" \
+		RESULTS_DIR="$USER_RIG/results" ARCH=um TESTS=reparent_slab \
 		"$USER_RIG/run.sh" test
 }
 
