@@ -64,11 +64,6 @@ static void msg_rmid(void *arg, int first, int n)
 			msq[i] = -1;
 }
 
-static void msg_cleanup(void *arg, int n)
-{
-	msg_rmid(arg, 0, n);
-}
-
 static void mq_name(char *buf, size_t len, int i)
 {
 	snprintf(buf, len, "/rig_mq%d", i);
@@ -84,11 +79,6 @@ static void mq_remove(void *arg, int first, int n)
 		mq_name(name, sizeof(name), i);
 		mq_unlink(name);
 	}
-}
-
-static void mq_cleanup(void *arg, int n)
-{
-	mq_remove(arg, 0, n);
 }
 
 static int mq_prepare(void *arg, int n)
@@ -147,30 +137,35 @@ static int queue_unit(struct outlive *o)
 	return 0;
 }
 
-int test_ipc_msg(void)
-{
-	struct outlive o = {
+static const struct outlive queues[] = {
+	{
 		.name = "rig_ipc_msg",
 		.what = "SysV queues of 10 messages",
 		.prepare = msg_prepare,
 		.make = msg_fill,
 		.free = msg_rmid,
-		.cleanup = msg_cleanup,
-	};
-
-	return queue_unit(&o) ? KSFT_FAIL : outlive_run(&o);
-}
-
-int test_posix_mqueue(void)
-{
-	struct outlive o = {
+	}, {
 		.name = "rig_posix_mqueue",
 		.what = "POSIX mqueues of 10 messages",
 		.prepare = mq_prepare,
 		.make = mq_fill,
 		.free = mq_remove,
-		.cleanup = mq_cleanup,
-	};
+	},
+};
+
+static int queue_test(const struct outlive *q)
+{
+	struct outlive o = *q;
 
 	return queue_unit(&o) ? KSFT_FAIL : outlive_run(&o);
+}
+
+int test_ipc_msg(void)
+{
+	return queue_test(&queues[0]);
+}
+
+int test_posix_mqueue(void)
+{
+	return queue_test(&queues[1]);
 }

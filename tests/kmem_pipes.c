@@ -54,11 +54,6 @@ static void close_pipes(void *arg, int first, int n)
 	}
 }
 
-static void close_all(void *arg, int n)
-{
-	close_pipes(arg, 0, n);
-}
-
 static int resize_pipes(void *arg, int first, int n)
 {
 	int i;
@@ -123,7 +118,6 @@ static const struct outlive pipes = {
 	.n = NR_PIPES,
 	.prepare = open_pipes,
 	.free = close_pipes,
-	.cleanup = close_all,
 };
 
 int test_pipe_large_kmalloc(void)

@@ -137,12 +137,6 @@ void cg_flush(const char *cg)
 	cg_read(cg, "cpu.stat", buf, sizeof(buf));
 }
 
-long cg_stat(const char *cg, const char *key)
-{
-	cg_flush(cg);
-	return cg_read_key(cg, "memory.stat", key);
-}
-
 int cg_get(const char *cg, const char *file, const char *key, long *val)
 {
 	*val = key ? cg_read_key(cg, file, key) : cg_read_long(cg, file);

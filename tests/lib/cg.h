@@ -29,7 +29,6 @@ long cg_read_key(const char *cg, const char *file, const char *key);
  */
 int cg_get(const char *cg, const char *file, const char *key, long *val);
 void cg_flush(const char *cg);
-long cg_stat(const char *cg, const char *key);
 bool cg_is_v2(void);
 /*
  * Removed memcgs not yet freed: P's nr_dying_descendants on v2; on v1,

@@ -239,6 +239,15 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 			    e + ledger_tol(e));
 }
 
+/* Whatever is left of the units, pass or fail: cleanup, else free. */
+static void cleanup(const struct outlive *o)
+{
+	if (o->cleanup)
+		o->cleanup(o->arg, o->n);
+	else if (o->free)
+		o->free(o->arg, 0, o->n);
+}
+
 /* P under the root, memory on for its children, and its baseline. */
 static int make_parent(const struct outlive *o, char *p, struct ledgers *p0)
 {
@@ -281,8 +290,7 @@ int outlive_run(const struct outlive *o)
 		  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
 		  ledger_stat_name(o->key), ledger_pages_name());
 	ret = prepare_units(o, o->n) || run_steps(o, p, c);
-	if (o->cleanup)
-		o->cleanup(o->arg, o->n);
+	cleanup(o);
 	cg_destroy(c);
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;
@@ -326,8 +334,7 @@ int outlive_chain(const struct outlive *o)
 	ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
 		  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);
 	ret = prepare_units(o, o->n) || chain_steps(o, p, c, g);
-	if (o->cleanup)
-		o->cleanup(o->arg, o->n);
+	cleanup(o);
 	cg_destroy(g);
 	cg_destroy(c);
 	cg_destroy(p);

@@ -35,7 +35,7 @@ struct outlive {
 	int (*make)(void *arg, int first, int n);	/* in a worker */
 	/* from outside; NULL: P's own reclaim must free them (see below) */
 	void (*free)(void *arg, int first, int n);
-	void (*cleanup)(void *arg, int n);		/* last, always */
+	void (*cleanup)(void *arg, int n);	/* last, always; NULL: free all */
 	void *arg;
 	const struct outlive_ops *ops;
 };
