@@ -6,7 +6,7 @@
  *
  * Knobs come from the kernel command line, which passes NAME=value
  * words to init as environment: RIG_TESTS, RIG_CGROUP (v2 or v1),
- * RIG_SHELL=1 for an interactive shell instead of the suite, RIG_PROBE=1
+ * RIG_SUITES (rig, kselftest or both, comma-separated), RIG_SHELL=1 for an interactive shell instead of the suite, RIG_PROBE=1
  * to power off as soon as init runs (the KVM probe).
  */
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define SUITE		"/bin/kmemcg-suite"
+#define KSELFTEST	"/bin/kselftest-cgroup/run"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 /*
  * QEMU's isa-debug-exit: a write of v makes QEMU exit with (v << 1) | 1.
@@ -74,7 +75,8 @@ static void mount_all(const char *hierarchy)
 			   "memory");
 		setenv("RIG_CGROUP_ROOT", CGROUP_ROOT "/memory", 1);
 	} else {
-		must_mount("cgroup2", CGROUP_ROOT, "cgroup2", NULL);
+		/* nsdelegate, as systemd mounts it: test_core needs it. */
+		must_mount("cgroup2", CGROUP_ROOT, "cgroup2", "nsdelegate");
 		write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
 		setenv("RIG_CGROUP_ROOT", CGROUP_ROOT, 1);
 	}
@@ -88,6 +90,8 @@ static void describe(const char *hierarchy)
 	uname(&u);
 	say("kernel %s", u.release);
 	say("machine %s", u.machine);
+	/* The rig's arch name: UML alone has /proc/exitcode. */
+	say("arch %s", access("/proc/exitcode", F_OK) ? u.machine : "um");
 	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	say("cpus %s", buf);
 	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_PAGESIZE));
@@ -175,15 +179,48 @@ static void power_off(int status)
 		pause();
 }
 
+static int wants(const char *suites, const char *suite)
+{
+	size_t n = strlen(suite);
+	const char *p;
+
+	for (p = suites; (p = strstr(p, suite)); p += n)
+		if ((p == suites || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/*
+ * The rig's suite gives the status; the kselftest suite's verdicts are
+ * the host's to judge (it knows the known failures), so its runner's
+ * status only says whether it could run at all, and the host reads that
+ * from the console.
+ */
+static int run_suites(const char *suites)
+{
+	char *const suite[] = { SUITE, NULL };
+	char *const kselftest[] = { KSELFTEST, NULL };
+	int status = 0;
+
+	say("suites %s", suites);
+	if (wants(suites, "rig"))
+		status = run(suite);
+	if (wants(suites, "kselftest"))
+		run(kselftest);
+	return status;
+}
+
 int main(void)
 {
 	const char *hierarchy = getenv("RIG_CGROUP");
-	char *const suite[] = { SUITE, NULL };
+	const char *suites = getenv("RIG_SUITES");
 	char *const shell[] = { "/bin/sh", NULL };
 	int status;
 
 	if (!hierarchy)
 		hierarchy = "v2";
+	if (!suites)
+		suites = "rig";
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/", 1);
 	mount_all(hierarchy);
@@ -195,7 +232,7 @@ int main(void)
 		status = run(shell);
 	} else {
 		kmemleak_clear();
-		status = run(suite);
+		status = run_suites(suites);
 	}
 	kmemleak_scan();
 	power_off(status);

@@ -26,10 +26,39 @@ parse_checks() {
 	parse_case ktap_duplicate ktap-duplicate 0 1 'KTAP result 1 where 2 was expected'
 	parse_case ktap_gap ktap-gap 0 1 'KTAP result 3 where 2 was expected'
 	parse_case ktap_extra ktap-extra 0 1 'KTAP result 3 past the plan 1..2'
+	# The kselftest suite: results under their own names, a known failure
+	# as xfail, an OOM report is no splat, a deadline, a numbering error,
+	# a whole-program skip; a guest that stops inside a program.
+	parse_case kselftest kselftest 0 1 '^8 passed, 3 failed, 2 skipped, 1 xfail$'
+	check parse_kselftest_verdicts kselftest_verdicts_right
+	parse_case kselftest_stopped kselftest-stopped 134 1 'the kernel panicked'
+	parse_case kselftest_only kselftest-only 0 0 '^2 passed, 0 failed, 0 skipped$'
 	check parse_fail_diagnostics grep -q 'expected 0' \
 		"$CHECK_LOGS/parse-fail/ktap.txt"
 	check parse_warn_quoted grep -q 'WARNING: CPU: 0 PID: 27 at mm/memcontrol.c' \
 		"$CHECK_LOGS/parse-warn/kernel-log.txt"
+}
+
+KSFT_VERDICTS='reparent_slab pass
+kselftest.cgroup.test_kmem.test_kmem_basic pass
+kselftest.cgroup.test_kmem.test_percpu_basic xfail
+kselftest.cgroup.test_memcontrol.test_memcg_subtree_control pass
+kselftest.cgroup.test_memcontrol.test_memcg_max pass
+kselftest.cgroup.test_memcontrol.test_memcg_oom_events fail
+kselftest.cgroup.test_memcontrol.test_memcg_sock skip
+kselftest.cgroup.test_freezer.test_cgfreezer_simple pass
+kselftest.cgroup.test_freezer.test_cgfreezer_tree pass
+kselftest.cgroup.test_freezer fail
+kselftest.cgroup.test_kill.test_cgkill_simple pass
+kselftest.cgroup.test_kill fail
+kselftest.cgroup.test_core skip
+kernel_log pass'
+
+kselftest_verdicts_right() {
+	cut -d' ' -f1,2 "$CHECK_LOGS/parse-kselftest/results.txt" | diff - <(echo "$KSFT_VERDICTS") &&
+		grep -q '^kselftest.cgroup.test_kill fail upstream test_kill hit its deadline of 180 s' \
+			"$CHECK_LOGS/parse-kselftest/results.txt" &&
+		grep -q '^# memory.current 1000 expected 2000' "$CHECK_LOGS/parse-kselftest/kselftest.txt"
 }
 
 # The same bug is one id whatever its addresses, line numbers or CPU.

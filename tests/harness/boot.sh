@@ -7,7 +7,7 @@
 # Kernel command line words the init reads (NAME=value reaches init's
 # environment).
 boot_cmdline() {
-	printf '%s' "printk.time=1 RIG_CGROUP=$CGROUP"
+	printf '%s' "printk.time=1 RIG_CGROUP=$CGROUP RIG_SUITES=${SUITES:-rig}"
 	[ -z "${TESTS:-}" ] || printf ' RIG_TESTS=%s' "$TESTS"
 	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'

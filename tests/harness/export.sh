@@ -23,7 +23,7 @@ export_verdict() {
 # The one line that runs this cell again.
 export_reproduce() {
 	local v w=""
-	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG TESTS SERIES KCONFIG_ADD; do
+	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG SUITES TESTS SERIES KCONFIG_ADD; do
 		[ -n "${!v:-}" ] || continue
 		case "${!v}" in
 		*[!A-Za-z0-9_./,=:+-]*) w="$w $v=$(printf '%q' "${!v}")" ;;
@@ -66,7 +66,8 @@ export_metadata() {
 		--argjson phases "$(export_phases)" --argjson exit "$rc" \
 		--arg verdict "$(export_verdict "$rc")" --argjson passed "${PARSE_PASSED:-0}" \
 		--argjson failed "${PARSE_FAILED:-0}" --argjson skipped "${PARSE_SKIPPED:-0}" \
-		--argjson flaky "$(export_flaky_count)" \
+		--argjson flaky "$(export_flaky_count)" --argjson xfail "${PARSE_XFAIL:-0}" \
+		--arg suites "${SUITES:-rig}" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
 		--arg error "${RIG_ERROR:-}" --arg reproduce "$(export_reproduce)" '{
 		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug,
@@ -75,7 +76,7 @@ export_metadata() {
 		image_sha256: $image, compiler: $compiler, qemu: $qemu,
 		accel: $accel, phases: $phases, exit: $exit, verdict: $verdict,
 		passed: $passed, failed: $failed, skipped: $skipped,
-		flaky: $flaky, splats: ($splats | split("\n") | map(select(. != ""))),
+		flaky: $flaky, xfail: $xfail, suites: $suites, splats: ($splats | split("\n") | map(select(. != ""))),
 		error: $error, reproduce: $reproduce }'
 }
 
@@ -84,7 +85,7 @@ export_diags() {
 	[ -f "$RUN_DIR/ktap.txt" ] || return 0
 	awk -v t="$1" '/^# / { d = d $0 "\n"; next }
 		/^(not )?ok [0-9]+ / { if ($0 ~ "^(not )?ok [0-9]+ " t "( |$)") { printf "%s", d; exit } d = "" }' \
-		"$RUN_DIR/ktap.txt"
+		"$RUN_DIR/ktap.txt" "$RUN_DIR/kselftest.txt" 2>/dev/null
 }
 
 export_testcase() {
@@ -107,6 +108,8 @@ export_testcase() {
 			"$(printf '%s' "$reason" | xml_esc)"
 		;;
 	skip) printf '      <skipped message="%s"/>\n' "$(printf '%s' "$reason" | xml_esc)" ;;
+	# Known failures are not hidden: skipped, with the listed reason.
+	xfail) printf '      <skipped message="XFAIL: %s"/>\n' "$(printf '%s' "$reason" | xml_esc)" ;;
 	esac
 	printf '    </testcase>\n'
 }
@@ -118,7 +121,7 @@ export_junit() {
 	if [ -f "$RUN_DIR/results.txt" ]; then
 		n=$(wc -l <"$RUN_DIR/results.txt")
 		f=$(awk '$2 == "fail"' "$RUN_DIR/results.txt" | wc -l)
-		s=$(awk '$2 == "skip"' "$RUN_DIR/results.txt" | wc -l)
+		s=$(awk '$2 == "skip" || $2 == "xfail"' "$RUN_DIR/results.txt" | wc -l)
 	fi
 	# The extra "run" testcase: nothing ran, or a panic, hang or early stop.
 	if [ "$n" = 0 ] || [ -n "${PARSE_PROBLEM:-}" ]; then
@@ -149,5 +152,5 @@ export_stage() {
 	export_junit >"$RUN_DIR/junit.xml"
 	# For run_cells: the counts and where this cell's run is.
 	[ -z "${RIG_COUNTS:-}" ] ||
-		echo "${PARSE_PASSED:-0} ${PARSE_FAILED:-1} ${PARSE_SKIPPED:-0} ${PARSE_FLAKY:-0} $RUN_DIR" >"$RIG_COUNTS"
+		echo "${PARSE_PASSED:-0} ${PARSE_FAILED:-1} ${PARSE_SKIPPED:-0} ${PARSE_FLAKY:-0} ${PARSE_XFAIL:-0} $RUN_DIR" >"$RIG_COUNTS"
 }

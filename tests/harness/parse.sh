@@ -11,6 +11,7 @@ parse_ktap() {
 	awk '
 		{ sub(/\r$/, "") }
 		/^KTAP version/ { on = 1 }
+		/^rig: kselftest-cgroup / { exit }
 		!on || /^\[ *[0-9]+\.[0-9]+\]/ || /^rig: / { next }
 		{ print }' "$1"
 }
@@ -37,8 +38,17 @@ parse_plan() {
 # console-badness.sh and LKP; one hit fails the run.
 SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
 
+# An OOM kill's report (from "invoked oom-killer" to "Killed process")
+# carries a Call Trace by design: upstream's OOM tests cause them on
+# purpose. Anything between is not a splat; what follows the kill is.
+parse_drop_oom() {
+	awk '/invoked oom-killer: / { oom = 1 }
+		!oom { print }
+		oom && /Killed process [0-9]+/ { oom = 0 }' "$1"
+}
+
 parse_scan() {
-	grep -E "$SCAN_PATTERNS" "$1" | grep -Ev '^rig: |^# ' | head -n 40 || true
+	parse_drop_oom "$1" | grep -E "$SCAN_PATTERNS" | grep -Ev '^rig: |^# ' | head -n 40 || true
 }
 
 # Each splat as a stable id, type plus function (or name), so the same
@@ -81,7 +91,7 @@ parse_splats() {
 		/general protection fault/ { add("general-protection-fault"); next }
 		/Oops/ { add("oops"); next }
 		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%s\n", order[i], n[order[i]], first[order[i]] }
-	' "$1"
+	' <(parse_drop_oom "$1")
 }
 
 # Writes ktap.txt, results.txt and kernel-log.txt into $2 and sets
@@ -91,6 +101,8 @@ parse_stage() {
 	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits
 	parse_ktap "$log" >"$dir/ktap.txt"
 	parse_results "$dir/ktap.txt" >"$dir/results.txt"
+	got=$(wc -l <"$dir/results.txt")
+	parse_kselftest "$log" "$dir"
 	hits=$(parse_scan "$log")
 	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
 	parse_splats "$log" >"$dir/splats.txt"
@@ -100,10 +112,10 @@ parse_stage() {
 		echo "kernel_log pass " >>"$dir/results.txt"
 	fi
 	plan=$(parse_plan "$dir/ktap.txt")
-	got=$(grep -vc '^kernel_log ' "$dir/results.txt" || true)
 	PARSE_PASSED=$(awk '$2 == "pass"' "$dir/results.txt" | wc -l)
 	PARSE_FAILED=$(awk '$2 == "fail"' "$dir/results.txt" | wc -l)
 	PARSE_SKIPPED=$(awk '$2 == "skip"' "$dir/results.txt" | wc -l)
+	PARSE_XFAIL=$(awk '$2 == "xfail"' "$dir/results.txt" | wc -l)
 	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
 	# Tests the plan promised but the guest never reported count as failed.
 	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
@@ -130,15 +142,27 @@ parse_numbering() {
 		}' "$1"
 }
 
+# The suites the guest said it runs ("rig: suites rig,kselftest"); logs
+# from before that line existed ran the rig's suite alone.
+parse_suite_wanted() {
+	local suites
+	suites=$(sed -n 's/^rig: suites \([a-z,]*\).*/\1/p' "$1" | head -n 1)
+	case ",${suites:-rig}," in *,"$2",*) return 0 ;; esac
+	return 1
+}
+
 parse_problem() {
-	local log=$1 res=$2 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0
+	local log=$1 res=$2 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0 dir=${2%/*}
 	local numbering
-	numbering=$(parse_numbering "${res%/*}/ktap.txt" "$plan")
-	! grep -v "^kernel_log " "$res" | grep -q " fail" || tfail=1
+	numbering=$(parse_numbering "$dir/ktap.txt" "$plan")
+	# The guest's status is the rig suite's: only its results must agree.
+	! grep -v "^kernel_log \|^kselftest\." "$res" | grep -q " fail" || tfail=1
 	if [ "$timed_out" = 1 ]; then
 		echo "the guest did not power off within ${TIMEOUT:-300} s and was killed"
 	elif grep -q 'Kernel panic' "$log"; then
 		echo "the kernel panicked: $(grep -m1 'Kernel panic' "$log" | sed -E "s/$KLINE *//")"
+	elif ! parse_suite_wanted "$log" rig; then
+		head -n 1 "$dir/kselftest-problem.txt"
 	elif [ -z "$plan" ]; then
 		echo "the guest stopped (status $status) before printing its KTAP plan"
 	elif [ -n "$numbering" ]; then
@@ -149,5 +173,7 @@ parse_problem() {
 		echo "the guest reported status 0 but KTAP has failed tests"
 	elif [ "$status" != 0 ] && [ $tfail = 0 ]; then
 		echo "the guest reported status $status but every KTAP test passed"
+	elif [ -s "$dir/kselftest-problem.txt" ]; then
+		head -n 1 "$dir/kselftest-problem.txt"
 	fi
 }

@@ -18,7 +18,7 @@ report_body() {
 	echo "series:  $SERIES_HASH ($SERIES)"
 	echo "config:  $CONFIG_HASH"
 	echo
-	awk '{ printf "%-20s %s%s\n", $1, toupper($2), ($3 == "" ? "" : "  " substr($0, length($1 $2) + 3)) }' \
+	awk '{ printf "%-24s %s%s\n", $1, toupper($2), ($3 == "" ? "" : "  " substr($0, length($1 $2) + 3)) }' \
 		"$RUN_DIR/results.txt"
 	report_problems
 	echo
@@ -28,10 +28,11 @@ report_body() {
 }
 
 report_problems() {
-	if grep -q '^not ok' "$RUN_DIR/ktap.txt"; then
+	if grep -q '^not ok' "$RUN_DIR/ktap.txt" "$RUN_DIR/kselftest.txt" 2>/dev/null; then
 		echo
 		echo "failed tests and their diagnostics:"
 		report_failures "$RUN_DIR/ktap.txt"
+		[ ! -f "$RUN_DIR/kselftest.txt" ] || report_failures "$RUN_DIR/kselftest.txt"
 	fi
 	if [ -s "$RUN_DIR/kernel-log.txt" ]; then
 		echo
@@ -47,8 +48,8 @@ report_problems() {
 }
 
 report_closing() {
-	local flaky=${PARSE_FLAKY:-0}
-	echo "${RIG_ARCH_PREFIX:-}$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped$( [ "$flaky" = 0 ] || echo ", $flaky flaky")"
+	local flaky=${PARSE_FLAKY:-0} xfail=${PARSE_XFAIL:-0}
+	echo "${RIG_ARCH_PREFIX:-}$PARSE_PASSED passed, $PARSE_FAILED failed, $PARSE_SKIPPED skipped$( [ "$xfail" = 0 ] || echo ", $xfail xfail")$( [ "$flaky" = 0 ] || echo ", $flaky flaky")"
 }
 
 # A guest that never reached the rig's /init (it prints "rig: kernel")

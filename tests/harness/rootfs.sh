@@ -23,6 +23,7 @@ SPEC
 		[ "$applet" = busybox ] || echo "slink /bin/$applet busybox 0777 0 0"
 	done
 	rootfs_cgroup_tools
+	! ksft_wanted || ksft_rootfs_spec
 }
 
 # cgroup-tools for debugging in make shell and for cgroup_tools_reparent:
@@ -86,6 +87,7 @@ rootfs_stage() {
 	if ! rootfs_programs "$bin" >"$RUN_DIR/rootfs.log" 2>&1; then
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
 	fi
+	if ksft_wanted; then ksft_build; fi
 	[ "$bin/gen_init_cpio" -nt "$SRC/usr/gen_init_cpio.c" ] ||
 		gcc -O2 -o "$bin/gen_init_cpio" "$SRC/usr/gen_init_cpio.c" ||
 		die "$EXIT_RIG" "cannot build $SRC/usr/gen_init_cpio.c"

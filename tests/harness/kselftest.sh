@@ -1,0 +1,57 @@
+# shellcheck shell=bash disable=SC2034
+# Stage 5b: upstream's cgroup selftests, the peer suite (SUITES=kselftest).
+# Built from the tree under test (packaged, KERNEL_SRC or a bisect step's
+# tree), statically, against that tree's UAPI headers, into
+# $BUILD_DIR/kselftest-<tree>/; the rootfs puts them in
+# /bin/kselftest-cgroup/ with the guest's runner.
+
+KSFT_LIST=$RIG_TOP/tests/kselftest/cgroup.list
+KSFT_DIR_IN_TREE=tools/testing/selftests/cgroup
+
+ksft_programs() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$KSFT_LIST"
+}
+
+ksft_wanted() {
+	case ",${SUITES:-rig}," in *,kselftest,*) return 0 ;; esac
+	return 1
+}
+
+# The tree's headers (make headers, x86_64: both arches run x86_64 user
+# space) and the programs, rebuilt when the tree, the series or the list
+# changed. Sets KSFT_BIN.
+ksft_build() {
+	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$SRC/$KSFT_DIR_IN_TREE stamp p
+	KSFT_BIN=$out/bin
+	stamp="$SRC_REV ${SERIES_HASH:-} $(hash_files "$KSFT_LIST" "$RIG_TOP/tests/harness/kselftest.sh" "$dir"/*.[ch] "$SRC"/tools/testing/selftests/kselftest.h)"
+	[ "$(cat "$out/.stamp" 2>/dev/null)" != "$stamp" ] || return 0
+	[ -d "$dir" ] ||
+		die "$EXIT_CANNOT_TEST" "$SRC has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"
+	rm -rf "$out"
+	mkdir -p "$KSFT_BIN"
+	make -s -C "$SRC" O="$out/headers" ARCH=x86_64 headers >"$out/build.log" 2>&1 ||
+		die "$EXIT_CANNOT_TEST" "make headers failed in $SRC (log: $out/build.log)"
+	for p in $(ksft_programs); do
+		[ -f "$dir/$p.c" ] ||
+			die "$EXIT_USAGE" "$KSFT_LIST names $p, which $SRC/$KSFT_DIR_IN_TREE does not have: remove it from the list"
+		# As upstream's Makefile builds them: -Wall -pthread and no -O (at -O2
+		# gcc drops alloc_anon()'s stores to memory it then frees, and no
+		# OOM comes), plus -static.
+		gcc -Wall -pthread -D_GNU_SOURCE= -static -isystem "$out/headers/usr/include" \
+			-I"$SRC/tools/testing/selftests" -o "$KSFT_BIN/$p" "$dir/$p.c" \
+			"$dir/cgroup_util.c" >>"$out/build.log" 2>&1 ||
+			die "$EXIT_CANNOT_TEST" "upstream's $p did not build from $SRC (log: $out/build.log)"
+	done
+	echo "$stamp" >"$out/.stamp"
+}
+
+# gen_init_cpio lines: the programs and the guest's runner.
+ksft_rootfs_spec() {
+	local p
+	echo "dir /bin/kselftest-cgroup 0755 0 0"
+	echo "file /bin/kselftest-cgroup/run $RIG_TOP/tests/kselftest/run 0755 0 0"
+	echo "file /bin/kselftest-cgroup/list $KSFT_LIST 0644 0 0"
+	for p in $(ksft_programs); do
+		echo "file /bin/kselftest-cgroup/$p $KSFT_BIN/$p 0755 0 0"
+	done
+}
