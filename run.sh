@@ -21,7 +21,7 @@ usage() {
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
-SUITES=rig|kselftest|rig,kselftest TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
+SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
@@ -49,6 +49,7 @@ defaults() {
 	# make shell offers both suites; nightly runs both.
 	case "$MODE" in shell | nightly) SUITES=${SUITES:-rig,kselftest} ;; esac
 	SUITES=${SUITES:-rig}
+	KSFT_PROGRAMS=${KSFT_PROGRAMS:-}
 	# Upstream's programs take minutes more, under TCG most of all.
 	if ksft_wanted; then TIMEOUT=${TIMEOUT:-1200}; fi
 	TIMEOUT=${TIMEOUT:-300}
@@ -83,6 +84,7 @@ validate() {
 	case "$RERUN" in '' | *[!0-9]*) die "$EXIT_USAGE" "RERUN must be a number of reruns, not '$RERUN'" ;; esac
 	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
+	ksft_check_programs
 }
 
 parse_args() {

@@ -5,7 +5,11 @@
 # the mutation, built incrementally, booted, those tests run. Killed: all
 # of them failed and the kernel booted. Survived: one passed (a test that
 # cannot see what it claims to check). Broken: no build or no boot (fix
-# the mutation). The next normal run re-applies the series from pristine
+# the mutation). The v2 boot also runs upstream's cgroup selftests
+# (SUITES=rig,kselftest; KSFT_PROGRAMS=... for some of them, MUT_SUITES=rig
+# for none): the table says which suite killed each mutation, and one
+# that upstream kills but the rig does not fails make mutants. The next
+# normal run re-applies the series from pristine
 # (the tree's recorded series hash differs), so no mutated kernel is ever
 # tested by accident, even after Ctrl-C.
 set -eu
@@ -17,6 +21,7 @@ RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
 export BUILD_DIR RESULTS_DIR
 ARCH=${ARCH:-um}
 ARCH=${ARCH%% *}
+MUT_SUITES=${MUT_SUITES:-rig,kselftest}
 SERIES=${SERIES:-$TOP/patches/series}
 OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
 
@@ -39,12 +44,14 @@ expected_all() {
 # One boot of the mutated kernel: sets FAILED and PASSED, or returns 1
 # when the kernel did not build or boot.
 mutant_boot() {
-	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log run rc=0 res t
+	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log run rc=0 res t suites
 	# kernel_log is judged on the host: with nothing else named, run all.
 	run=$(echo "$want" | tr ',' '\n' | grep -vx kernel_log | paste -sd, -) || true
 	# Runs of mutated kernels stay in the mutation folder, out of index.html.
+	suites=rig
+	[ "$cgroup" != v2 ] || suites=$MUT_SUITES
 	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		RESULTS_DIR="$OUT/runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+		SUITES="$suites" RESULTS_DIR="$OUT/runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
 	res=$OUT/runs/latest/results.txt
 	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
 		! grep -q '^rig: kernel' "$OUT/runs/latest/console.log"; then
@@ -63,24 +70,43 @@ mutant_boot() {
 			return 1
 		fi
 	done
+	# Upstream's tests that failed (known failures are xfail, not fail).
+	KSFT_RAN=$((${KSFT_RAN:-0} + $(grep -c "^kselftest\\." "$res" || true)))
+	KSFT_FAILED=$KSFT_FAILED$(awk '$1 ~ /^kselftest\./ && $2 == "fail" { sub(/^kselftest\.cgroup\./, "", $1); printf ",%s", $1 }' "$res")
 }
 
-# verdict NAME: prints killed, survived or broken, and the failed tests.
+# verdict NAME: sets RIG (killed, survived or broken, with the tests),
+# KSFT (what upstream's suite did) and VERDICT.
 verdict() {
 	local name=$1 v2 v1
-	FAILED="" PASSED="" BROKEN=""
+	FAILED="" PASSED="" BROKEN="" KSFT_RAN="" KSFT_FAILED=""
+	rig_verdict "$name"
+	KSFT="killed (${KSFT_FAILED#,} failed)"
+	[ -n "$KSFT_FAILED" ] || KSFT=survived
+	case "$KSFT_RAN" in "" | 0) KSFT="not run" ;; esac
+	case "$RIG:$KSFT" in
+	broken*) VERDICT=broken ;;
+	killed*:killed*) VERDICT="killed by both" ;;
+	killed*) VERDICT="killed by rig" ;;
+	*:killed*) VERDICT="killed by kselftest alone: the rig misses it" ;;
+	*) VERDICT=survived ;;
+	esac
+}
+
+rig_verdict() {
+	local name=$1 v2 v1
 	v2=$(expected_all "$MUT_DIR/$name.patch")
 	v1=${v2#* v1:}
 	[ "$v1" != "$v2" ] || v1=""
 	v2=${v2%% v1:*}
-	[ -n "$v2$v1" ] || { echo "broken (no Expect-fail line)"; return; }
+	[ -n "$v2$v1" ] || { RIG="broken (no Expect-fail line)"; return; }
 	if { [ -n "$v2" ] && ! mutant_boot "$name" v2 "$v2"; } ||
 		{ [ -n "$v1" ] && ! mutant_boot "$name" v1 "$v1"; }; then
-		echo "broken ($BROKEN)"
+		RIG="broken ($BROKEN)"
 	elif [ -n "$PASSED" ]; then
-		echo "survived (${PASSED#,} passed)"
+		RIG="survived (${PASSED#,} passed)"
 	else
-		echo "killed (${FAILED#,} failed)"
+		RIG=killed
 	fi
 }
 
@@ -98,20 +124,22 @@ mutant_series() {
 }
 
 main() {
-	local m name v killed=0 other=0 names=()
+	local m name killed=0 other=0 names=()
 	mkdir -p "$OUT"
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		case ",${MUTANTS:-$name}," in *",$name,"*) names+=("$name") ;; esac
 	done
 	[ ${#names[@]} -gt 0 ] || { echo "mutants: no mutation matches MUTANTS=${MUTANTS:-}" >&2; exit 2; }
-	printf '%-28s %-48s %s\n' mutation expect-fail verdict | tee "$OUT/table.txt"
+	printf '%s\t%s\t%s\t%s\t%s\n' mutation expect-fail rig kselftest verdict >"$OUT/table.tsv"
 	for name in "${names[@]}"; do
-		v=$(verdict "$name")
-		printf '%-28s %-48s %s\n' "$name" "$(expected_all "$MUT_DIR/$name.patch")" "$v" |
-			tee -a "$OUT/table.txt"
-		case "$v" in killed*) killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
+		verdict "$name"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$(expected_all "$MUT_DIR/$name.patch")" \
+			"$RIG" "$KSFT" "$VERDICT" | tee -a "$OUT/table.tsv" | tr '\t' '|'
+		case "$VERDICT" in "killed by rig" | "killed by both") killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
 	done
+	column -t -s "$(printf '\t')" "$OUT/table.tsv" >"$OUT/table.txt"
+	cat "$OUT/table.txt"
 	echo "table: $OUT/table.txt"
 	echo "$killed passed, $other failed"
 	[ "$other" = 0 ]

@@ -9,6 +9,7 @@
 boot_cmdline() {
 	printf '%s' "printk.time=1 RIG_CGROUP=$CGROUP RIG_SUITES=${SUITES:-rig}"
 	[ -z "${TESTS:-}" ] || printf ' RIG_TESTS=%s' "$TESTS"
+	[ -z "${KSFT_PROGRAMS:-}" ] || printf ' RIG_KSFT_PROGRAMS=%s' "$KSFT_PROGRAMS"
 	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
 	# DEBUG boots: SLUB's own consistency, red-zone, poison and owner

@@ -12,18 +12,39 @@ ksft_programs() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$KSFT_LIST"
 }
 
+# KSFT_PROGRAMS=a,b: some of the list only (make check's mutants).
+ksft_check_programs() {
+	local p
+	for p in ${KSFT_PROGRAMS//,/ }; do
+		ksft_programs | grep -qx "$p" ||
+			die "$EXIT_USAGE" "KSFT_PROGRAMS names $p, which is not in $KSFT_LIST: use $(ksft_programs | paste -sd, -)"
+	done
+}
+
 ksft_wanted() {
 	case ",${SUITES:-rig}," in *,kselftest,*) return 0 ;; esac
 	return 1
 }
 
+# What the programs are made of: their sources and the tree's UAPI
+# headers (not the whole tree: a mutation of mm/ reuses them).
+ksft_inputs_hash() {
+	{
+		echo "$SRC"
+		cat "$KSFT_LIST" "$RIG_TOP/tests/harness/kselftest.sh"
+		(cd "$SRC" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
+			tools/testing/selftests/clone3 tools/testing/selftests/pidfd \
+			include/uapi arch/x86/include/uapi -type f 2>/dev/null | sort | xargs cat)
+	} | sha256sum | cut -c1-16
+}
+
 # The tree's headers (make headers, x86_64: both arches run x86_64 user
-# space) and the programs, rebuilt when the tree, the series or the list
+# space) and the programs, rebuilt when what they are made of changed.
 # changed. Sets KSFT_BIN.
 ksft_build() {
 	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$SRC/$KSFT_DIR_IN_TREE stamp p
 	KSFT_BIN=$out/bin
-	stamp="$SRC_REV ${SERIES_HASH:-} $(hash_files "$KSFT_LIST" "$RIG_TOP/tests/harness/kselftest.sh" "$dir"/*.[ch] "$SRC"/tools/testing/selftests/kselftest.h)"
+	stamp=$(ksft_inputs_hash "$dir")
 	[ "$(cat "$out/.stamp" 2>/dev/null)" != "$stamp" ] || return 0
 	[ -d "$dir" ] ||
 		die "$EXIT_CANNOT_TEST" "$SRC has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"

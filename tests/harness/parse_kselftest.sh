@@ -38,7 +38,7 @@ parse_kselftest() {
 		/^rig: kselftest-cgroup setup / { sub(/.* deadline /, ""); deadline = $0 + 0; sub(/s$/, "", deadline); next }
 		/^rig: kselftest-cgroup [^ ]+ begin$/ { cur = $3; n = 0; plan = ""; badnum = ""; failed = 0; skipmsg = ""
 			print "# kselftest-cgroup " cur > tap; next }
-		/^rig: kselftest-cgroup [^ ]+ exit [0-9]+$/ { if (cur == $3) finish($5 + 0); next }
+		/^rig: kselftest-cgroup [^ ]+ exit [0-9]+( after [0-9.]+s)?$/ { if (cur == $3) finish($5 + 0); next }
 		/^rig: kselftest-cgroup done$/ { done = 1; next }
 		/^rig: suites / { want = ($3 ~ /(^|,)kselftest(,|$)/); next }
 		/^rig: / || cur == "" { next }
