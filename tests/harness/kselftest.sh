@@ -40,7 +40,7 @@ ksft_inputs_hash() {
 
 # The tree's headers (make headers, x86_64: both arches run x86_64 user
 # space) and the programs, rebuilt when what they are made of changed.
-# changed. Sets KSFT_BIN.
+# Sets KSFT_BIN.
 ksft_build() {
 	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$SRC/$KSFT_DIR_IN_TREE stamp p
 	KSFT_BIN=$out/bin
