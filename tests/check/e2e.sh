@@ -13,9 +13,12 @@ warm_build_compiled_nothing() {
 
 e2e_pass() {
 	# Both arches, UML first: one closing line each, then the total.
-	expect make_test 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' -- make -C "$TOP" test
+	# Both suites: upstream's cgroup selftests pass or are known failures.
+	expect make_test 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped(, [0-9]+ xfail)?$' -- \
+		make -C "$TOP" test SUITES=rig,kselftest
 	check make_test_per_arch grep -qE '^x86_64: [0-9]+ passed, 0 failed' \
 		"$CHECK_LOGS/make_test.log"
+	check kselftest_ran kselftest_ran
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
 	check x86_64_smp_test_ran grep -qE '^ok [0-9]+ reparent_slab_smp$' "$RESULTS_DIR/latest/ktap.txt"
 	expect make_test_warm 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' -- make -C "$TOP" test ARCH=um
@@ -59,6 +62,15 @@ e2e_failures() {
 e2e_restored() {
 	expect pristine_again 0 '^2 passed, 0 failed, 0 skipped$' -- \
 		env ARCH=um TESTS=reparent_slab "$TOP/run.sh" test
+}
+
+# Upstream's programs ran whole on x86_64 (the last run), each under its name.
+kselftest_ran() {
+	local res=$RESULTS_DIR/latest/results.txt p
+	for p in test_kmem.test_kmem_dead_cgroups test_memcontrol.test_memcg_max \
+		test_core.test_cgcore_destroy test_freezer.test_cgfreezer_simple test_kill.test_cgkill_simple; do
+		grep -q "^kselftest.cgroup.$p pass" "$res" || return 1
+	done
 }
 
 # On UML's one CPU, v1 may skip what v2 skips there, and percpu.

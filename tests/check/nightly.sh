@@ -60,12 +60,12 @@ nightly_matrix_checks() {
 nightly_checks() {
 	rm -rf "$NIGHTLY_RESULTS"
 	expect nightly_four_cells 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped, 4 flaky$' -- \
-		make -C "$TOP" nightly RESULTS_DIR="$NIGHTLY_RESULTS" \
+		make -C "$TOP" nightly RESULTS_DIR="$NIGHTLY_RESULTS" SUITES=rig \
 		MATRIX="arch=um,x86_64 kernel=6.12 cgroup=v2,v1 debug=0" TESTS=reparent_slab,selftest_flaky
 	check nightly_cells_have_exports cells_have_exports
 	# run.sh, not make: make turns every failure into 2.
 	expect nightly_failed_cell 1 '^1 passed, 1 failed' -- \
-		env RESULTS_DIR="$NIGHTLY_RESULTS" RERUN=0 "$TOP/run.sh" nightly \
+		env RESULTS_DIR="$NIGHTLY_RESULTS" RERUN=0 SUITES=rig "$TOP/run.sh" nightly \
 		MATRIX=um-6.12-v2-debug0 TESTS=selftest_flaky
 	check nightly_index_renders index_renders
 }

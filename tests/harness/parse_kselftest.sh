@@ -37,7 +37,7 @@ parse_kselftest() {
 		/^rig: kselftest-cgroup setup failed/ { sub(/^rig: kselftest-cgroup /, ""); print "kselftest " $0 > problem; next }
 		/^rig: kselftest-cgroup setup / { sub(/.* deadline /, ""); deadline = $0 + 0; sub(/s$/, "", deadline); next }
 		/^rig: kselftest-cgroup [^ ]+ begin$/ { cur = $3; n = 0; plan = ""; badnum = ""; failed = 0; skipmsg = ""
-			print "# kselftest-cgroup " cur > tap; next }
+			print "## upstream " cur > tap; next }
 		/^rig: kselftest-cgroup [^ ]+ exit [0-9]+( after [0-9.]+s)?$/ { if (cur == $3) finish($5 + 0); next }
 		/^rig: kselftest-cgroup done$/ { done = 1; next }
 		/^rig: suites / { want = ($3 ~ /(^|,)kselftest(,|$)/); next }
@@ -80,10 +80,10 @@ parse_kselftest() {
 	parse_xfail "$log" "$dir/results.txt"
 }
 
-# Known failures: "<test id> <kernels> <arches> <reason>", kernels as
-# 6.12,6.1 (major.minor of the release) or *, arches as um,x86_64 or *.
-# A listed test that fails is xfail, with the listed reason; one that
-# passes stays a pass, and the summary asks for the line to go.
+# Known failures: "<test id> TAB <kernels> TAB <arches> TAB <reason>",
+# kernels as 6.12,6.1 (major.minor of the release) or *, arches as
+# um,x86_64 or *. A listed test that fails or skips is xfail, with the
+# listed reason; one that passes stays a pass, and says it is listed.
 parse_xfail() {
 	local log=$1 res=$2 kernel arch
 	[ -f "$KSFT_KNOWN" ] || return 0
@@ -92,9 +92,10 @@ parse_xfail() {
 	awk -v k="$kernel" -v a="$arch" '
 		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
 		NR == FNR { if ($0 ~ /^[[:space:]]*(#|$)/) next
-			if (has($2, k) && has($3, a)) { r = $0; sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", r); known[$1] = r }
+			split($0, f, "\t")
+			if (has(f[2], k) && has(f[3], a)) known[f[1]] = f[4]
 			next }
-		($1 in known) && $2 == "fail" { print $1, "xfail", known[$1]; next }
-		($1 in known) && $2 == "pass" { print $1, "pass", "(listed as a known failure for " k " " a ": remove it from tests/kselftest/known-failures)"; next }
+		($1 in known) && ($2 == "fail" || $2 == "skip") { print $1, "xfail", known[$1]; next }
+		($1 in known) && $2 == "pass" { print $1, "pass", "(passed; listed as a known failure on " k " " a " in tests/kselftest/known-failures)"; next }
 		{ print }' "$KSFT_KNOWN" "$res" >"$res.new" && mv "$res.new" "$res"
 }
