@@ -91,12 +91,16 @@ bisect_main() {
 	bad=$(bisect_rev "$src" "$BAD" BAD)
 	git -C "$src" merge-base --is-ancestor "$good" "$bad" ||
 		die "$EXIT_USAGE" "GOOD=$GOOD is not an ancestor of BAD=$BAD"
-	tree=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)/linux
+	# The clone and its builds get a build directory of their own, laid out
+	# as the main one (src/linux-<major.minor>, <arch>-...): ccache then
+	# serves the files it shares with the packaged tree (see build.sh).
+	BUILD_DIR=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)
+	tree=$BUILD_DIR/src/linux-$(source_version "$src" | cut -d. -f1,2)
 	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-bisect-$ARCH
 	mkdir -p "$out/steps" || die "$EXIT_RIG" "cannot create $out"
 	ln -sfn "$(basename "$out")" "$RESULTS_DIR/latest"
 	bisect_clone "$src" "$tree"
-	export KERNEL_SRC=$tree RESULTS_DIR=$out/steps BISECT_VERDICTS=$out/verdicts.txt
+	export KERNEL_SRC=$tree RESULTS_DIR=$out/steps BISECT_VERDICTS=$out/verdicts.txt BUILD_DIR
 	export REPEAT=${REPEAT:-1} ARCH CGROUP TESTS
 	: >"$BISECT_VERDICTS"
 	bisect_endpoint "$tree" "$good" GOOD 0
