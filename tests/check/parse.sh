@@ -74,7 +74,8 @@ slub:kmalloc-cg-64:Right Redzone overwritten 1
 list-corruption:list_del 1
 bad-page-state 1
 refcount:underflow 1
-WARNING:refcount_warn_saturate 1'
+WARNING:refcount_warn_saturate 1
+rcu-usage:lib/maple_tree.c 1'
 
 splat_ids_stable() {
 	[ "$(cut -f1,2 "$CHECK_LOGS/parse-splats/splats.txt" | tr '\t' ' ')" = "$SPLAT_IDS" ]

@@ -71,6 +71,10 @@ parse_splats() {
 		/kernel BUG at / { s = $0; sub(/.*kernel BUG at /, "", s); sub(/:.*/, "", s); add("BUG:" s); next }
 		/possible circular locking|possible recursive locking|inconsistent lock state/ {
 			s = $0; sub(/.*WARNING: /, "", s); add("lockdep:" norm(s)); next }
+		# lockdep-RCU: the WARNING line names nothing; the next one names the file.
+		/WARNING: suspicious RCU usage/ { next }
+		/:[0-9]+ suspicious rcu_dereference/ { s = $0; sub(/:[0-9]+ suspicious.*/, "", s); sub(/.* /, "", s)
+			add("rcu-usage:" s); next }
 		/BUG: Bad page state/ { add("bad-page-state"); next }
 		/BUG [^ ]+ \((Not t|T)ainted\): / { s = $0; sub(/.*BUG /, "", s); c = s; sub(/ .*/, "", c)
 			sub(/^[^:]*: /, "", s); add("slub:" c ":" s); next }
@@ -89,6 +93,8 @@ parse_splats() {
 			add("hung-task:" norm(s)); next }
 		/self-detected stall|detected stalls on CPUs/ { add("rcu-stall"); next }
 		/general protection fault/ { add("general-protection-fault"); next }
+		# Any other WARNING: or BUG: still gets an id, by its text.
+		/WARNING: / { s = $0; sub(/.*WARNING: /, "", s); add("WARNING:" norm(s)); next }
 		/Oops/ { add("oops"); next }
 		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%s\n", order[i], n[order[i]], first[order[i]] }
 	' <(parse_drop_oom "$1")
