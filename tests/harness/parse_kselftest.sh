@@ -34,7 +34,7 @@ parse_kselftest() {
 		}
 		{ sub(/\r$/, "") }
 		/^\[ *[0-9]+\.[0-9]+\]/ { next }
-		/^rig: kselftest-cgroup setup failed/ { sub(/^rig: kselftest-cgroup /, ""); print "kselftest " $0 > problem; next }
+		/^rig: kselftest-cgroup setup failed/ { setup_failed = 1; sub(/^rig: kselftest-cgroup /, ""); print "kselftest " $0 > problem; next }
 		/^rig: kselftest-cgroup setup / { sub(/.* deadline /, ""); deadline = $0 + 0; sub(/s$/, "", deadline); next }
 		/^rig: kselftest-cgroup [^ ]+ begin$/ { cur = $3; n = 0; plan = ""; badnum = ""; failed = 0; skipmsg = ""
 			print "## upstream " cur > tap; next }
@@ -73,7 +73,7 @@ parse_kselftest() {
 		{ print "# " $0 > tap }
 		END {
 			if (cur != "") print "the guest stopped during upstream'"'"'s " cur > problem
-			else if (want && !done && !seen_problem) print "the kselftest suite did not finish" > problem
+			else if (want && !done && !setup_failed) print "the kselftest suite did not finish" > problem
 		}' "$log" >"$dir/kselftest-results.txt"
 	cat "$dir/kselftest-results.txt" >>"$dir/results.txt"
 	rm -f "$dir/kselftest-results.txt"
