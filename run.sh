@@ -10,7 +10,7 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build kselftest rootfs boot parse parse_kselftest report export bisect nightly index soak; do
+for stage in common deps source patch config build kselftest rootfs boot parse parse_kselftest parse_known report export bisect nightly index soak; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/harness/$stage.sh"
 done

@@ -17,6 +17,14 @@ parse_checks() {
 	parse_case died died 134 1 '^2 passed, 1 failed'
 	parse_case splats splats 0 1 '^1 passed, 1 failed'
 	check parse_splat_ids splat_ids_stable
+	# A splat listed in tests/known-failures for that kernel and arch is
+	# xfail; any other splat beside it still fails kernel_log, named first.
+	parse_case known_splat known-splat 0 0 '^1 passed, 0 failed, 0 skipped, 1 xfail$'
+	check parse_known_splat_reason grep -q '^kernel_log xfail rcu-usage:lib/maple_tree.c: lockdep' \
+		"$CHECK_LOGS/parse-known_splat/results.txt"
+	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
+	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
+		"$CHECK_LOGS/parse-known_splat_other/results.txt"
 	check soak_figures_table soak_table_right
 	check index_cell_per_series index_keys_series
 	# A guest whose status says pass while KTAP says fail, and the reverse.

@@ -104,7 +104,7 @@ parse_splats() {
 # PARSE_PASSED, PARSE_FAILED, PARSE_SKIPPED and PARSE_PROBLEM (why the
 # run failed beyond its tests, empty if it did not).
 parse_stage() {
-	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits
+	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known
 	parse_ktap "$log" >"$dir/ktap.txt"
 	parse_results "$dir/ktap.txt" >"$dir/results.txt"
 	got=$(wc -l <"$dir/results.txt")
@@ -112,11 +112,9 @@ parse_stage() {
 	hits=$(parse_scan "$log")
 	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
 	parse_splats "$log" >"$dir/splats.txt"
-	if [ -n "$hits" ]; then
-		echo "kernel_log fail $(cut -f1 "$dir/splats.txt" | paste -sd" " -): $(printf '%s\n' "$hits" | head -n 1)" >>"$dir/results.txt"
-	else
-		echo "kernel_log pass " >>"$dir/results.txt"
-	fi
+	known=$(parse_known "$log")
+	parse_kernel_log_result "$dir" "$known" >>"$dir/results.txt"
+	parse_xfail "$dir/results.txt" "$known"
 	plan=$(parse_plan "$dir/ktap.txt")
 	PARSE_PASSED=$(awk '$2 == "pass"' "$dir/results.txt" | wc -l)
 	PARSE_FAILED=$(awk '$2 == "fail"' "$dir/results.txt" | wc -l)

@@ -4,9 +4,7 @@
 # "rig: kselftest-cgroup P exit RC"); every result becomes
 # kselftest.cgroup.P.<test>, and a program that hit its deadline, died,
 # or printed results that do not add up fails as kselftest.cgroup.P.
-# Known failures (tests/kselftest/known-failures) turn into xfail.
-
-KSFT_KNOWN=$RIG_TOP/tests/kselftest/known-failures
+# Known failures become xfail in parse_known.sh.
 
 # parse_kselftest LOG DIR: appends results to DIR/results.txt, writes
 # DIR/kselftest.txt (each program's TAP, result lines renamed to the full
@@ -77,25 +75,4 @@ parse_kselftest() {
 		}' "$log" >"$dir/kselftest-results.txt"
 	cat "$dir/kselftest-results.txt" >>"$dir/results.txt"
 	rm -f "$dir/kselftest-results.txt"
-	parse_xfail "$log" "$dir/results.txt"
-}
-
-# Known failures: "<test id> TAB <kernels> TAB <arches> TAB <reason>",
-# kernels as 6.12,6.1 (major.minor of the release) or *, arches as
-# um,x86_64 or *. A listed test that fails or skips is xfail, with the
-# listed reason; one that passes stays a pass, and says it is listed.
-parse_xfail() {
-	local log=$1 res=$2 kernel arch
-	[ -f "$KSFT_KNOWN" ] || return 0
-	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$log" | head -n 1)
-	arch=$(sed -n 's/^rig: arch //p' "$log" | tr -d '\r' | head -n 1)
-	awk -v k="$kernel" -v a="$arch" '
-		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
-		NR == FNR { if ($0 ~ /^[[:space:]]*(#|$)/) next
-			split($0, f, "\t")
-			if (has(f[2], k) && has(f[3], a)) known[f[1]] = f[4]
-			next }
-		($1 in known) && ($2 == "fail" || $2 == "skip") { print $1, "xfail", known[$1]; next }
-		($1 in known) && $2 == "pass" { print $1, "pass", "(passed; listed as a known failure on " k " " a " in tests/kselftest/known-failures)"; next }
-		{ print }' "$KSFT_KNOWN" "$res" >"$res.new" && mv "$res.new" "$res"
 }

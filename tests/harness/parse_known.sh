@@ -1,0 +1,57 @@
+# shellcheck shell=bash disable=SC2034
+# Stage 7c: known failures (tests/known-failures), measured on a clean
+# kernel: an upstream test that fails there, or a kernel-log splat that is
+# that kernel's own bug (kernel_log:<splat id>). A listed failure is
+# xfail: shown, counted and explained, never hidden; anything not listed
+# still fails the run.
+
+KNOWN_FAILURES=$RIG_TOP/tests/known-failures
+
+# parse_known LOG: "id TAB reason" for each entry that holds for the
+# log's kernel (major.minor, from "rig: kernel") and arch ("rig: arch").
+parse_known() {
+	local kernel arch
+	[ -f "$KNOWN_FAILURES" ] || return 0
+	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
+	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
+	awk -F'\t' -v k="$kernel" -v a="$arch" '
+		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
+		/^[[:space:]]*(#|$)/ { next }
+		has($2, k) && has($3, a) { print $1 "\t" $4 }' "$KNOWN_FAILURES"
+}
+
+# parse_kernel_log_result DIR KNOWN: the kernel_log line of results.txt
+# from DIR/kernel-log.txt and DIR/splats.txt. Splats that are all listed
+# make it xfail; any other splat fails it, named first.
+parse_kernel_log_result() {
+	local dir=$1 known=$2 unknown ids
+	if [ ! -s "$dir/kernel-log.txt" ]; then
+		echo "kernel_log pass "
+		return
+	fi
+	ids=$(cut -f1 "$dir/splats.txt" | paste -sd" " -)
+	unknown=$(printf '%s\n' "$known" | awk -F'\t' '
+		NR == FNR { if (sub(/^kernel_log:/, "", $1)) k[$1] = 1; next }
+		!($1 in k)' - "$dir/splats.txt")
+	if [ -s "$dir/splats.txt" ] && [ -z "$unknown" ]; then
+		echo "kernel_log xfail $ids: $(printf '%s\n' "$known" | awk -F'\t' '
+			NR == FNR { if (sub(/^kernel_log:/, "", $1)) r[$1] = $2; next }
+			{ printf "%s%s", sep, r[$1]; sep = "; " }' - "$dir/splats.txt")"
+	elif [ -n "$unknown" ]; then
+		echo "kernel_log fail $(printf '%s\n' "$unknown" | cut -f1 | paste -sd" " -): $(printf '%s\n' "$unknown" | head -n 1 | cut -f3-)"
+	else
+		echo "kernel_log fail ${ids:-unnamed}: $(head -n 1 "$dir/kernel-log.txt")"
+	fi
+}
+
+# parse_xfail RES KNOWN: a listed test that fails or skips becomes xfail
+# with the listed reason; one that passes stays a pass and says so.
+parse_xfail() {
+	local res=$1 known=$2
+	printf '%s\n' "$known" | awk -F'\t' '
+		NR == FNR { if ($1 != "") known[$1] = $2; next }
+		{ split($0, w, " ") }
+		(w[1] in known) && (w[2] == "fail" || w[2] == "skip") { print w[1], "xfail", known[w[1]]; next }
+		(w[1] in known) && w[2] == "pass" { print w[1], "pass", "(passed; listed as a known failure in tests/known-failures)"; next }
+		{ print }' - "$res" >"$res.new" && mv "$res.new" "$res"
+}
