@@ -165,8 +165,10 @@ prepare_kernel() {
 
 # One run at a time per build directory: a second `make test` in the same
 # checkout waits for the first and says so (kernel builds, the source
-# tree and the rootfs are shared). Reruns and other children of a run
-# that holds the lock inherit it.
+# tree and the rootfs are shared). The lock is held until the kernel and
+# rootfs are built and copied into the run folder: the boot runs from the
+# copy, so the next run may patch and rebuild the tree while this one
+# boots (make mutants overlaps its mutations so).
 run_lock() {
 	[ -z "${RIG_LOCK_HELD:-}" ] || return 0
 	exec 9>"$BUILD_DIR/.lock"
@@ -176,6 +178,27 @@ run_lock() {
 	fi
 	echo "$$" >"$BUILD_DIR/.lock.pid"
 	export RIG_LOCK_HELD=1
+	RUN_LOCKED=1
+}
+
+run_unlock() {
+	[ "${RUN_LOCKED:-0}" = 1 ] || return 0
+	flock -u 9
+	exec 9>&-
+	unset RIG_LOCK_HELD
+	RUN_LOCKED=0
+}
+
+# What boots is the run's own copy of what was built (removed when the
+# run ends; image.sha256 and config record it).
+boot_snapshot() {
+	local dir=$RUN_DIR/boot
+	{ mkdir -p "$dir" && cp "$KERNEL_IMAGE" "$ROOTFS" "$dir/"; } ||
+		die "$EXIT_RIG" "cannot copy the kernel and rootfs into $dir (disk full?)"
+	# shellcheck disable=SC2034 # boot_record_cmdline reads them
+	BUILT_IMAGE=$KERNEL_IMAGE BUILT_ROOTFS=$ROOTFS
+	KERNEL_IMAGE=$dir/$(basename "$KERNEL_IMAGE")
+	ROOTFS=$dir/$(basename "$ROOTFS")
 }
 
 run_test() {
@@ -183,6 +206,8 @@ run_test() {
 	trap 'run_exit $?' EXIT
 	run_lock
 	prepare_kernel
+	boot_snapshot
+	run_unlock
 	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
 	boot_stage
@@ -201,6 +226,7 @@ run_test() {
 run_exit() {
 	local rc=$1
 	set +e
+	[ -z "${RUN_DIR:-}" ] || rm -rf "${RUN_DIR:?}/boot"
 	export_stage "$rc"
 	exit "$rc"
 }

@@ -3,8 +3,12 @@
 # every way the rig must report (crash, hang, panic), and check that it
 # says so with the right code and leaves no process behind.
 
+# A test run boots from its run folder's copy (boot/linux, boot/bzImage),
+# make shell from build/.
+GUEST_PATTERN="$TOP/build/(um|x86_64)-[^ ]*/(linux|arch)|/boot/(linux|bzImage)( |\$)"
+
 no_guest_left() {
-	! pgrep -f "$TOP/build/(um|x86_64)-[^ ]*/(linux|arch)" >/dev/null
+	! pgrep -f "$GUEST_PATTERN" >/dev/null
 }
 
 warm_build_compiled_nothing() {

@@ -52,7 +52,7 @@ interrupted() {
 # holding the build lock (a timer left behind would).
 nothing_left() {
 	sleep 1
-	! pgrep -f "$TOP/build/(um|x86_64)-[^ ]*/(linux|arch)" >/dev/null &&
+	no_guest_left &&
 		! pgrep -f "make .*O=$TOP/build" >/dev/null &&
 		flock -n "$TOP/build/.lock" true
 }

@@ -7,11 +7,12 @@
 # cannot see what it claims to check). Broken: no build or no boot (fix
 # the mutation). The v2 boot also runs upstream's cgroup selftests
 # (SUITES=rig,kselftest; KSFT_PROGRAMS=... for some of them, MUT_SUITES=rig
-# for none): the table says which suite killed each mutation, and one
-# that upstream kills but the rig does not fails make mutants. The next
-# normal run re-applies the series from pristine
-# (the tree's recorded series hash differs), so no mutated kernel is ever
-# tested by accident, even after Ctrl-C.
+# for none, MUT_KSFT=a,b in those mutations only): the table says which
+# suite killed each mutation, and one that upstream kills but the rig does
+# not fails make mutants. MUT_JOBS mutations run at once. The next normal
+# run re-applies the series from pristine (the tree's recorded series
+# hash differs), so no mutated kernel is ever tested by accident, even
+# after Ctrl-C.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,8 +23,15 @@ export BUILD_DIR RESULTS_DIR
 ARCH=${ARCH:-um}
 ARCH=${ARCH%% *}
 MUT_SUITES=${MUT_SUITES:-rig,kselftest}
+MUT_KSFT=${MUT_KSFT:-*}
+# Mutations at a time: one a CPU on UML (one-CPU guests), one per two
+# CPUs on x86_64 (two-CPU guests).
+GUEST_CPUS=1
+[ "$ARCH" = um ] || GUEST_CPUS=2
+MUT_JOBS=${MUT_JOBS:-$(( ($(nproc) + GUEST_CPUS - 1) / GUEST_CPUS ))}
 SERIES=${SERIES:-$TOP/patches/series}
 OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
+ROWS=$OUT/rows
 
 # "Expect-fail:" names the tests that must fail on the default boot
 # (cgroup v2); "Expect-fail-<arch>:" adds tests that only run on that
@@ -41,20 +49,28 @@ expected_all() {
 	echo "$v2${v1:+ v1:$v1}"
 }
 
+# Upstream's suite runs in the v2 boot of the mutations MUT_KSFT names
+# (all by default).
+mutant_ksft() {
+	[ "$1" = v2 ] || return 1
+	case ",$MUT_KSFT," in ",*," | *",$2,"*) return 0 ;; esac
+	return 1
+}
+
 # One boot of the mutated kernel: sets FAILED and PASSED, or returns 1
 # when the kernel did not build or boot.
 mutant_boot() {
-	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log run rc=0 res t suites
+	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res t suites
 	# kernel_log is judged on the host: with nothing else named, run all.
 	run=$(echo "$want" | tr ',' '\n' | grep -vx kernel_log | paste -sd, -) || true
 	# Runs of mutated kernels stay in the mutation folder, out of index.html.
 	suites=rig
-	[ "$cgroup" != v2 ] || suites=$MUT_SUITES
+	! mutant_ksft "$cgroup" "$name" || suites=$MUT_SUITES
 	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		SUITES="$suites" RESULTS_DIR="$OUT/runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	res=$OUT/runs/latest/results.txt
+		SUITES="$suites" RESULTS_DIR="$runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	res=$runs/latest/results.txt
 	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
-		! grep -q '^rig: kernel' "$OUT/runs/latest/console.log"; then
+		! grep -q '^rig: kernel' "$runs/latest/console.log"; then
 		BROKEN="exit $rc, see $log"
 		return 1
 	fi
@@ -123,20 +139,35 @@ mutant_series() {
 	echo "$dir/series"
 }
 
+# One mutation's row of the table, into ROWS/<name>.
+mutant_row() {
+	verdict "$1"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(expected_all "$MUT_DIR/$1.patch")" \
+		"$RIG" "$KSFT" "$VERDICT" >"$ROWS/$1"
+	tr '\t' '|' <"$ROWS/$1"
+}
+
 main() {
 	local m name killed=0 other=0 names=()
-	mkdir -p "$OUT"
+	mkdir -p "$OUT" "$ROWS"
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		case ",${MUTANTS:-$name}," in *",$name,"*) names+=("$name") ;; esac
 	done
 	[ ${#names[@]} -gt 0 ] || { echo "mutants: no mutation matches MUTANTS=${MUTANTS:-}" >&2; exit 2; }
+	# MUT_JOBS mutations at a time: a run holds the build directory's lock
+	# only until its kernel is built and copied, so one mutation builds
+	# while another boots.
+	for name in "${names[@]}"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$MUT_JOBS" ]; do wait -n || true; done
+		mutant_row "$name" &
+	done
+	wait
 	printf '%s\t%s\t%s\t%s\t%s\n' mutation expect-fail rig kselftest verdict >"$OUT/table.tsv"
 	for name in "${names[@]}"; do
-		verdict "$name"
-		printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$(expected_all "$MUT_DIR/$name.patch")" \
-			"$RIG" "$KSFT" "$VERDICT" | tee -a "$OUT/table.tsv" | tr '\t' '|'
-		case "$VERDICT" in "killed by rig" | "killed by both") killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
+		[ -s "$ROWS/$name" ] || printf '%s\t-\tbroken (no row: the mutation run died)\t-\tbroken\n' "$name" >"$ROWS/$name"
+		cat "$ROWS/$name" >>"$OUT/table.tsv"
+		case "$(cut -f5 "$ROWS/$name")" in "killed by rig" | "killed by both") killed=$((killed + 1)) ;; *) other=$((other + 1)) ;; esac
 	done
 	column -t -s "$(printf '\t')" "$OUT/table.tsv" >"$OUT/table.txt"
 	cat "$OUT/table.txt"

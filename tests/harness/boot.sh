@@ -17,7 +17,7 @@ boot_cmdline() {
 	# 6.12.117 UML reports slab-out-of-bounds in init_object() or
 	# setup_object() at boot for any slub_debug (FZPU, FZU, FU tried), and
 	# KASAN watches the same red zones.
-	if [ "${DEBUG:-0}" = 1 ] && ! grep -qx 'CONFIG_KASAN=y' "${O:-}/.config" 2>/dev/null; then
+	if [ "${DEBUG:-0}" = 1 ] && ! grep -qx 'CONFIG_KASAN=y' "${RUN_DIR:-}/config" 2>/dev/null; then
 		printf ' slub_debug=FZPU'
 	fi
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
@@ -86,9 +86,8 @@ boot_follow() {
 boot_stage() {
 	local argv
 	arch_prepare
+	boot_record_cmdline >"$RUN_DIR/cmdline"
 	mapfile -t argv < <(arch_boot_argv test)
-	printf '%q ' "${argv[@]}" >"$RUN_DIR/cmdline"
-	echo >>"$RUN_DIR/cmdline"
 	BOOT_FOLLOW=1 boot_run "$RUN_DIR/console.log" "$TIMEOUT" "${argv[@]}"
 	BOOT_STATUS=$(arch_guest_status "$BOOT_RC")
 	echo "$BOOT_STATUS" >"$RUN_DIR/guest-status"
@@ -111,4 +110,13 @@ boot_split_phases() {
 	[ -n "$init" ] || return 0
 	phase_add init "$init"
 	phase_add suite "$(echo "$PHASE_LAST - $init" | bc)"
+}
+
+# The command as one would type it again: with the built kernel and
+# rootfs, not the run's copies (removed when the run ends).
+boot_record_cmdline() {
+	local argv KERNEL_IMAGE=${BUILT_IMAGE:-$KERNEL_IMAGE} ROOTFS=${BUILT_ROOTFS:-$ROOTFS}
+	mapfile -t argv < <(arch_boot_argv test)
+	printf '%q ' "${argv[@]}"
+	echo
 }

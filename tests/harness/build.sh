@@ -14,7 +14,9 @@ build_ccache() {
 	command -v ccache >/dev/null || return 0
 	BUILD_CC="ccache gcc"
 	case "$SRC" in "$BUILD_DIR"/*) ;; *) return 0 ;; esac
-	rel=$(realpath -m --relative-to="$O" "$SRC")
+	# -s: a tree reached through a link (make check's unprivileged copy)
+	# keeps the command lines, and so the objects, of the tree it links to.
+	rel=$(realpath -m -s --relative-to="$O" "$SRC")
 	export CCACHE_BASEDIR=$BUILD_DIR
 	BUILD_KCFLAGS="-fmacro-prefix-map=$rel/="
 }
