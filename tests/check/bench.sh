@@ -41,6 +41,9 @@ for a in $ARCHES; do
 	run_case "$a-warm" ARCH="$a"
 	touch "$BUILD_DIR/src/linux-${KERNEL:-6.12}/mm/memcontrol.c"
 	run_case "$a-incremental" ARCH="$a"
+	# DEBUG=1 (lockdep, KASAN, kmemleak): its cold build, for nightly's
+	# debug cells; BENCH_DEBUG=0 leaves it out.
+	[ "${BENCH_DEBUG:-1}" = 0 ] || run_case "$a-debug-cold" ARCH="$a" DEBUG=1 CCACHE_DISABLE=1
 done
 echo "kmemcg-rig bench: KERNEL=${KERNEL:-6.12}, $(nproc) CPUs"
 for a in $ARCHES; do
@@ -75,6 +78,13 @@ figure() {
 	awk -v k="$2" '$1 == k { print $2 }' "$BENCH/$1.timings"
 }
 
+# make test on a fresh machine less its packages: both cold runs.
+fresh_total() {
+	local u x
+	u=$(figure um-cold total 2>/dev/null) x=$(figure x86_64-cold total 2>/dev/null)
+	[ -z "$u" ] || [ -z "$x" ] || echo "$u + $x" | bc
+}
+
 # The targets of issue 14, each with its goal and its ratio to the last
 # figure recorded in results/bench-history.txt (then recorded there).
 goals() {
@@ -88,12 +98,15 @@ goals() {
 			"$([ -z "$prev" ] || echo "x$(echo "scale=2; $value / $prev" | bc)")"
 		echo "$now|$row|$value" >>"$hist"
 	done <<ROWS
+fresh build dir: unpack, both cold builds, both suites|$(fresh_total)|360
 cold UML build|$(figure um-cold build 2>/dev/null)|120
 cold x86_64 build|$(figure x86_64-cold build 2>/dev/null)|180
 warm UML run (build check, boot, suite)|$(figure um-warm total 2>/dev/null)|10
 warm x86_64 run under TCG|$(figure x86_64-warm total 2>/dev/null)|15
 UML loop after touching mm/memcontrol.c|$(figure um-incremental total 2>/dev/null)|15
 bisect drill, cold drill build included|${DRILL_SECONDS:-}|300
+cold UML DEBUG=1 build|$(figure um-debug-cold build 2>/dev/null)|-
+cold x86_64 DEBUG=1 build|$(figure x86_64-debug-cold build 2>/dev/null)|-
 ROWS
 }
 goals
