@@ -90,7 +90,11 @@ patch_restore_packaged() {
 	fi
 	if [ ! -d "$tree/.git" ]; then
 		note "recording the pristine tree in git (once)"
+		# No automatic gc: it would detach holding the run's lock (fd 9) and
+		# keep the next run waiting a minute.
 		if ! { git -C "$tree" init -q &&
+			git -C "$tree" config gc.auto 0 &&
+			git -C "$tree" config maintenance.auto false &&
 			git -C "$tree" add -Af . &&
 			git -C "$tree" -c user.name=rig -c user.email=rig@localhost \
 				commit -qm pristine &&
