@@ -13,11 +13,9 @@ boot_cmdline() {
 	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
 	# DEBUG boots: SLUB's own consistency, red-zone, poison and owner
-	# checks, where KASAN is off. With KASAN (both arches' DEBUG configs)
-	# 6.12.117 UML reports slab-out-of-bounds in init_object() or
-	# setup_object() at boot for any slub_debug (FZPU, FZU, FU tried), and
-	# KASAN watches the same red zones.
-	if [ "${DEBUG:-0}" = 1 ] && ! grep -qx 'CONFIG_KASAN=y' "${RUN_DIR:-}/config" 2>/dev/null; then
+	# checks, beside KASAN where the arch allows it (ARCH_SLUB_DEBUG_KASAN).
+	if [ "${DEBUG:-0}" = 1 ] && { [ "${ARCH_SLUB_DEBUG_KASAN:-1}" = 1 ] ||
+		! grep -qx 'CONFIG_KASAN=y' "${RUN_DIR:-}/config" 2>/dev/null; }; then
 		printf ' slub_debug=FZPU'
 	fi
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
