@@ -22,6 +22,7 @@ parse_checks() {
 	parse_case known_splat known-splat 0 0 '^1 passed, 0 failed, 0 skipped, 1 xfail$'
 	check parse_known_splat_reason grep -q '^kernel_log xfail rcu-usage:lib/maple_tree.c: lockdep' \
 		"$CHECK_LOGS/parse-known_splat/results.txt"
+	check parse_known_splat_debug_only known_splat_needs_debug
 	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
@@ -115,4 +116,12 @@ index_keys_series() {
 		. "$TOP/tests/harness/index.sh"
 		index_runs "$FIXTURES/index" | diff - <(echo "$INDEX_RUNS")
 	)
+}
+
+# The listed splat is listed for DEBUG=1 boots only: the same log from a
+# boot without RIG_DEBUG=1 fails kernel_log.
+known_splat_needs_debug() {
+	local log=$CHECK_LOGS/known-splat-nodebug.log out=$CHECK_LOGS/parse-known_splat_nodebug
+	sed 's/ RIG_DEBUG=1//' "$FIXTURES/known-splat.log" >"$log"
+	! "$TOP/run.sh" parse "$log" 0 "$out" && grep -q '^kernel_log fail rcu-usage:lib/maple_tree.c' "$out/results.txt"
 }

@@ -12,6 +12,9 @@ boot_cmdline() {
 	[ -z "${KSFT_PROGRAMS:-}" ] || printf ' RIG_KSFT_PROGRAMS=%s' "$KSFT_PROGRAMS"
 	[ -z "${RIG_ATTEMPT:-}" ] || printf ' RIG_ATTEMPT=%s' "$RIG_ATTEMPT"
 	[ "${1:-}" != shell ] || printf ' RIG_SHELL=1'
+	# Read back by the parser (known failures per DEBUG) from the kernel's
+	# "Kernel command line:" line.
+	[ "${DEBUG:-0}" = 0 ] || printf ' RIG_DEBUG=1'
 	# DEBUG boots: SLUB's own consistency, red-zone, poison and owner
 	# checks, beside KASAN where the arch allows it (ARCH_SLUB_DEBUG_KASAN).
 	if [ "${DEBUG:-0}" = 1 ] && { [ "${ARCH_SLUB_DEBUG_KASAN:-1}" = 1 ] ||
