@@ -90,6 +90,7 @@ fresh_total() {
 goals() {
 	local hist=$TOP/results/bench-history.txt now row value goal prev
 	now=$(date -u +%Y%m%dT%H%M%SZ)
+	[ -f "$hist" ] || : >"$hist"
 	echo "targets (seconds; ratio to the last run of make bench):"
 	while IFS='|' read -r row value goal; do
 		[ -n "$value" ] || continue
@@ -98,7 +99,7 @@ goals() {
 			"$([ -z "$prev" ] || echo "x$(echo "scale=2; $value / $prev" | bc)")"
 		echo "$now|$row|$value" >>"$hist"
 	done <<ROWS
-fresh build dir: unpack, both cold builds, both suites|$(fresh_total)|360
+make test in a fresh build dir, both arches|$(fresh_total)|360
 cold UML build|$(figure um-cold build 2>/dev/null)|120
 cold x86_64 build|$(figure x86_64-cold build 2>/dev/null)|180
 warm UML run (build check, boot, suite)|$(figure um-warm total 2>/dev/null)|10
