@@ -26,24 +26,21 @@ parse_known() {
 # from DIR/kernel-log.txt and DIR/splats.txt. Splats that are all listed
 # make it xfail; any other splat fails it, named first.
 parse_kernel_log_result() {
-	local dir=$1 known=$2 unknown ids
+	local dir=$1 known=$2
 	if [ ! -s "$dir/kernel-log.txt" ]; then
 		echo "kernel_log pass "
 		return
 	fi
-	ids=$(cut -f1 "$dir/splats.txt" | paste -sd" " -)
-	unknown=$(printf '%s\n' "$known" | awk -F'\t' '
-		NR == FNR { if (sub(/^kernel_log:/, "", $1)) k[$1] = 1; next }
-		!($1 in k)' - "$dir/splats.txt")
-	if [ -s "$dir/splats.txt" ] && [ -z "$unknown" ]; then
-		echo "kernel_log xfail $ids: $(printf '%s\n' "$known" | awk -F'\t' '
-			NR == FNR { if (sub(/^kernel_log:/, "", $1)) r[$1] = $2; next }
-			{ printf "%s%s", sep, r[$1]; sep = "; " }' - "$dir/splats.txt")"
-	elif [ -n "$unknown" ]; then
-		echo "kernel_log fail $(printf '%s\n' "$unknown" | cut -f1 | paste -sd" " -): $(printf '%s\n' "$unknown" | head -n 1 | cut -f3-)"
-	else
-		echo "kernel_log fail ${ids:-unnamed}: $(head -n 1 "$dir/kernel-log.txt")"
-	fi
+	printf '%s\n' "$known" | awk -F'\t' -v first="$(head -n 1 "$dir/kernel-log.txt")" '
+		NR == FNR { if (sub(/^kernel_log:/, "", $1)) why[$1] = $2; next }
+		{ ids = ids sep $1; sep = " " }
+		$1 in why { reasons = reasons rsep why[$1]; rsep = "; "; next }
+		{ bad = bad bsep $1; bsep = " "; if (line == "") line = $3 }
+		END {
+			if (ids != "" && bad == "") print "kernel_log xfail " ids ": " reasons
+			else if (bad != "") print "kernel_log fail " bad ": " line
+			else print "kernel_log fail unnamed: " first
+		}' - "$dir/splats.txt"
 }
 
 # parse_xfail RES KNOWN: a listed test that fails or skips becomes xfail
