@@ -191,6 +191,37 @@ run_unlock() {
 	RUN_LOCKED=0
 }
 
+# Cells of one make test take turns to boot (RIG_BOOT_LOCK, from
+# run_cells): one builds while another boots, but no two guests share
+# the CPUs, whose figures (and upstream's deadlines) would then move.
+boot_lock() {
+	[ -n "${RIG_BOOT_LOCK:-}" ] || return 0
+	exec 8>"$RIG_BOOT_LOCK"
+	flock -n 8 || { note "waiting for the previous cell's guest to finish"; flock 8; }
+}
+
+boot_unlock() {
+	[ -n "${RIG_BOOT_LOCK:-}" ] || return 0
+	flock -u 8
+	exec 8>&-
+}
+
+# Cells of one make test build in order (from run_cells): a cell waits
+# for its go file (RIG_CELL_GO), which the cell before it writes once it
+# has built (RIG_CELL_NEXT), so the next builds while it boots, or which
+# run_cells writes when the cell before ended with a verdict.
+cell_wait_turn() {
+	[ -n "${RIG_CELL_GO:-}" ] || return 0
+	while [ ! -e "$RIG_CELL_GO" ]; do
+		kill -0 "$RIG_CELL_PARENT" 2>/dev/null || exit "$EXIT_RIG"
+		sleep 0.2
+	done
+}
+
+cell_pass_turn() {
+	[ -z "${RIG_CELL_NEXT:-}" ] || : >"$RIG_CELL_NEXT"
+}
+
 # What boots is the run's own copy of what was built (removed when the
 # run ends; image.sha256 and config record it).
 boot_snapshot() {
@@ -206,14 +237,18 @@ boot_snapshot() {
 run_test() {
 	local rc=0
 	trap 'run_exit $?' EXIT
+	cell_wait_turn
 	run_lock
 	prepare_kernel
 	boot_snapshot
 	run_unlock
+	cell_pass_turn
+	boot_lock
 	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
 	boot_stage
 	phase_end
+	boot_unlock
 	boot_split_phases
 	phase_begin parse
 	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
@@ -258,32 +293,100 @@ load_arch() {
 	. "$RIG_TOP/tests/harness/arch/$ARCH.sh"
 }
 
-# Several cells (arch, kernel, cgroup, debug): one run.sh per cell, in
-# order; the closing line and the exit code cover them all. A failed test
-# (1) wins over "cannot test" (125); usage and rig errors stop at once.
+# Several cells (arch, kernel, cgroup, debug): one run.sh per cell; the
+# closing line and the exit code cover them all. A failed test (1) wins
+# over "cannot test" (125); usage and rig errors stop at once.
 # CELLS: lines "arch kernel cgroup debug" (kernel: 6.12, 6.1 or a path);
 # CELL_NAMES=long names each cell in full (nightly), else by what varies.
+# Cells are pipelined: the next one builds while this one boots (each
+# starts building when the one before has built: cell_wait_turn); their
+# guests take turns (the boot lock), so no guest's figures share the
+# CPUs with another's. Each cell's output is shown whole and in order.
 run_cells() {
-	local a k g d name rc worst=0 counts p=0 f=0 s=0 x=0 xf=0 cp cf cs cx cxf run
+	local a k g d i n=0 rc worst=0 p=0 f=0 s=0 x=0 xf=0 cp cf cs cx cxf run
+	local -a names=()
+	CELLS_DIR=$BUILD_DIR/cells.$$
+	rm -rf "$CELLS_DIR"
+	mkdir -p "$CELLS_DIR" || die "$EXIT_RIG" "cannot create $CELLS_DIR"
+	trap 'cells_interrupt' INT TERM
 	while read -r a k g d; do
-		name=$(cell_name "$a" "$k" "$g" "$d")
-		counts=$BUILD_DIR/counts-$name
-		rm -f "$counts"
+		names[n]=$(cell_name "$a" "$k" "$g" "$d")
+		echo "$a $k $g $d" >"$CELLS_DIR/$n.cell"
+		n=$((n + 1))
+	done <<<"$CELLS"
+	cells_start 0
+	for ((i = 0; i < n; i++)); do
+		[ $((i + 1)) = "$n" ] || cells_start $((i + 1))
 		rc=0
-		cell_run "$a" "$k" "$g" "$d" RIG_ARCH_PREFIX="$name: " RIG_COUNTS="$counts" || rc=$?
+		cells_follow "$i" || rc=$?
 		case $rc in
 		0) ;;
 		1) worst=1 ;;
 		125) [ $worst = 1 ] || worst=125 ;;
-		*) exit "$rc" ;;
+		*) cells_interrupt "$rc" ;;
 		esac
+		: >"$CELLS_DIR/$((i + 1)).go"
 		cp=0 cf=1 cs=0 cx=0 cxf=0 run=-
-		[ ! -s "$counts" ] || read -r cp cf cs cx cxf run <"$counts"
+		[ ! -s "$CELLS_DIR/$i.counts" ] || read -r cp cf cs cx cxf run <"$CELLS_DIR/$i.counts"
 		p=$((p + cp)) f=$((f + cf)) s=$((s + cs)) x=$((x + cx)) xf=$((xf + cxf))
-		[ -z "${CELLS_RECORD:-}" ] || echo "$name $rc $run" >>"$CELLS_RECORD"
-	done <<<"$CELLS"
+		[ -z "${CELLS_RECORD:-}" ] || echo "${names[i]} $rc $run" >>"$CELLS_RECORD"
+	done
+	trap - INT TERM
+	rm -rf "$CELLS_DIR"
 	echo "$p passed, $f failed, $s skipped$( [ "$xf" = 0 ] || echo ", $xf xfail")$( [ "$x" = 0 ] || echo ", $x flaky")"
 	return "$worst"
+}
+
+# cells_start I: cell I in a process group of its own (so Ctrl-C reaches
+# it through cells_interrupt, and a background job's ignored SIGINT is
+# not inherited), its output into CELLS_DIR; it builds after cell I-1.
+cells_start() {
+	local a k g d i=$1 dir=$CELLS_DIR
+	read -r a k g d <"$dir/$i.cell"
+	[ "$i" != 0 ] || : >"$dir/0.go"
+	: >"$dir/$i.out"
+	: >"$dir/$i.err"
+	set -m
+	cell_run "$a" "$k" "$g" "$d" RIG_ARCH_PREFIX="$(cell_name "$a" "$k" "$g" "$d"): " \
+		RIG_COUNTS="$dir/$i.counts" RIG_BOOT_LOCK="$dir/boot.lock" \
+		RIG_CELL_GO="$dir/$i.go" RIG_CELL_NEXT="$dir/$((i + 1)).go" RIG_CELL_PARENT=$$ \
+		</dev/null >>"$dir/$i.out" 2>>"$dir/$i.err" &
+	set +m
+	echo $! >"$dir/$i.pid"
+}
+
+# cells_follow I: cell I's output, from its start, until it ends; its
+# exit code. The tails ignore SIGINT: on Ctrl-C they still show the
+# cell's last words (where its logs are kept).
+cells_follow() {
+	local pid t1 t2
+	CELLS_CUR=$1
+	pid=$(cat "$CELLS_DIR/$1.pid")
+	(trap '' INT; exec tail -n +1 --pid="$pid" -f "$CELLS_DIR/$1.err") >&2 &
+	t1=$!
+	(trap '' INT; exec tail -n +1 --pid="$pid" -f "$CELLS_DIR/$1.out") &
+	t2=$!
+	wait "$t1" "$t2"
+	wait "$pid"
+}
+
+# Ctrl-C (or a rig error in a cell): every cell still running gets
+# SIGINT, as from a terminal, and the run ends once they have; what the
+# next cell said is shown after the current one's.
+cells_interrupt() {
+	local f pid
+	for f in "$CELLS_DIR"/*.pid; do
+		[ -e "$f" ] || continue
+		pid=$(cat "$f")
+		kill -INT -- "-$pid" 2>/dev/null || true
+	done
+	wait
+	for f in "$CELLS_DIR"/*.pid; do
+		f=${f%.pid}
+		[ "${f##*/}" -le "${CELLS_CUR:-0}" ] || cat "$f.err" "$f.out" >&2
+	done
+	rm -rf "$CELLS_DIR"
+	exit "${1:-130}"
 }
 
 # A DEBUG cell runs the rig's suite alone unless SUITES was given:

@@ -22,6 +22,7 @@ e2e_pass() {
 		make -C "$TOP" test SUITES=rig,kselftest
 	check make_test_per_arch grep -qE '^x86_64: [0-9]+ passed, 0 failed' \
 		"$CHECK_LOGS/make_test.log"
+	check make_test_cells_whole cells_shown_whole
 	check kselftest_ran kselftest_ran
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
 	check x86_64_smp_test_ran grep -qE '^ok [0-9]+ reparent_slab_smp$' "$RESULTS_DIR/latest/ktap.txt"
@@ -81,4 +82,11 @@ kselftest_ran() {
 v1_skips_only_percpu() {
 	! grep -E '^ok [0-9]+ [a-z_0-9]+ # SKIP' "$RESULTS_DIR/latest/ktap.txt" |
 		grep -vE ' (reparent_slab_smp|percpu|slab_memcg_cache_names) # SKIP'
+}
+
+# make test pipelines its cells (x86_64 builds while UML boots) but shows
+# each whole, in order: UML's closing line before x86_64's build.
+cells_shown_whole() {
+	awk '/^um: [0-9]+ passed/ { u = NR } /building x86_64 kernel/ { x = NR }
+		END { exit !(u && x && u < x) }' "$CHECK_LOGS/make_test.log"
 }

@@ -68,10 +68,18 @@ ctrl_c_in_boot() {
 		nothing_left
 }
 
+ctrl_c_in_cells() {
+	interrupted "$CHECK_LOGS/ctrl-c-cells.run.log" 'rig: booting' \
+		env ARCH="um x86_64" TESTS=selftest_hang RIG_CMDLINE=RIG_TEST_TIMEOUT=60 "$TOP/run.sh" test &&
+		nothing_left && [ -z "$(find "$TOP/build" -maxdepth 1 -name 'cells.*')" ]
+}
+
 interrupt_checks() {
 	check two_runs_at_once two_runs_at_once
 	check ctrl_c_in_build ctrl_c_in_build
 	expect after_ctrl_c_in_build 0 '^2 passed, 0 failed, 0 skipped$' -- quick_run
 	check ctrl_c_in_boot ctrl_c_in_boot
+	# Both arches: the cell that boots and the one that builds beside it.
+	check ctrl_c_in_cells ctrl_c_in_cells
 	expect after_ctrl_c_in_boot 0 '^2 passed, 0 failed, 0 skipped$' -- quick_run
 }

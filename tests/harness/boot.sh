@@ -40,14 +40,14 @@ boot_run() {
 	# The guest leads a session of its own (its pid is the session id);
 	# the subshell reaps it, so a guest that dies of a signal (UML aborts
 	# on panic; no core file) is reported by us, not by bash.
-	# Neither the guest nor the timer holds the run's lock (fd 9): nothing
+	# Neither the guest nor the timer holds the run's locks (fd 9, 8): nothing
 	# that outlives the run can keep the next one waiting.
 	(
 		ulimit -c 0
-		setsid "$@" </dev/null >"$log" 2>&1 9>&- &
+		setsid "$@" </dev/null >"$log" 2>&1 9>&- 8>&- &
 		echo $! >"$pidfile"
 		wait $!
-	) 2>/dev/null 9>&- &
+	) 2>/dev/null 9>&- 8>&- &
 	waiter=$!
 	while [ ! -s "$pidfile" ]; do sleep 0.01; done
 	pid=$(cat "$pidfile")
@@ -58,7 +58,7 @@ boot_run() {
 		wait $s
 		touch "$log.timed-out"
 		boot_kill "$pid"
-	) 9>&- &
+	) 9>&- 8>&- &
 	timer=$!
 	# Background jobs of a script ignore SIGINT: on Ctrl-C the timer (and
 	# its sleep) must be stopped by hand, as the guest is.
