@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/files.h"
+#include "lib/wait.h"
 #include "suite.h"
 
 #define T(name) { #name, test_##name, 0 }
@@ -115,7 +116,11 @@ static int run_one(int nr, const struct rig_test *t, int timeout)
 	if (pid == 0) {
 		/* A hung test is killed by the alarm, not waited on. */
 		alarm(timeout);
-		_exit(t->fn());
+		status = t->fn();
+		if (poll_slowest_ms() >= 0)
+			ktap_diag("slowest settle: %ld ms (a poll gives up at %d ms)",
+				  poll_slowest_ms(), WAIT_MS);
+		_exit(status);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

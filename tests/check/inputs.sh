@@ -21,6 +21,7 @@ inputs_cheap() {
 		env TESTS=no_such_test "$TOP/run.sh" test
 	expect missing_series 2 "SERIES=/nonexistent/series does not exist" -- \
 		env SERIES=/nonexistent/series "$TOP/run.sh" test
+	check config_keyed_on_kconfig config_keyed_on_kconfig
 	# Not root: the exact apt-get line and exit 2.
 	expect missing_package 2 "install them with: sudo apt-get install -y rig-no-such-package" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -57,4 +58,26 @@ EOF_PATCH
 		env ARCH=um SERIES="$series" "$TOP/run.sh" test
 	check build_log_kept grep -q 'rig check: this kernel must not build' \
 		"$RESULTS_DIR/latest/build.log"
+}
+
+# The config stage keys on the series' Kconfig hunks: a mutation (a .c
+# file) keeps the pristine series' key, a Kconfig hunk changes it.
+kconfig_key() {
+	SERIES=$1 bash -c '. "$0/tests/harness/common.sh"; . "$0/tests/harness/patch.sh"; series_kconfig_hash' "$TOP"
+}
+
+config_keyed_on_kconfig() {
+	local none mut kc
+	none=$(kconfig_key "$TOP/patches/series")
+	mut=$(make_series mutation <"$TOP/patches/mutations/reparent-to-root.patch")
+	kc=$(make_series kconfig <<'PATCH'
+--- a/init/Kconfig
++++ b/init/Kconfig
+@@ -1,1 +1,2 @@
+ # SPDX-License-Identifier: GPL-2.0-only
++# a Kconfig hunk
+PATCH
+)
+	echo "keys: series $none, mutation $(kconfig_key "$mut"), Kconfig hunk $(kconfig_key "$kc")"
+	[ "$(kconfig_key "$mut")" = "$none" ] && [ "$(kconfig_key "$kc")" != "$none" ]
 }

@@ -91,9 +91,10 @@ splat_ids_stable() {
 }
 
 # make soak's table, on two recorded runs: failures counted per test, each
-# figure's error spread and tolerance, each test's worst error per ledger.
-SOAK_TABLE='reparent_slab 2 1
-thread_stacks 2 0
+# figure's error spread and tolerance, each test's worst error per ledger,
+# each test's slowest settle.
+SOAK_TABLE='reparent_slab 2 1 120
+thread_stacks 2 0 0
 reparent_slab 2 -6256 -5000 10784 C'"'"'s memory.stat slab rise (3000 tmpfs files)
 reparent_slab 2 768 11000 10784 P'"'"'s memory.current after rmdir C (3000 tmpfs files held)
 thread_stacks 2 0 0 0 C'"'"'s memory.stat kernel_stack rise for one thread

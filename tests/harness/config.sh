@@ -67,7 +67,7 @@ config_stage() {
 	conflicts=$(config_conflicts "${frags[@]}")
 	[ -z "$conflicts" ] || die "$EXIT_USAGE" "kernel-config fragments disagree: $conflicts; make them agree"
 	mkdir -p "$O"
-	stamp="$SRC_REV $SERIES_HASH $(hash_files "${frags[@]}")"
+	stamp="$SRC_REV $(series_kconfig_hash) $(hash_files "${frags[@]}")"
 	if [ "$(cat "$O/.rig-config" 2>/dev/null)" != "$stamp" ] || [ ! -f "$O/.config" ]; then
 		rm -f "$O/.rig-config"
 		(cd "$SRC" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \

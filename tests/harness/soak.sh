@@ -3,7 +3,8 @@
 # and the spread of every figure it compares (the "# figure" lines of
 # ktap.txt): this is where the tolerances' measured noise comes from.
 
-# soak_figures RUN_DIR...: one line per test and figure: runs, failures,
+# soak_figures RUN_DIR...: per test its runs, failures and slowest poll to
+# settle (the measured side of WAIT_MS); per test and figure: runs,
 # the least and greatest error (measured - expected) and the tolerance.
 soak_figures() {
 	local dir
@@ -20,6 +21,7 @@ soak_figures() {
 		pending[++np] = name SUBSEP err + 0 SUBSEP tol + 0
 		next
 	}
+	/^# slowest settle: / { settle = $4 + 0; next }
 	/^(not )?ok [0-9]+ / {
 		test = $0
 		sub(/^(not )?ok [0-9]+ /, "", test)
@@ -41,12 +43,14 @@ soak_figures() {
 			if (f[2] > hi[k]) hi[k] = f[2]
 			if (f[3] > tmax[k]) tmax[k] = f[3]
 		}
+		if (settle > slow[test]) slow[test] = settle
+		settle = 0
 		np = 0
 	}
 	END {
-		printf "%-24s %5s %5s\n", "test", "runs", "fails"
+		printf "%-24s %5s %5s %11s\n", "test", "runs", "fails", "settle (ms)"
 		for (t in order)
-			row[order[t]] = sprintf("%-24s %5d %5d", t, runs[t], fails[t])
+			row[order[t]] = sprintf("%-24s %5d %5d %11d", t, runs[t], fails[t], slow[t])
 		for (i = 1; i <= nt; i++)
 			print row[i]
 		printf "\n%-24s %6s %9s %9s %9s  %s\n", "test", "runs", "min err", "max err", "tolerance", "figure"

@@ -10,16 +10,30 @@
 #include "ledger.h"
 #include "wait.h"
 
+static long slowest = -1;
+
+long poll_slowest_ms(void)
+{
+	return slowest;
+}
+
+static int poll_done(long start)
+{
+	if (now_ms() - start > slowest)
+		slowest = now_ms() - start;
+	return 0;
+}
+
 int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long start = now_ms();
 
 	while (!done(arg)) {
-		if (now_ms() > deadline)
+		if (now_ms() > start + timeout_ms)
 			return -1;
 		sleep_ms(20);
 	}
-	return 0;
+	return poll_done(start);
 }
 
 static int kick_cpu(void *arg)
@@ -58,12 +72,13 @@ void cg_kick_stocks(const char *why)
 int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
 		const char *why)
 {
+	long start = now_ms();
 	int waited;
 
 	for (waited = 0; waited < timeout_ms; waited += 500) {
 		cg_kick_stocks(waited ? NULL : why);
 		if (!poll_until(done, arg, 500))
-			return 0;
+			return poll_done(start);
 	}
 	return -1;
 }

@@ -15,6 +15,12 @@
 int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms);
 
 /*
+ * The longest a poll of this process took to come true (-1: none did):
+ * the measured side of WAIT_MS, printed after each test.
+ */
+long poll_slowest_ms(void);
+
+/*
  * Charge from another memcg on every CPU, which drains what each CPU's
  * stock holds for any other memcg. This is work the kernel must do by
  * itself at offline (drain_all_stock()): a test calls it only where the
