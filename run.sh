@@ -47,7 +47,8 @@ defaults() {
 	[ "$CGROUP" != both ] || CGROUP="v2 v1"
 	TESTS=${TESTS:-}
 	# make shell offers both suites; nightly runs both (its DEBUG cells the
-	# rig's alone, see cell_run).
+	# rig's alone, see nightly_suites).
+	# shellcheck disable=SC2034 # nightly_suites reads it
 	SUITES_GIVEN=${SUITES:+1}
 	case "$MODE" in shell | nightly) SUITES=${SUITES:-rig,kselftest} ;; esac
 	SUITES=${SUITES:-rig}
@@ -296,22 +297,23 @@ load_arch() {
 # Several cells (arch, kernel, cgroup, debug): one run.sh per cell; the
 # closing line and the exit code cover them all. A failed test (1) wins
 # over "cannot test" (125); usage and rig errors stop at once.
-# CELLS: lines "arch kernel cgroup debug" (kernel: 6.12, 6.1 or a path);
-# CELL_NAMES=long names each cell in full (nightly), else by what varies.
+# CELLS: lines "arch kernel cgroup debug [suites]" (kernel: 6.12, 6.1 or
+# a path). CELL_NAMES=long names each cell in full (nightly), else by
+# what varies.
 # Cells are pipelined: the next one builds while this one boots (each
 # starts building when the one before has built: cell_wait_turn); their
 # guests take turns (the boot lock), so no guest's figures share the
 # CPUs with another's. Each cell's output is shown whole and in order.
 run_cells() {
-	local a k g d i n=0 rc worst=0 p=0 f=0 s=0 x=0 xf=0 cp cf cs cx cxf run
+	local a k g d su i n=0 rc worst=0 p=0 f=0 s=0 x=0 xf=0 cp cf cs cx cxf run
 	local -a names=()
 	CELLS_DIR=$BUILD_DIR/cells.$$
 	rm -rf "$CELLS_DIR"
 	mkdir -p "$CELLS_DIR" || die "$EXIT_RIG" "cannot create $CELLS_DIR"
 	trap 'cells_interrupt' INT TERM
-	while read -r a k g d; do
+	while read -r a k g d su; do
 		names[n]=$(cell_name "$a" "$k" "$g" "$d")
-		echo "$a $k $g $d" >"$CELLS_DIR/$n.cell"
+		echo "$a $k $g $d $su" >"$CELLS_DIR/$n.cell"
 		n=$((n + 1))
 	done <<<"$CELLS"
 	cells_start 0
@@ -341,13 +343,13 @@ run_cells() {
 # it through cells_interrupt, and a background job's ignored SIGINT is
 # not inherited), its output into CELLS_DIR; it builds after cell I-1.
 cells_start() {
-	local a k g d i=$1 dir=$CELLS_DIR
-	read -r a k g d <"$dir/$i.cell"
+	local a k g d su i=$1 dir=$CELLS_DIR
+	read -r a k g d su <"$dir/$i.cell"
 	[ "$i" != 0 ] || : >"$dir/0.go"
 	: >"$dir/$i.out"
 	: >"$dir/$i.err"
 	set -m
-	cell_run "$a" "$k" "$g" "$d" RIG_ARCH_PREFIX="$(cell_name "$a" "$k" "$g" "$d"): " \
+	cell_run "$a" "$k" "$g" "$d" "$su" RIG_ARCH_PREFIX="$(cell_name "$a" "$k" "$g" "$d"): " \
 		RIG_COUNTS="$dir/$i.counts" RIG_BOOT_LOCK="$dir/boot.lock" \
 		RIG_CELL_GO="$dir/$i.go" RIG_CELL_NEXT="$dir/$((i + 1)).go" RIG_CELL_PARENT=$$ \
 		</dev/null >>"$dir/$i.out" 2>>"$dir/$i.err" &
@@ -389,16 +391,12 @@ cells_interrupt() {
 	exit "${1:-130}"
 }
 
-# A DEBUG cell runs the rig's suite alone unless SUITES was given:
-# upstream's memory-protection and kmem tests measure amounts that KASAN,
-# slub_debug and kmemleak change (on 2026-11-27: test_memcg_min, _low and
-# _reclaim and test_kmem_kernel_stacks failed there, and test_kmem ran past
-# its 180 s deadline on x86_64 6.1 under TCG), and the debug checkers are
-# there for the rig's workloads.
+# One cell: run.sh test with the cell's arch, kernel, hierarchy, debug
+# and, when the cell names them, suites.
 cell_run() {
-	local a=$1 k=$2 g=$3 d=$4
-	shift 4
-	[ "$d" = 0 ] || [ -n "${SUITES_GIVEN:-}" ] || set -- "$@" SUITES=rig
+	local a=$1 k=$2 g=$3 d=$4 s=$5
+	shift 5
+	[ -z "$s" ] || set -- "$@" SUITES="$s"
 	case "$k" in
 	*/*) env "$@" ARCH="$a" KERNEL_SRC="$k" CGROUP="$g" DEBUG="$d" "$0" test ;;
 	*) env "$@" ARCH="$a" KERNEL="$k" KERNEL_SRC= CGROUP="$g" DEBUG="$d" "$0" test ;;

@@ -53,6 +53,7 @@ index_renders() {
 nightly_matrix_checks() {
 	check nightly_shards_cover_matrix shards_cover_matrix
 	check nightly_workflow_in_step workflow_in_step
+	check nightly_debug_cells_rig_alone debug_cells_rig_alone
 	expect nightly_bad_matrix 2 "MATRIX: cannot use 'arch=sparc'" -- \
 		make -s -C "$TOP" nightly-list MATRIX=arch=sparc
 }
@@ -68,4 +69,15 @@ nightly_checks() {
 		env RESULTS_DIR="$NIGHTLY_RESULTS" RERUN=0 SUITES=rig "$TOP/run.sh" nightly \
 		MATRIX=um-6.12-v2-debug0 TESTS=selftest_flaky
 	check nightly_index_renders index_renders
+}
+
+# A DEBUG cell runs the rig's suite alone, unless SUITES was given.
+debug_cells_rig_alone() {
+	(
+		# shellcheck source=/dev/null
+		. "$TOP/tests/harness/nightly.sh"
+		[ "$(printf 'um 6.12 v2 0\num 6.12 v2 1\n' | SUITES_GIVEN='' nightly_suites)" = \
+			"$(printf 'um 6.12 v2 0\num 6.12 v2 1 rig\n')" ] &&
+			[ "$(echo 'um 6.12 v2 1' | SUITES_GIVEN=1 nightly_suites)" = 'um 6.12 v2 1' ]
+	)
 }
