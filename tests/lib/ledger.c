@@ -36,10 +36,15 @@ long ledger_tol(long expected)
 	return 2L * nr_cpus() * page_size() + expected / 1000000.0 * NOISE_PPM;
 }
 
-int expect_near(const char *what, long measured, long expected, long tol)
+void figure_line(const char *what, long measured, long expected, long tol)
 {
 	ktap_diag("figure %s: %ld B, expected %ld B, error %+ld B, tolerance %ld B",
 		  what, measured, expected, measured - expected, tol);
+}
+
+int expect_near(const char *what, long measured, long expected, long tol)
+{
+	figure_line(what, measured, expected, tol);
 	if (within(measured, expected, tol))
 		return 0;
 	ktap_fail("%s: measured %ld B, expected %ld B +-%ld B (off by %+ld B)",

@@ -36,6 +36,8 @@ long ledger_tol(long expected);
  * the error, which is where the README's noise table comes from.
  */
 int expect_near(const char *what, long measured, long expected, long tol);
+/* The figure line alone, for a bound whose failure the caller words. */
+void figure_line(const char *what, long measured, long expected, long tol);
 /* lo <= measured <= hi, with a figure line as well. */
 int expect_range(const char *what, long measured, long lo, long hi);
 
