@@ -60,24 +60,25 @@ EOF_PATCH
 		"$RESULTS_DIR/latest/build.log"
 }
 
-# The config stage keys on the series' Kconfig hunks: a mutation (a .c
-# file) keeps the pristine series' key, a Kconfig hunk changes it.
-kconfig_key() {
-	SERIES=$1 bash -c '. "$0/tests/harness/common.sh"; . "$0/tests/harness/patch.sh"; series_kconfig_hash' "$TOP"
+# The config stage keys on what olddefconfig reads: a change to a .c
+# file (a mutation, most bisect steps) keeps the key, one to a Kconfig
+# file changes it; .git is not read.
+config_key_of() {
+	SRC=$1 bash -c '. "$0/tests/harness/config.sh"; config_key' "$TOP"
 }
 
 config_keyed_on_kconfig() {
-	local none mut kc
-	none=$(kconfig_key "$TOP/patches/series")
-	mut=$(make_series mutation <"$TOP/patches/mutations/reparent-to-root.patch")
-	kc=$(make_series kconfig <<'PATCH'
---- a/init/Kconfig
-+++ b/init/Kconfig
-@@ -1,1 +1,2 @@
- # SPDX-License-Identifier: GPL-2.0-only
-+# a Kconfig hunk
-PATCH
-)
-	echo "keys: series $none, mutation $(kconfig_key "$mut"), Kconfig hunk $(kconfig_key "$kc")"
-	[ "$(kconfig_key "$mut")" = "$none" ] && [ "$(kconfig_key "$kc")" != "$none" ]
+	local t=$CHECK_LOGS/kconfig-tree k0 kc kk
+	rm -rf "$t"
+	mkdir -p "$t/init" "$t/mm" "$t/.git"
+	echo 'config MEMCG' >"$t/init/Kconfig"
+	echo 'int x;' >"$t/mm/memcontrol.c"
+	k0=$(config_key_of "$t")
+	echo 'int y;' >"$t/mm/memcontrol.c"
+	echo 'config X' >"$t/.git/Kconfig"
+	kc=$(config_key_of "$t")
+	echo 'config MEMCG_KMEM' >>"$t/init/Kconfig"
+	kk=$(config_key_of "$t")
+	echo "keys: tree $k0, .c changed $kc, Kconfig changed $kk"
+	[ "$kc" = "$k0" ] && [ "$kk" != "$k0" ]
 }

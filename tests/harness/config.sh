@@ -61,14 +61,44 @@ config_missing() {
 	done
 }
 
+# What olddefconfig reads besides the fragments: the tree's Kconfig
+# files, its kconfig tool and the compiler (Kconfig asks it what it
+# supports). A bisect step or a mutation that leaves them alone keeps
+# the .config and skips 5 s of merge_config.sh and olddefconfig; a
+# changed Kconfig in any tree, git or not, is configured again.
+config_key() {
+	{
+		find "$SRC" \( -name .git -prune \) -o -type f \
+			\( -name 'Kconfig*' -o -path '*/scripts/kconfig/*' \) -print |
+			LC_ALL=C sort | xargs -d '\n' cat
+		gcc --version 2>/dev/null | head -n 1
+	} | sha256sum | cut -c1-16
+}
+
+# The .config is current when built from the same fragments for the
+# same revision and series (line 1 of .rig-config, free to check) or,
+# failing that, for the same config_key (line 2). A tree without a
+# revision (SRC_KIND=tree) is always keyed by content.
+config_current() {
+	local fh=$1 exact="$SRC_REV $SERIES_HASH $1"
+	[ -f "$O/.config" ] && [ -f "$O/.rig-config" ] || return 1
+	if [ "$SRC_KIND" != tree ] && [ "$(sed -n 1p "$O/.rig-config")" = "$exact" ]; then
+		return 0
+	fi
+	CONFIG_KEY=$(config_key)
+	[ "$(sed -n 2p "$O/.rig-config")" = "$CONFIG_KEY $fh" ] || return 1
+	printf '%s\n%s\n' "$exact" "$CONFIG_KEY $fh" >"$O/.rig-config"
+}
+
 config_stage() {
-	local frags conflicts stamp missing
+	local frags conflicts fh missing
 	mapfile -t frags < <(config_fragments)
 	conflicts=$(config_conflicts "${frags[@]}")
 	[ -z "$conflicts" ] || die "$EXIT_USAGE" "kernel-config fragments disagree: $conflicts; make them agree"
 	mkdir -p "$O"
-	stamp="$SRC_REV $(series_kconfig_hash) $(hash_files "${frags[@]}")"
-	if [ "$(cat "$O/.rig-config" 2>/dev/null)" != "$stamp" ] || [ ! -f "$O/.config" ]; then
+	fh=$(hash_files "${frags[@]}")
+	CONFIG_KEY=""
+	if ! config_current "$fh"; then
 		rm -f "$O/.rig-config"
 		(cd "$SRC" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
 			"${frags[@]}" && make -s O="$O" ARCH="$ARCH_KARCH" olddefconfig) \
@@ -77,7 +107,8 @@ config_stage() {
 		missing=$(config_missing "${frags[@]}")
 		[ -z "$missing" ] ||
 			die "$EXIT_CANNOT_TEST" "config options requested but not in the final .config: $missing; fix their dependencies in kernel-config/ or use a kernel that has them ($O/.config)"
-		echo "$stamp" >"$O/.rig-config"
+		[ -n "$CONFIG_KEY" ] || CONFIG_KEY=$(config_key)
+		printf '%s\n%s\n' "$SRC_REV $SERIES_HASH $fh" "$CONFIG_KEY $fh" >"$O/.rig-config"
 	fi
 	cp "$O/.config" "$RUN_DIR/config"
 	CONFIG_HASH=$(hash_files "$O/.config")

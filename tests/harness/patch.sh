@@ -152,16 +152,3 @@ patch_failure() {
 		/Reversed \(or previously applied\)/ { printf "%s%s is already applied", sep, f; sep = "; "; n++ }
 		END { if (!n) printf "malformed patch" }'
 }
-
-# What of the series can change the configuration: its hunks on Kconfig
-# files. The config stage keys on it, not on the whole series, so a
-# patch to .c files alone (every mutation, most series) reuses the
-# .config and skips 5 s of merge_config.sh and olddefconfig.
-series_kconfig_hash() {
-	local p
-	for p in $(series_patches); do
-		awk '/^diff |^--- / { k = 0 }
-			/^\+\+\+ / { k = ($2 ~ /(^|\/)Kconfig[^\/]*$|(^|\/)scripts\/kconfig\//) }
-			k' "$(series_file "$p")"
-	done | sha256sum | cut -c1-16
-}
