@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pins: negative controls for the dying-count check. A socket, an
- * inotify instance and a tmpfs file with data pages, made in child C,
- * hold C (they are not reparented); C must stay dying while they live and
- * go once they are released. If a pin did not show, the check that
+ * inotify instance and a tmpfs file with data pages, each made in its own
+ * child C, hold C (they are not reparented); every C must stay dying while
+ * they all live (one hold shows the three), and each must go once its pin
+ * is released. If a pin did not show, the check that
  * "nothing pins a removed memcg" could not be trusted.
  */
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "lib/outlive.h"
-#include "lib/wait.h"
 #include "lib/wait.h"
 #include "suite.h"
 
@@ -70,20 +70,43 @@ static const struct pin pins[] = {
 	{ "tmpfs file with data pages", pin_file, 0 },
 };
 
-/* Polled: C went away, or its count could not be read. */
-static bool not_held(void *p)
+#define NR_PINS	ARRAY_SIZE(pins)
+
+/* One pin in flight: its P > C, and the fd that keeps it alive. */
+struct held {
+	char p[CG_PATH_MAX], c[CG_PATH_MAX];
+	int fd;
+};
+
+/* The pins held at once: h[first .. first + n). */
+struct batch {
+	struct held *h;
+	unsigned int first, n;
+};
+
+/* Polled: some C went away, or a count could not be read. */
+static bool one_released(void *arg)
 {
-	return cg_dying(p) < 1;
+	struct batch *b = arg;
+	unsigned int i;
+
+	for (i = b->first; i < b->first + b->n; i++)
+		if (cg_dying(b->h[i].p) < 1)
+			return true;
+	return false;
 }
 
-static int held_while_alive(const char *p, const struct pin *pin)
+static int held_while_alive(struct batch *b)
 {
+	unsigned int i;
+
 	cg_kick_stocks("only the pin may hold C, not a CPU's stock");
-	if (poll_until(not_held, (void *)p, PIN_HOLD_MS))
+	if (poll_until(one_released, b, PIN_HOLD_MS))
 		return 0;
-	if (cg_dying(p) == 0)
-		ktap_fail("C went away while a %s made in it was alive: the pin is not seen",
-			  pin->what);
+	for (i = b->first; i < b->first + b->n; i++)
+		if (cg_dying(b->h[i].p) == 0)
+			ktap_fail("C went away while a %s made in it was alive: the pin is not seen",
+				  pins[i].what);
 	return -1;
 }
 
@@ -97,50 +120,73 @@ static int tcp_accounting(const char *c)
 	return cg_is_v2() ? 0 : cg_write(c, "memory.kmem.tcp.limit_in_bytes", "-1");
 }
 
-static int pin_one(const struct pin *pin)
+/* P > C, the pin made in C and passed out, C removed. */
+static int pin_make(struct held *h, const struct pin *pin, int nr)
 {
-	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
-	int fd = -1, ret = -1;
+	char name[32];
 
+	snprintf(name, sizeof(name), "rig_pins%d", nr);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-	    cg_create(p, cg_root, "rig_pins") || cg_enable_memory(p) ||
-	    cg_create(c, p, "child") ||
-	    tcp_accounting(c) || cg_run(c, pin->make, NULL))
-		goto out;
+	    cg_create(h->p, cg_root, name) || cg_enable_memory(h->p) ||
+	    cg_create(h->c, h->p, "child") ||
+	    tcp_accounting(h->c) || cg_run(h->c, pin->make, NULL))
+		return -1;
 	if (pin->passes_fd) {
-		fd = fd_recv(sv[0]);
-		if (fd < 0)
-			goto out;
+		h->fd = fd_recv(sv[0]);
+		if (h->fd < 0)
+			return -1;
 	}
-	if (cg_destroy(c) || held_while_alive(p, pin))
-		goto out;
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	unlink(PIN_FILE);
-	if (cg_wait_gone(p, pin->what))
-		goto out;
-	ktap_diag("%s: held C dying for %d ms, released it when closed",
-		  pin->what, PIN_HOLD_MS);
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	unlink(PIN_FILE);
 	close(sv[0]);
 	close(sv[1]);
-	cg_destroy(c);
-	if (ret)
-		cg_wait_gone_kicked(p, "cleaning up after a failed pin");
-	cg_destroy(p);
-	return ret;
+	return cg_destroy(h->c);
 }
 
+static int pin_release(struct held *h, const struct pin *pin)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	if (!pin->passes_fd)
+		unlink(PIN_FILE);
+	if (cg_wait_gone(h->p, pin->what))
+		return -1;
+	ktap_diag("%s: held C dying for %d ms, released it when closed",
+		  pin->what, PIN_HOLD_MS);
+	return 0;
+}
+
+/*
+ * On v2 the pins hold at once, each its own P > C (one hold shows them
+ * all, and releasing one must free its C alone); v1's dying count is the
+ * whole hierarchy's, so there they hold one at a time.
+ */
 int test_pins(void)
 {
-	int i, bad = 0;
+	struct held h[NR_PINS];
+	struct batch b = { h, 0, cg_is_v2() ? NR_PINS : 1 };
+	unsigned int i;
+	int bad = 0;
 
-	for (i = 0; i < (int)ARRAY_SIZE(pins); i++)
-		bad |= pin_one(&pins[i]);
+	for (i = 0; i < NR_PINS; i++) {
+		h[i].p[0] = h[i].c[0] = '\0';
+		h[i].fd = -1;
+	}
+	for (b.first = 0; b.first < NR_PINS && !bad; b.first += b.n) {
+		for (i = b.first; i < b.first + b.n && !bad; i++)
+			bad = pin_make(&h[i], &pins[i], i);
+		if (!bad)
+			bad = held_while_alive(&b);
+		for (i = b.first; i < b.first + b.n && !bad; i++)
+			bad = pin_release(&h[i], &pins[i]);
+	}
+	for (i = 0; i < NR_PINS; i++) {
+		if (h[i].fd >= 0)
+			close(h[i].fd);
+		unlink(PIN_FILE);
+		cg_destroy(h[i].c);
+		if (bad && h[i].p[0])
+			cg_wait_gone_kicked(h[i].p, "cleaning up after a failed pin");
+		cg_destroy(h[i].p);
+	}
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }
