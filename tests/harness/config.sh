@@ -70,7 +70,7 @@ config_key() {
 	{
 		find "$SRC" \( -name .git -prune \) -o -type f \
 			\( -name 'Kconfig*' -o -path '*/scripts/kconfig/*' \) -print |
-			LC_ALL=C sort | xargs -d '\n' cat
+			LC_ALL=C sort | xargs -r -d '\n' cat
 		gcc --version 2>/dev/null | head -n 1
 	} | sha256sum | cut -c1-16
 }
