@@ -166,6 +166,14 @@ prepare_kernel() {
 	phase_end
 }
 
+# flock_or_wait FD WHY: the lock on FD; if another holds it, say WHY we
+# wait, then wait.
+flock_or_wait() {
+	flock -n "$1" && return 0
+	note "$2"
+	flock "$1"
+}
+
 # One run at a time per build directory: a second `make test` in the same
 # checkout waits for the first and says so (kernel builds, the source
 # tree and the rootfs are shared). The lock is held until the kernel and
@@ -175,10 +183,7 @@ prepare_kernel() {
 run_lock() {
 	[ -z "${RIG_LOCK_HELD:-}" ] || return 0
 	exec 9>"$BUILD_DIR/.lock"
-	if ! flock -n 9; then
-		note "waiting for another run that uses $BUILD_DIR (pid $(cat "$BUILD_DIR/.lock.pid" 2>/dev/null || echo ?))"
-		flock 9
-	fi
+	flock_or_wait 9 "waiting for another run that uses $BUILD_DIR (pid $(cat "$BUILD_DIR/.lock.pid" 2>/dev/null || echo ?))"
 	echo "$$" >"$BUILD_DIR/.lock.pid"
 	export RIG_LOCK_HELD=1
 	RUN_LOCKED=1
@@ -198,7 +203,7 @@ run_unlock() {
 boot_lock() {
 	[ -n "${RIG_BOOT_LOCK:-}" ] || return 0
 	exec 8>"$RIG_BOOT_LOCK"
-	flock -n 8 || { note "waiting for the previous cell's guest to finish"; flock 8; }
+	flock_or_wait 8 "waiting for the previous cell's guest to finish"
 }
 
 boot_unlock() {

@@ -17,10 +17,13 @@ long poll_slowest_ms(void)
 	return slowest;
 }
 
+/* A poll that came true after (now - start) ms: 0, the slowest kept. */
 static int poll_done(long start)
 {
-	if (now_ms() - start > slowest)
-		slowest = now_ms() - start;
+	long took = now_ms() - start;
+
+	if (took > slowest)
+		slowest = took;
 	return 0;
 }
 
