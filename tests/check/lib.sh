@@ -18,6 +18,14 @@ check_result() {
 	fi
 }
 
+# log_gist LOG: what a run that failed names first, its rig error or its
+# first failed test, so that CI's one line says why.
+log_gist() {
+	awk '/^rig: error:/ { print; exit }
+		/^failed tests and their diagnostics:$/ { f = 1; next }
+		f && /^not ok / { print; exit }' "$1" | cut -c1-240 | sed 's/^/; first: /'
+}
+
 # expect NAME CODE REGEX -- CMD...: CMD exits with CODE and its output
 # matches REGEX; an error must be one "rig: error:" line.
 expect() {
@@ -26,7 +34,7 @@ expect() {
 	"$@" >"$log" 2>&1 </dev/null || got=$?
 	errs=$(grep -c '^rig: error:' "$log" || true)
 	if [ "$got" != "$code" ]; then
-		check_result "$name" 0 "expected exit $code, got $got"
+		check_result "$name" 0 "expected exit $code, got $got$(log_gist "$log")"
 	elif ! grep -qE -- "$regex" "$log"; then
 		check_result "$name" 0 "exit $got as expected, but no line matches /$regex/"
 	elif [ "$code" = 2 ] || [ "$code" = 125 ] && [ "$errs" != 1 ]; then

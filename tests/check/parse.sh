@@ -23,6 +23,7 @@ parse_checks() {
 	check parse_known_splat_reason grep -q '^kernel_log xfail rcu-usage:lib/maple_tree.c: lockdep' \
 		"$CHECK_LOGS/parse-known_splat/results.txt"
 	check parse_known_splat_debug_only known_splat_needs_debug
+	check parse_known_program known_program_listed
 	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
@@ -125,4 +126,27 @@ known_splat_needs_debug() {
 	local log=$CHECK_LOGS/known-splat-nodebug.log out=$CHECK_LOGS/parse-known_splat_nodebug
 	sed 's/ RIG_DEBUG=1//' "$FIXTURES/known-splat.log" >"$log"
 	! "$TOP/run.sh" parse "$log" 0 "$out" && grep -q '^kernel_log fail rcu-usage:lib/maple_tree.c' "$out/results.txt"
+}
+
+# test_freezer is listed whole for x86_64 ("test_freezer.*"): there its
+# failed test is xfail, while another program's failure still fails; the
+# same log from UML fails on the freezer test too.
+known_program_listed() {
+	local log=$CHECK_LOGS/kselftest-freezer.log out=$CHECK_LOGS/parse-known_program
+	awk '/test_kmem begin/ {
+		print "rig: kselftest-cgroup test_freezer begin"
+		print "ok 1 test_cgfreezer_simple"
+		print "not ok 2 test_cgfreezer_stopped"
+		print "rig: kselftest-cgroup test_freezer exit 1"
+		print; print "not ok 1 test_kmem_basic"; print "rig: kselftest-cgroup test_kmem exit 1"
+		skip = 1; next }
+		skip && /test_kmem exit/ { skip = 0; next }
+		!skip' "$FIXTURES/kselftest-only.log" >"$log.um"
+	sed 's/^rig: arch um$/rig: arch x86_64/' "$log.um" >"$log"
+	! "$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&
+		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped xfail flaky on 2 CPUs.*' "$out/results.txt" &&
+		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_simple pass (passed; listed.*' "$out/results.txt" &&
+		grep -qx 'kselftest.cgroup.test_kmem.test_kmem_basic fail.*' "$out/results.txt" &&
+		! "$TOP/run.sh" parse "$log.um" 0 "$out.um" >/dev/null &&
+		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped fail.*' "$out.um/results.txt"
 }

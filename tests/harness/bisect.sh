@@ -155,7 +155,7 @@ bisect_summary() {
 		echo "subject: $(git -C "$tree" log -1 --format='%s' "$first")"
 		bisect_suspect "$tree" "$first"
 		echo "failed there:"
-		report_failures "$run/ktap.txt" | sed 's/^/    /'
+		report_failures "$run" | sed 's/^/    /'
 		grep '^kernel_log fail' "$run/results.txt" | sed 's/^/    /' || true
 		echo "log:     $run/console.log"
 	fi

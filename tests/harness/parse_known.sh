@@ -44,13 +44,26 @@ parse_kernel_log_result() {
 }
 
 # parse_xfail RES KNOWN: a listed test that fails or skips becomes xfail
-# with the listed reason; one that passes stays a pass and says so.
+# with the listed reason; one that passes stays a pass and says so. An
+# id ending in ".*" lists a whole program (a race all its tests share).
 parse_xfail() {
 	local res=$1 known=$2
 	printf '%s\n' "$known" | awk -F'\t' '
-		NR == FNR { if ($1 != "") known[$1] = $2; next }
-		{ split($0, w, " ") }
-		(w[1] in known) && (w[2] == "fail" || w[2] == "skip") { print w[1], "xfail", known[w[1]]; next }
-		(w[1] in known) && w[2] == "pass" { print w[1], "pass", "(passed; listed as a known failure in tests/known-failures)"; next }
+		function why(id,   p) {
+			if (id in known)
+				return known[id]
+			for (p in prog)
+				if (index(id, p) == 1)
+					return prog[p]
+			return ""
+		}
+		NR == FNR {
+			if ($1 ~ /\.\*$/) prog[substr($1, 1, length($1) - 1)] = $2
+			else if ($1 != "") known[$1] = $2
+			next
+		}
+		{ split($0, w, " "); r = why(w[1]) }
+		r != "" && (w[2] == "fail" || w[2] == "skip") { print w[1], "xfail", r; next }
+		r != "" && w[2] == "pass" { print w[1], "pass", "(passed; listed as a known failure in tests/known-failures)"; next }
 		{ print }' - "$res" >"$res.new" && mv "$res.new" "$res"
 }
