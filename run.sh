@@ -487,7 +487,7 @@ main() {
 		deps
 		soak_main
 		;;
-	figures) soak_figures "${ARGS[@]}" ;;
+	figures) soak_tables "${ARGS[@]}" ;;
 	index)
 		index_stage "$RESULTS_DIR"
 		echo "$RESULTS_DIR/index.html"

@@ -76,6 +76,39 @@ soak_figures() {
 	}'
 }
 
+# soak_upstream RUN_DIR...: upstream's tests (results.txt) that did not
+# pass every run, with their fails and xfails: the measured side of
+# tests/known-failures' flaky lines. Nothing if no run had upstream's.
+soak_upstream() {
+	local dir
+	for dir in "$@"; do
+		[ -f "$dir/results.txt" ] && cat "$dir/results.txt"
+	done | awk '
+	$1 !~ /^kselftest\./ { next }
+	{ runs[$1]++; if (!($1 in order)) order[$1] = ++n }
+	$2 == "fail" { fails[$1]++ }
+	$2 == "xfail" { xfails[$1]++ }
+	END {
+		if (!n)
+			exit
+		printf "\n%-60s %5s %5s %5s\n", "upstream test (not passed every run)", "runs", "fails", "xfail"
+		for (t in order)
+			if (fails[t] || xfails[t])
+				row[order[t]] = sprintf("%-60s %5d %5d %5d", t, runs[t], fails[t], xfails[t])
+			else
+				clean++
+		for (i = 1; i <= n; i++)
+			if (i in row)
+				print row[i]
+		printf "%d other upstream tests passed every run\n", clean
+	}'
+}
+# What make soak (and run.sh figures) prints for a set of runs.
+soak_tables() {
+	soak_figures "$@"
+	soak_upstream "$@"
+}
+
 soak_main() {
 	local out a i rc fails=0 n=${N:-20}
 	case "$n" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "N must be a number of runs, not '$n'" ;; esac
@@ -90,7 +123,7 @@ soak_main() {
 			case $rc in 0) ;; 1) fails=$((fails + 1)) ;; *) exit "$rc" ;; esac
 		done
 		# shellcheck disable=SC2046
-		soak_figures $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort) |
+		soak_tables $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort) |
 			tee "$out/figures-$a.txt"
 	done
 	echo "soak: $out ($fails failed runs)"
