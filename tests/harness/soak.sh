@@ -48,6 +48,8 @@ soak_figures() {
 		np = 0
 	}
 	END {
+		if (!nt)
+			exit
 		printf "%-24s %5s %5s %11s\n", "test", "runs", "fails", "settle (ms)"
 		for (t in order)
 			row[order[t]] = sprintf("%-24s %5d %5d %11d", t, runs[t], fails[t], slow[t])
