@@ -5,6 +5,7 @@
 CHECK_N=0
 CHECK_PASSED=0
 CHECK_FAILED=0
+CHECK_FAILED_NAMES=
 
 check_result() {
 	local name=$1 ok=$2 why=${3:-}
@@ -14,6 +15,7 @@ check_result() {
 		echo "ok $CHECK_N $name"
 	else
 		CHECK_FAILED=$((CHECK_FAILED + 1))
+		CHECK_FAILED_NAMES="$CHECK_FAILED_NAMES $name"
 		echo "not ok $CHECK_N $name # $why (log: $CHECK_LOGS/$name.log)"
 	fi
 }
@@ -53,4 +55,15 @@ check() {
 	else
 		check_result "$name" 0 "failed"
 	fi
+}
+
+# The end of each failed check's log, as KTAP diagnostics before the
+# plan: CI may keep only the end of make check's output, and this is
+# where a failure's cause is.
+check_failure_tails() {
+	local name
+	for name in $CHECK_FAILED_NAMES; do
+		echo "# --- $name: the last lines of $CHECK_LOGS/$name.log"
+		tail -n 15 "$CHECK_LOGS/$name.log" 2>/dev/null | cut -c1-300 | sed 's/^/# /'
+	done
 }

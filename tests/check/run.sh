@@ -63,6 +63,7 @@ quick) quick ;;
 full) full ;;
 *) echo "usage: $0 [quick]" >&2; exit 2 ;;
 esac
+check_failure_tails
 echo "1..$CHECK_N"
 echo "$CHECK_PASSED passed, $CHECK_FAILED failed"
 [ "$CHECK_FAILED" = 0 ]
