@@ -105,6 +105,7 @@ soak_upstream() {
 		printf "%d other upstream tests passed every run\n", clean
 	}'
 }
+
 # What make soak (and run.sh figures) prints for a set of runs.
 soak_tables() {
 	soak_figures "$@"
