@@ -124,21 +124,25 @@ static int tcp_accounting(const char *c)
 static int pin_make(struct held *h, const struct pin *pin, int nr)
 {
 	char name[32];
+	int ret = -1;
 
 	snprintf(name, sizeof(name), "rig_pins%d", nr);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-	    cg_create(h->p, cg_root, name) || cg_enable_memory(h->p) ||
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	if (cg_create(h->p, cg_root, name) || cg_enable_memory(h->p) ||
 	    cg_create(h->c, h->p, "child") ||
 	    tcp_accounting(h->c) || cg_run(h->c, pin->make, NULL))
-		return -1;
+		goto out;
 	if (pin->passes_fd) {
 		h->fd = fd_recv(sv[0]);
 		if (h->fd < 0)
-			return -1;
+			goto out;
 	}
+	ret = cg_destroy(h->c);
+out:
 	close(sv[0]);
 	close(sv[1]);
-	return cg_destroy(h->c);
+	return ret;
 }
 
 static int pin_release(struct held *h, const struct pin *pin)
@@ -182,11 +186,11 @@ int test_pins(void)
 	for (i = 0; i < NR_PINS; i++) {
 		if (h[i].fd >= 0)
 			close(h[i].fd);
-		unlink(PIN_FILE);
 		cg_destroy(h[i].c);
 		if (bad && h[i].p[0])
 			cg_wait_gone_kicked(h[i].p, "cleaning up after a failed pin");
 		cg_destroy(h[i].p);
 	}
+	unlink(PIN_FILE);
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }

@@ -75,6 +75,12 @@ config_key() {
 	} | sha256sum | cut -c1-16
 }
 
+# config_record FRAGHASH: .rig-config, line 1 the exact build (revision,
+# series, fragments), line 2 the key and fragments.
+config_record() {
+	printf '%s\n%s\n' "$SRC_REV $SERIES_HASH $1" "$CONFIG_KEY $1" >"$O/.rig-config"
+}
+
 # The .config is current when built from the same fragments for the
 # same revision and series (line 1 of .rig-config, free to check) or,
 # failing that, for the same config_key (line 2). A tree without a
@@ -87,7 +93,7 @@ config_current() {
 	fi
 	CONFIG_KEY=$(config_key)
 	[ "$(sed -n 2p "$O/.rig-config")" = "$CONFIG_KEY $fh" ] || return 1
-	printf '%s\n%s\n' "$exact" "$CONFIG_KEY $fh" >"$O/.rig-config"
+	config_record "$fh"
 }
 
 config_stage() {
@@ -108,7 +114,7 @@ config_stage() {
 		[ -z "$missing" ] ||
 			die "$EXIT_CANNOT_TEST" "config options requested but not in the final .config: $missing; fix their dependencies in kernel-config/ or use a kernel that has them ($O/.config)"
 		[ -n "$CONFIG_KEY" ] || CONFIG_KEY=$(config_key)
-		printf '%s\n%s\n' "$SRC_REV $SERIES_HASH $fh" "$CONFIG_KEY $fh" >"$O/.rig-config"
+		config_record "$fh"
 	fi
 	cp "$O/.config" "$RUN_DIR/config"
 	CONFIG_HASH=$(hash_files "$O/.config")
