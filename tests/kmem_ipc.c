@@ -122,17 +122,20 @@ static int mq_fill(void *arg, int first, int n)
 /* A queue's messages: each from msg_msg-<n> (6.11 on) or kmalloc-cg-<n>. */
 static int queue_unit(struct outlive *o)
 {
-	long one = bucket_charge("msg_msg-", MSG_HDR + MSG_SIZE);
+	char cache[CG_CACHE_NAME];
+	long all;
 
-	if (one < 0)
-		one = bucket_charge("kmalloc-cg-", MSG_HDR + MSG_SIZE);
-	if (one < 0) {
+	if (bucket_cache("msg_msg-", MSG_HDR + MSG_SIZE, cache) &&
+	    bucket_cache("kmalloc-cg-", MSG_HDR + MSG_SIZE, cache)) {
 		ktap_fail("no msg_msg-<n> or kmalloc-cg-<n> cache for %d B in /sys/kernel/slab",
 			  MSG_HDR + MSG_SIZE);
 		return -1;
 	}
+	all = outlive_slab(o, cache, NR_MSGS);
+	if (all < 0)
+		return -1;
 	o->n = NR_QUEUES;
-	o->unit = NR_MSGS * one;
+	o->unit = all;
 	o->key = "slab";
 	return 0;
 }

@@ -135,6 +135,8 @@ int test_pipe_large_kmalloc(void)
 	o.what = "pipes resized to 1 MiB";
 	o.key = "slab_unreclaimable";
 	o.unit = large_kmalloc_bytes(array);
+	if (outlive_move(&o, "slab", o.unit))
+		return KSFT_FAIL;
 	o.make = resize_pipes;
 	ktap_diag("a %ld B buffer array is past kmalloc-cg-%ld: %ld B a pipe",
 		  array, max, o.unit);

@@ -38,13 +38,9 @@ int test_reclaim_reparented(void)
 		.what = "negative sysfs dentries",
 		.key = "slab_reclaimable",
 		.n = NR_DENTRIES,
-		.unit = obj_charge("dentry"),
 		.make = lookup_missing,
 	};
 
-	if (o.unit < 0) {
-		ktap_fail("no slab_size for dentry in /sys/kernel/slab");
-		return KSFT_FAIL;
-	}
-	return outlive_run(&o);
+	o.unit = outlive_slab(&o, "dentry", 1);
+	return o.unit < 0 ? KSFT_FAIL : outlive_run(&o);
 }

@@ -6,6 +6,7 @@
  * cgroup churn leaves the set of entries as it was.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,32 +106,51 @@ static int links_to(const struct slab_entries *e, const char *dir,
 	return n;
 }
 
+/*
+ * An attribute of cache id: -1 and a failure when it cannot be read.
+ * cache_dma alone may be absent (no ZONE_DMA): then *v is -1.
+ */
+static int attr(const char *id, const char *name, long *v)
+{
+	char path[CG_PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", id, name);
+	*v = -1;
+	if (!strcmp(name, "cache_dma") && access(path, F_OK) && errno == ENOENT)
+		return 0;
+	*v = slab_attr(id, name);
+	if (*v < 0) {
+		ktap_fail("cannot read %s: %m", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks one ":" name against create_unique_id()'s rules. */
 static int unique_id_agrees(const struct slab_entries *e, const char *id)
 {
 	const char *p = id + 1, *dash = strchr(id, '-');
-	long size = slab_attr(id, "slab_size");
-	long aliases = slab_attr(id, "aliases");
+	long size, aliases, rec, checks, dma;
 	int bad = 0, links;
 
+	if (attr(id, "slab_size", &size) || attr(id, "aliases", &aliases) ||
+	    attr(id, "reclaim_account", &rec) ||
+	    attr(id, "sanity_checks", &checks) || attr(id, "cache_dma", &dma))
+		return 1;
 	if (strtol(dash ? dash + 1 : p, NULL, 10) != size) {
 		ktap_fail("%s: slab_size is %ld", id, size);
 		bad++;
 	}
-	if (!!strchr(p, 'a') != (slab_attr(id, "reclaim_account") == 1)) {
-		ktap_fail("%s: reclaim_account is %ld", id,
-			  slab_attr(id, "reclaim_account"));
+	if (!!strchr(p, 'a') != (rec == 1)) {
+		ktap_fail("%s: reclaim_account is %ld", id, rec);
 		bad++;
 	}
-	if (!!strchr(p, 'F') != (slab_attr(id, "sanity_checks") == 1)) {
-		ktap_fail("%s: sanity_checks is %ld", id,
-			  slab_attr(id, "sanity_checks"));
+	if (!!strchr(p, 'F') != (checks == 1)) {
+		ktap_fail("%s: sanity_checks is %ld", id, checks);
 		bad++;
 	}
-	if (slab_attr(id, "cache_dma") >= 0 &&
-	    !!strchr(p, 'd') != (slab_attr(id, "cache_dma") == 1)) {
-		ktap_fail("%s: cache_dma is %ld", id,
-			  slab_attr(id, "cache_dma"));
+	if (dma >= 0 && !!strchr(p, 'd') != (dma == 1)) {
+		ktap_fail("%s: cache_dma is %ld", id, dma);
 		bad++;
 	}
 	/* No sysfs file shows SLAB_ACCOUNT; kmalloc-cg-* caches have it. */

@@ -3,7 +3,8 @@
  * kmemcg-suite: the rig's tests as one table, each run in a child process
  * of its own so that a crash or a hang in one is reported and the others
  * still run. Usage: kmemcg-suite [--list | --check LIST | LIST]
- * (--make-files DIR FIRST N serves cgroup_tools_reparent)
+ * (--make-files DIR FIRST N serves cgroup_tools_reparent; --read DIR FILE
+ * [KEY] prints one figure as the tests read it, for the rig's checks)
  */
 #include <errno.h>
 #include <signal.h>
@@ -139,6 +140,16 @@ static int run_one(int nr, const struct rig_test *t, int timeout)
 	return status;
 }
 
+static int read_one(const char *dir, const char *file, const char *key)
+{
+	long v;
+
+	if (cg_get(dir, file, key, &v))
+		return KSFT_FAIL;
+	printf("%ld\n", v);
+	return KSFT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	const char *list = argc > 1 ? argv[1] : getenv("RIG_TESTS");
@@ -151,6 +162,9 @@ int main(int argc, char **argv)
 	/* For cgexec in cgroup_tools_reparent: the files, made as the tests do. */
 	if (list && !strcmp(list, "--make-files") && argc == 5)
 		return files_make(argv[2], atoi(argv[3]), atoi(argv[4])) ? 1 : 0;
+	/* One figure read as the tests read it: make check's read fixtures. */
+	if (list && !strcmp(list, "--read") && (argc == 4 || argc == 5))
+		return read_one(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (list && !strcmp(list, "--list")) {
 		for (i = 0; i < NR_TESTS; i++)
 			printf("%s\n", tests[i].name);

@@ -98,8 +98,7 @@ static int refused(void)
 
 int test_tmpfs_xattr(void)
 {
-	long value = bucket_charge("kmalloc-cg-", XATTR_HDR + VALUE_SIZE);
-	long name = bucket_charge("kmalloc-cg-", sizeof(NAME));
+	char value[CG_CACHE_NAME], name[CG_CACHE_NAME];
 	struct outlive o = {
 		.name = "rig_tmpfs_xattr",
 		.what = "user.* xattrs of 900 B",
@@ -110,16 +109,22 @@ int test_tmpfs_xattr(void)
 		.free = remove_files,
 		.cleanup = cleanup,
 	};
+	long v, k;
 	int r = refused();
 
 	if (r)
 		return r > 0 ? KSFT_SKIP : KSFT_FAIL;
-	if (value < 0 || name < 0) {
+	if (bucket_cache("kmalloc-cg-", XATTR_HDR + VALUE_SIZE, value) ||
+	    bucket_cache("kmalloc-cg-", sizeof(NAME), name)) {
 		ktap_fail("no kmalloc-cg-<n> cache for %d or %zu B in /sys/kernel/slab",
 			  XATTR_HDR + VALUE_SIZE, sizeof(NAME));
 		return KSFT_FAIL;
 	}
 	/* The value with its header, and the name, kstrdup()ed. */
-	o.unit = value + name;
+	v = outlive_slab(&o, value, 1);
+	k = outlive_slab(&o, name, 1);
+	if (v < 0 || k < 0)
+		return KSFT_FAIL;
+	o.unit = v + k;
 	return outlive_run(&o);
 }

@@ -32,4 +32,22 @@ check_checkpatch() {
 static_checks() {
 	check shellcheck check_shellcheck
 	check c_werror check_c_werror
+	check counter_reads check_counter_reads
+}
+
+# A figure read wrong must fail, never count as 0 or as "absent": the
+# suite's own reader on recorded files (good, empty, not a number, no
+# such file, a key with no value, a key that is not there).
+check_counter_reads() {
+	local suite=$CHECK_LOGS/c-build/kmemcg-suite dir=$FIXTURES/counters
+	[ "$("$suite" --read "$dir" memory.current)" = 8192 ] &&
+		[ "$("$suite" --read "$dir" memory.stat slab)" = 1024 ] || return 1
+	for bad in memory.empty memory.garbage memory.missing \
+		"memory.stat kernel" "memory.stat percpu" "memory.stat sock"; do
+		# shellcheck disable=SC2086
+		if "$suite" --read "$dir" $bad; then
+			echo "read $bad: expected a failure"
+			return 1
+		fi
+	done
 }

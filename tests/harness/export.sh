@@ -67,6 +67,7 @@ export_metadata() {
 		--arg verdict "$(export_verdict "$rc")" --argjson passed "${PARSE_PASSED:-0}" \
 		--argjson failed "${PARSE_FAILED:-0}" --argjson skipped "${PARSE_SKIPPED:-0}" \
 		--argjson flaky "$(export_flaky_count)" --argjson xfail "${PARSE_XFAIL:-0}" \
+		--argjson xpass "${PARSE_XPASS:-0}" \
 		--arg suites "${SUITES:-rig}" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
 		--arg error "${RIG_ERROR:-}" --arg reproduce "$(export_reproduce)" '{
@@ -76,7 +77,7 @@ export_metadata() {
 		image_sha256: $image, compiler: $compiler, qemu: $qemu,
 		accel: $accel, phases: $phases, exit: $exit, verdict: $verdict,
 		passed: $passed, failed: $failed, skipped: $skipped,
-		flaky: $flaky, xfail: $xfail, suites: $suites, splats: ($splats | split("\n") | map(select(. != ""))),
+		flaky: $flaky, xfail: $xfail, xpass: $xpass, suites: $suites, splats: ($splats | split("\n") | map(select(. != ""))),
 		error: $error, reproduce: $reproduce }'
 }
 
@@ -108,6 +109,7 @@ export_testcase() {
 			"$(printf '%s' "$reason" | xml_esc)"
 		;;
 	skip) printf '      <skipped message="%s"/>\n' "$(printf '%s' "$reason" | xml_esc)" ;;
+	xpass) printf '      <system-out>XPASS: %s</system-out>\n' "$(printf '%s' "$reason" | xml_esc)" ;;
 	# Known failures are not hidden: skipped, with the listed reason.
 	xfail) printf '      <skipped message="XFAIL: %s"/>\n' "$(printf '%s' "$reason" | xml_esc)" ;;
 	esac
@@ -152,5 +154,5 @@ export_stage() {
 	export_junit >"$RUN_DIR/junit.xml"
 	# For run_cells: the counts and where this cell's run is.
 	[ -z "${RIG_COUNTS:-}" ] ||
-		echo "${PARSE_PASSED:-0} ${PARSE_FAILED:-1} ${PARSE_SKIPPED:-0} ${PARSE_FLAKY:-0} ${PARSE_XFAIL:-0} $RUN_DIR" >"$RIG_COUNTS"
+		echo "${PARSE_PASSED:-0} ${PARSE_FAILED:-1} ${PARSE_SKIPPED:-0} ${PARSE_FLAKY:-0} ${PARSE_XFAIL:-0} ${PARSE_XPASS:-0} $RUN_DIR" >"$RIG_COUNTS"
 }

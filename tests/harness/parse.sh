@@ -38,13 +38,16 @@ parse_plan() {
 # console-badness.sh and LKP; one hit fails the run.
 SCAN_PATTERNS='BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
 
-# An OOM kill's report (from "invoked oom-killer" to "Killed process")
-# carries a Call Trace by design: upstream's OOM tests cause them on
-# purpose. Anything between is not a splat; what follows the kill is.
+# An OOM kill's report carries a Call Trace by design: upstream's OOM
+# tests cause them on purpose. Within one (from "invoked oom-killer" to
+# its kill, to "no killable processes", to a victim "already exiting", or
+# to the next line user space printed), its Call Trace is not a splat;
+# any other splat line still is, and so is all that follows.
 parse_drop_oom() {
 	awk '/invoked oom-killer: / { oom = 1 }
-		!oom { print }
-		oom && /Killed process [0-9]+/ { oom = 0 }' "$1"
+		oom && /Call Trace/ { next }
+		{ print }
+		/Killed process [0-9]+|no killable processes|is already exiting|^(rig: |ok |not ok |# )/ { oom = 0 }' "$1"
 }
 
 parse_scan() {
@@ -117,6 +120,7 @@ parse_stage() {
 	parse_xfail "$dir/results.txt" "$known"
 	plan=$(parse_plan "$dir/ktap.txt")
 	PARSE_PASSED=$(awk '$2 == "pass"' "$dir/results.txt" | wc -l)
+	PARSE_XPASS=$(awk '$2 == "xpass"' "$dir/results.txt" | wc -l)
 	PARSE_FAILED=$(awk '$2 == "fail"' "$dir/results.txt" | wc -l)
 	PARSE_SKIPPED=$(awk '$2 == "skip"' "$dir/results.txt" | wc -l)
 	PARSE_XFAIL=$(awk '$2 == "xfail"' "$dir/results.txt" | wc -l)
@@ -171,6 +175,8 @@ parse_problem() {
 		echo "the guest stopped (status $status) before printing its KTAP plan"
 	elif [ -n "$numbering" ]; then
 		echo "$numbering"
+	elif [ -n "$(parse_cpus_short "$log")" ]; then
+		parse_cpus_short "$log"
 	elif [ "$got" -lt "$plan" ]; then
 		echo "the guest stopped (status $status) after $got of $plan tests"
 	elif [ "$status" = 0 ] && [ $tfail = 1 ]; then
@@ -180,4 +186,15 @@ parse_problem() {
 	elif [ -s "$dir/kselftest-problem.txt" ]; then
 		head -n 1 "$dir/kselftest-problem.txt"
 	fi
+}
+
+# A guest with fewer CPUs online than were asked (RIG_CPUS on its
+# command line) did not test what the run promised: the SMP tests would
+# only skip. An error of the run, not a skip.
+parse_cpus_short() {
+	local asked online
+	asked=$(sed -n 's/.*Kernel command line:.* RIG_CPUS=\([0-9]*\).*/\1/p' "$1" | head -n 1)
+	online=$(sed -n 's/^rig: cpus \([0-9]*\).*/\1/p' "$1" | tr -d '\r' | head -n 1)
+	[ -n "$asked" ] && [ -n "$online" ] && [ "$online" -lt "$asked" ] || return 0
+	echo "the guest has $online CPU(s) online where CPUS=$asked were asked: the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
 }

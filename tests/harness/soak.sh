@@ -79,8 +79,9 @@ soak_figures() {
 }
 
 # soak_upstream RUN_DIR...: upstream's tests (results.txt) that did not
-# pass every run, with their fails and xfails: the measured side of
-# tests/known-failures' flaky lines. Nothing if no run had upstream's.
+# pass every run, or passed while listed (xpass), with their fails, xfails
+# and xpasses: the measured side of tests/known-failures. Nothing if no
+# run had upstream's.
 soak_upstream() {
 	local dir
 	for dir in "$@"; do
@@ -90,13 +91,14 @@ soak_upstream() {
 	{ runs[$1]++; if (!($1 in order)) order[$1] = ++n }
 	$2 == "fail" { fails[$1]++ }
 	$2 == "xfail" { xfails[$1]++ }
+	$2 == "xpass" { xpasses[$1]++ }
 	END {
 		if (!n)
 			exit
-		printf "\n%-60s %5s %5s %5s\n", "upstream test (not passed every run)", "runs", "fails", "xfail"
+		printf "\n%-60s %5s %5s %5s %5s\n", "upstream test (not passed every run, or listed)", "runs", "fails", "xfail", "xpass"
 		for (t in order)
-			if (fails[t] || xfails[t])
-				row[order[t]] = sprintf("%-60s %5d %5d %5d", t, runs[t], fails[t], xfails[t])
+			if (fails[t] || xfails[t] || xpasses[t])
+				row[order[t]] = sprintf("%-60s %5d %5d %5d %5d", t, runs[t], fails[t], xfails[t], xpasses[t])
 			else
 				clean++
 		for (i = 1; i <= n; i++)

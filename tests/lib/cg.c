@@ -61,25 +61,38 @@ int cg_enable_memory(const char *cg)
 	return cg_write(cg, "cgroup.subtree_control", "+memory");
 }
 
+/*
+ * The whole file, or -1 with errno: a file that cannot be opened, a read()
+ * that fails, an empty file (ENODATA: no cgroup or sysfs file the rig
+ * reads is ever empty) or one that does not fit in buf (EOVERFLOW). A
+ * figure must never come from a read that went wrong.
+ */
 int cg_read(const char *cg, const char *file, char *buf, size_t len)
 {
 	char path[CG_PATH_MAX * 2];
-	ssize_t n, total = 0;
-	int fd;
+	ssize_t n = 1, total = 0;
+	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	buf[0] = '\0';
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
-	while ((size_t)total < len - 1) {
+	while (n > 0 && (size_t)total < len - 1) {
 		n = read(fd, buf + total, len - 1 - total);
-		if (n <= 0)
-			break;
-		total += n;
+		if (n > 0)
+			total += n;
 	}
+	if (n < 0)
+		err = errno;
+	else if (!total)
+		err = ENODATA;
+	else if (n > 0 && read(fd, &buf[total], 1) > 0)
+		err = EOVERFLOW;
 	close(fd);
 	buf[total] = '\0';
-	return 0;
+	errno = err;
+	return err ? -1 : 0;
 }
 
 int cg_write(const char *cg, const char *file, const char *val)
@@ -99,16 +112,31 @@ int cg_write(const char *cg, const char *file, const char *val)
 	return ret;
 }
 
+/* A decimal number that ends the line or a field; -1 (EINVAL) otherwise. */
+static long parse_long(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || (*end && *end != '\n' && *end != ' ')) {
+		errno = errno ? errno : EINVAL;
+		return -1;
+	}
+	return v;
+}
+
 long cg_read_long(const char *cg, const char *file)
 {
 	char buf[64];
 
 	if (cg_read(cg, file, buf, sizeof(buf)))
 		return -1;
-	return strtol(buf, NULL, 10);
+	return parse_long(buf);
 }
 
-/* The value of "key value" in a flat-keyed file; -1 when absent. */
+/* The value of "key value" in a flat-keyed file; -1 (ENOMSG) when absent. */
 long cg_read_key(const char *cg, const char *file, const char *key)
 {
 	static char buf[16384];
@@ -121,8 +149,9 @@ long cg_read_key(const char *cg, const char *file, const char *key)
 		if (*line == '\n')
 			line++;
 		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtol(line + klen + 1, NULL, 10);
+			return parse_long(line + klen + 1);
 	}
+	errno = ENOMSG;
 	return -1;
 }
 
@@ -141,8 +170,9 @@ int cg_get(const char *cg, const char *file, const char *key, long *val)
 {
 	*val = key ? cg_read_key(cg, file, key) : cg_read_long(cg, file);
 	if (*val < 0) {
-		ktap_fail("cannot read %s%s%s from %s/%s", key ? "'" : "",
-			  key ? key : "", key ? "'" : "", cg, file);
+		ktap_fail("cannot read %s%s%s%s/%s: %s", key ? "'" : "",
+			  key ? key : "", key ? "' from " : "", cg, file,
+			  errno == ENOMSG ? "no such key" : strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -191,7 +221,7 @@ long cg_dying(const char *cg)
 	if (cg_is_v2()) {
 		all = cg_read_key(cg, "cgroup.stat", "nr_dying_descendants");
 		if (all < 0)
-			ktap_diag("cannot read nr_dying_descendants from %s/cgroup.stat",
+			ktap_diag("cannot read nr_dying_descendants from %s/cgroup.stat: %m",
 				  cg);
 		return all;
 	}
@@ -270,10 +300,9 @@ long obj_charge(const char *cache)
  * What an allocation of size bytes costs when it comes from the smallest
  * <prefix><N> cache (kmalloc-cg-, msg_msg-) that SLUB shows for it.
  */
-long bucket_charge(const char *prefix, long size)
+int bucket_cache(const char *prefix, long size, char *name)
 {
 	long best = 0, n, plen = strlen(prefix);
-	char name[NAME_MAX + 1] = "";
 	DIR *dir = opendir("/sys/kernel/slab");
 	struct dirent *d;
 	char *end;
@@ -287,11 +316,18 @@ long bucket_charge(const char *prefix, long size)
 		if (*end || n < size || (best && n >= best))
 			continue;
 		best = n;
-		snprintf(name, sizeof(name), "%s", d->d_name);
+		snprintf(name, CG_CACHE_NAME, "%s", d->d_name);
 	}
 	if (dir)
 		closedir(dir);
-	return best ? obj_charge(name) : -1;
+	return best ? 0 : -1;
+}
+
+long bucket_charge(const char *prefix, long size)
+{
+	char name[CG_CACHE_NAME];
+
+	return bucket_cache(prefix, size, name) ? -1 : obj_charge(name);
 }
 
 long page_size(void)

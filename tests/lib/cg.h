@@ -48,6 +48,9 @@ int cg_run(const char *cg, int (*fn)(void *arg), void *arg);
 long slab_attr(const char *cache, const char *attr);
 long obj_charge(const char *cache);
 long bucket_charge(const char *prefix, long size);
+/* Its name, CG_CACHE_NAME bytes at most; -1 when SLUB shows none. */
+#define CG_CACHE_NAME	256
+int bucket_cache(const char *prefix, long size, char *name);
 long page_size(void);
 int nr_cpus(void);
 long now_ms(void);

@@ -70,16 +70,15 @@ static void files_cleanup(void *arg, int n)
 
 int files_outlive(struct outlive *o, const char *name, int n)
 {
-	long inode = obj_charge("shmem_inode_cache");
-	long dentry = obj_charge("dentry");
+	long inode, dentry;
 
-	if (inode < 0 || dentry < 0) {
-		ktap_fail("no slab_size for shmem_inode_cache or dentry in /sys/kernel/slab");
-		return -1;
-	}
 	memset(o, 0, sizeof(*o));
-	o->name = name;
 	o->what = "tmpfs files";
+	inode = outlive_slab(o, "shmem_inode_cache", 1);
+	dentry = outlive_slab(o, "dentry", 1);
+	if (inode < 0 || dentry < 0)
+		return -1;
+	o->name = name;
 	o->key = "slab";
 	o->n = n;
 	o->unit = inode + dentry;

@@ -17,8 +17,9 @@ void files_unlink(const char *dir, int first, int n);
 
 /*
  * The outlive declaration of n empty tmpfs files in FILES_DIR: one unit
- * costs obj_full_size() of a shmem inode and of a dentry. -1 when SLUB
- * does not show their sizes.
+ * costs obj_full_size() of a shmem inode and of a dentry, in slab, kernel
+ * and each cache's own slab_(un)reclaimable. -1 when SLUB does not show
+ * their sizes.
  */
 int files_outlive(struct outlive *o, const char *name, int n);
 

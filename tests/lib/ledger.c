@@ -85,7 +85,7 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 {
 	struct settle s = {
 		cg, key, base->stat + delta, base->pages + delta, tol, 0,
-		{ -1, -1 },
+		{ .stat = -1, .pages = -1 },
 	};
 	char name[256];
 	int ret;
@@ -103,7 +103,9 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 		return -1;
 	snprintf(name, sizeof(name), what, ledger_pages_name());
 	ret = expect_near(name, s.last.pages - base->pages, delta, tol);
-	if (now)
-		*now = s.last;
+	if (now) {
+		now->stat = s.last.stat;
+		now->pages = s.last.pages;
+	}
 	return ret;
 }

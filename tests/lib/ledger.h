@@ -9,9 +9,13 @@
 #ifndef RIG_LEDGER_H
 #define RIG_LEDGER_H
 
+/* Room for the other memory.stat keys a unit moves (outlive.h). */
+#define LEDGER_KEYS	6
+
 struct ledgers {
 	long stat;
 	long pages;
+	long keys[LEDGER_KEYS];	/* filled by the engine, not by ledger_read() */
 };
 
 /* Both ledgers of cg; a file that cannot be read fails the test. */

@@ -10,6 +10,8 @@
 #ifndef RIG_OUTLIVE_H
 #define RIG_OUTLIVE_H
 
+#include "ledger.h"
+
 struct outlive;
 
 /*
@@ -24,12 +26,28 @@ struct outlive_ops {
 	int (*remove)(const struct outlive *o, const char *c);
 };
 
+/*
+ * A memory.stat key a unit moves, and by how many bytes: every one is
+ * checked at every step, beside the two ledgers of the main key.
+ */
+#define OUTLIVE_MOVES	LEDGER_KEYS
+struct outlive_move {
+	const char *key;
+	long unit;
+};
+
 struct outlive {
 	const char *name;	/* P's name under the root: rig_<test> */
 	const char *what;	/* what the units are, for messages */
-	const char *key;	/* v2: the memory.stat key that counts them */
+	const char *key;	/* v2: the memory.stat key of both ledgers' check */
 	int n;			/* units */
 	long unit;		/* bytes one unit charges, from the kernel */
+	/*
+	 * Every other key the unit moves (outlive_move(), outlive_slab()).
+	 * The engine adds key itself and "kernel", which every kmem charge
+	 * moves, when they are not declared.
+	 */
+	struct outlive_move moves[OUTLIVE_MOVES];
 	int workers;		/* > 1: that many workers, one pinned per CPU */
 	int (*prepare)(void *arg, int n);		/* outside any memcg */
 	int (*make)(void *arg, int first, int n);	/* in a worker */
@@ -39,6 +57,18 @@ struct outlive {
 	void *arg;
 	const struct outlive_ops *ops;
 };
+
+/*
+ * unit more bytes of key per unit; -1 (and a failure) when moves is full.
+ */
+int outlive_move(struct outlive *o, const char *key, long unit);
+/*
+ * count objects of a slab cache per unit: obj_full_size() each, in slab,
+ * in slab_reclaimable or slab_unreclaimable (the cache's own
+ * reclaim_account) and in kernel. Returns their charge, or -1 (and a
+ * failure) when SLUB does not show the cache.
+ */
+long outlive_slab(struct outlive *o, const char *cache, int count);
 
 /*
  * P > C: C makes every unit and is removed; C must be freed with the

@@ -21,7 +21,8 @@ arch_boot_argv() {
 		-accel "$ACCEL_USED" -cpu max -smp "$CPUS" -m "$MEM" \
 		-kernel "$KERNEL_IMAGE" -initrd "$ROOTFS" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
-	printf '%s\n' "console=ttyS0 panic=-1 $(boot_cmdline "${1:-}")"
+	# RIG_CPUS: what was asked, which parse holds the guest to.
+	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS $(boot_cmdline "${1:-}")"
 }
 
 arch_guest_status() {
