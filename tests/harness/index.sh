@@ -117,7 +117,7 @@ body { font-family: sans-serif; margin: 1em 2em; }
 table { border-collapse: collapse; margin-bottom: 1em; }
 td, th { border: 1px solid #999; padding: 2px 8px; }
 .pass { background: #b7e4b7; } .fail { background: #f4a3a3; }
-.flaky { background: #f7e08a; } .skip { background: #ddd; } .xfail { background: #e8d8c0; }
+.flaky { background: #f7e08a; } .skip { background: #ddd; } .xfail { background: #e8d8c0; } .xpass { background: #d8e8c0; }
 .cannot-test, .rig-error, .usage-error { background: #c9b3e6; }
 </style></head><body>
 <h1>kmemcg-rig results</h1>
