@@ -25,6 +25,7 @@
 static const struct rig_test tests[] = {
 	T(reparent_slab),
 	T(reparent_slab_smp),
+	T(hotplug_stock),
 	T(reparent_chain),
 	T(pipe_large_kmalloc),
 	T(pipe_pages),

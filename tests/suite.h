@@ -39,6 +39,7 @@ int test_reparent_slab_smp(void);
 int test_reparent_chain(void);
 int test_pipe_large_kmalloc(void);
 int test_pipe_pages(void);
+int test_hotplug_stock(void);
 int test_thread_stacks(void);
 int test_percpu(void);
 int test_ipc_msg(void);

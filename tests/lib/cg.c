@@ -359,3 +359,11 @@ bool within(long measured, long expected, long tolerance)
 {
 	return labs(measured - expected) <= tolerance;
 }
+
+int cpu_set_online(int cpu, int online)
+{
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "/sys/devices/system/cpu/cpu%d", cpu);
+	return cg_write(dir, "online", online ? "1" : "0");
+}

@@ -53,6 +53,8 @@ long bucket_charge(const char *prefix, long size);
 int bucket_cache(const char *prefix, long size, char *name);
 long page_size(void);
 int nr_cpus(void);
+/* Write CPU cpu's online file; -1 (and a diagnostic) when it cannot. */
+int cpu_set_online(int cpu, int online);
 long now_ms(void);
 void sleep_ms(int ms);
 bool within(long measured, long expected, long tolerance);

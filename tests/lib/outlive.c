@@ -34,9 +34,15 @@ static int worker_fn(void *arg)
 {
 	struct worker *w = arg;
 
+	int ret;
+
 	if (pin(w->cpu))
 		return 2;
-	return w->o->make(w->o->arg, w->first, w->n) ? 1 : 0;
+	ret = w->o->make(w->o->arg, w->first, w->n) ? 1 : 0;
+	/* What the exit uncharges must not land in the stock under test. */
+	if (w->o->offline_cpu && pin(0))
+		return 2;
+	return ret;
 }
 
 /*
@@ -59,7 +65,7 @@ static int make_in(const struct outlive *o, const char *cg, int first, int n)
 		w[i].o = o;
 		w[i].first = first + i * (n / k);
 		w[i].n = i == k - 1 ? first + n - w[i].first : n / k;
-		w[i].cpu = i % nr_cpus();
+		w[i].cpu = o->offline_cpu ? o->offline_cpu : i % nr_cpus();
 		pid[i] = cg_spawn(cg, worker_fn, &w[i]);
 	}
 	for (i = 0; i < k; i++)
@@ -425,6 +431,57 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 	       moves_check(&m, "P", "fall when P reclaims", now);
 }
 
+struct gap {
+	const char *cg, *key;
+	long base, tol;	/* the gap before C made its units */
+	struct ledgers *now;
+};
+
+/* The page counter less the statistics, back at its baseline. */
+static bool gap_closed(void *arg)
+{
+	struct gap *g = arg;
+
+	return ledger_read(g->cg, g->key, g->now) ||
+	       within(g->now->pages - g->now->stat, g->base, g->tol);
+}
+
+/*
+ * C's pre-charge sits in the offline CPU's page stock (its last charge
+ * there was a page's, which leaves the stock caching C) and C's bytes in
+ * its object stock. Taking the CPU offline must give both back: C's page
+ * counter falls to its statistics, which keep the units' charge, with
+ * the rig's hands off that CPU. CPU 0's stock holds what the workers'
+ * exits uncharged there, and is not under test: it alone is kicked.
+ */
+static int check_offline(const struct outlive *o, const char *c,
+			 const struct ledgers *c0, struct ledgers *now)
+{
+	struct gap g = {
+		c, o->key, c0->pages - c0->stat, ledger_tol(0), now,
+	};
+	long e = o->n * o->unit;
+	char what[160];
+
+	cg_kick_cpu(0, "it holds what the workers' exits uncharged; the stock under test is another CPU's");
+	if (ledger_read(c, o->key, now))
+		return -1;
+	ktap_diag("CPU %d goes offline with C's page counter %ld B above its statistics",
+		  o->offline_cpu, now->pages - now->stat - g.base);
+	if (cpu_set_online(o->offline_cpu, 0))
+		return -1;
+	poll_until(gap_closed, &g, WAIT_MS);
+	if (now->stat < 0 || now->pages < 0)
+		return -1;
+	snprintf(what, sizeof(what), "C's %s once CPU %d is offline (%d %s)",
+		 ledger_stat_name(o->key), o->offline_cpu, o->n, o->what);
+	if (expect_near(what, now->stat - c0->stat, e, ledger_tol(e)))
+		return -1;
+	snprintf(what, sizeof(what), "C's %s less its %s once CPU %d is offline",
+		 ledger_pages_name(), ledger_stat_name(o->key), o->offline_cpu);
+	return expect_near(what, now->pages - now->stat - g.base, 0, g.tol);
+}
+
 /* Whatever is left of the units, pass or fail: cleanup, else free. */
 static void cleanup(const struct outlive *o)
 {
@@ -454,6 +511,8 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
 	    read_all(o, c, &c0) || make_in(o, c, 0, o->n) ||
 	    check_rise(o, "C", c, &c0, o->n, &c1))
+		return -1;
+	if (o->offline_cpu && check_offline(o, c, &c0, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
@@ -485,6 +544,8 @@ int outlive_run(const struct outlive *decl)
 		  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
 		  ledger_stat_name(o->key), ledger_pages_name());
 	ret = prepare_units(o, o->n) || run_steps(o, p, c);
+	if (o->offline_cpu && cpu_set_online(o->offline_cpu, 1))
+		ret = -1;
 	cleanup(o);
 	cg_destroy(c);
 	cg_destroy(p);

@@ -49,6 +49,12 @@ struct outlive {
 	 */
 	struct outlive_move moves[OUTLIVE_MOVES];
 	int workers;		/* > 1: that many workers, one pinned per CPU */
+	/*
+	 * > 0: the workers run on this CPU, exit on CPU 0, and this CPU goes
+	 * offline after C's rise: its stocks must give C's pre-charge back
+	 * (memcg_hotplug_cpu_dead()) before rmdir C. Online again at the end.
+	 */
+	int offline_cpu;
 	int (*prepare)(void *arg, int n);		/* outside any memcg */
 	int (*make)(void *arg, int first, int n);	/* in a worker */
 	/* from outside; NULL: P's own reclaim must free them (see below) */

@@ -59,17 +59,29 @@ static int kick_cpu(void *arg)
 }
 
 /* The kicking cgroup is never removed: it cannot become a dying memcg. */
-void cg_kick_stocks(const char *why)
+static void kick(int cpu)
 {
 	char kick[CG_PATH_MAX];
+
+	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
+	mkdir(kick, 0755);
+	cg_run(kick, kick_cpu, &cpu);
+}
+
+void cg_kick_stocks(const char *why)
+{
 	int cpu;
 
 	if (why)
 		ktap_diag("stocks kicked: %s", why);
-	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
-	mkdir(kick, 0755);
 	for (cpu = 0; cpu < nr_cpus(); cpu++)
-		cg_run(kick, kick_cpu, &cpu);
+		kick(cpu);
+}
+
+void cg_kick_cpu(int cpu, const char *why)
+{
+	ktap_diag("CPU %d's stock kicked: %s", cpu, why);
+	kick(cpu);
 }
 
 int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
