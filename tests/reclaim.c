@@ -6,6 +6,11 @@
  * unused, charged to C, on C's dentry LRU. When C goes, offline hands its
  * LRU lists to P (memcg_reparent_list_lrus()); P's own reclaim must then
  * free most of them.
+ *
+ * limit_max_reclaim, limit_high_reclaim: the same dentries, then P's
+ * memory.max (v1: memory.limit_in_bytes) or memory.high just above what P
+ * holds and a live child charging past it: the kernel must reclaim them
+ * to make room, not OOM-kill the child.
  */
 #include <stdio.h>
 #include <sys/stat.h>
@@ -15,32 +20,57 @@
 
 #define NR_DENTRIES	5000
 
-/* Short names: the dentry holds them inline, no external name. */
+/*
+ * Short names: the dentry holds them inline, no external name. Each test
+ * has its own prefix: a dentry another test left cached is no new charge.
+ */
 static int lookup_missing(void *arg, int first, int n)
 {
+	const char *prefix = arg;
 	char path[64];
 	struct stat st;
 	int i;
 
-	(void)arg;
 	for (i = first; i < first + n; i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/rig_neg%d", i);
+		snprintf(path, sizeof(path), "/sys/kernel/%s%d", prefix, i);
 		if (!stat(path, &st))
 			return 1;
 	}
 	return 0;
 }
 
-int test_reclaim_reparented(void)
+static int dentries_test(const char *name, const char *prefix,
+			 const char *limit)
 {
 	struct outlive o = {
-		.name = "rig_reclaim",
+		.name = name,
 		.what = "negative sysfs dentries",
 		.key = "slab_reclaimable",
 		.n = NR_DENTRIES,
 		.make = lookup_missing,
+		.limit = limit,
+		.arg = (void *)prefix,
 	};
 
 	o.unit = outlive_slab(&o, "dentry", 1);
 	return o.unit < 0 ? KSFT_FAIL : outlive_run(&o);
+}
+
+int test_reclaim_reparented(void)
+{
+	return dentries_test("rig_reclaim", "rig_neg", NULL);
+}
+
+int test_limit_max_reclaim(void)
+{
+	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max");
+}
+
+int test_limit_high_reclaim(void)
+{
+	if (!cg_is_v2()) {
+		test_reason("cgroup v1 has no memory.high (limit_max_reclaim covers memory.limit_in_bytes)");
+		return KSFT_SKIP;
+	}
+	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high");
 }

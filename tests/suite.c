@@ -35,6 +35,8 @@ static const struct rig_test tests[] = {
 	T(posix_mqueue),
 	T(tmpfs_xattr),
 	T(reclaim_reparented),
+	T(limit_max_reclaim),
+	T(limit_high_reclaim),
 	T(pins),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),

@@ -46,6 +46,8 @@ int test_ipc_msg(void);
 int test_posix_mqueue(void);
 int test_tmpfs_xattr(void);
 int test_reclaim_reparented(void);
+int test_limit_max_reclaim(void);
+int test_limit_high_reclaim(void);
 int test_pins(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -393,6 +394,25 @@ static bool fell_below(void *arg)
 }
 
 /*
+ * cg's page counter once it is at least least below at's (a live
+ * cgroup's own stock keeps pages uncharged from it: kicked); now gets
+ * the reading.
+ */
+static int page_fall(const char *cg, const char *key, const struct ledgers *at,
+		     long least, struct ledgers *now)
+{
+	struct reclaimed r = {
+		.cg = cg, .key = key, .below = at->pages - least, .pages = 1,
+		.now = { .stat = -1, .pages = -1 },
+	};
+
+	poll_kicked(fell_below, &r, WAIT_MS,
+		    "a live cgroup's own stock keeps pages uncharged from it");
+	*now = r.now;
+	return r.now.pages < 0 ? -1 : 0;
+}
+
+/*
  * The units freed by P's reclaim: at least RECLAIM_PCT of their charge
  * leaves both ledgers (the statistics once RCU has freed the objects).
  */
@@ -418,11 +438,7 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 	if (r.now.stat < 0 ||
 	    expect_range(what, at->stat - r.now.stat, least, e + ledger_tol(e)))
 		return -1;
-	r.pages = 1;
-	r.below = at->pages - least;
-	poll_kicked(fell_below, &r, WAIT_MS,
-		    "a live cgroup's own stock keeps pages uncharged from it");
-	if (r.now.pages < 0)
+	if (page_fall(cg, o->key, at, least, &r.now))
 		return -1;
 	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
 		 ledger_pages_name(), o->n, o->what);
@@ -482,6 +498,107 @@ static int check_offline(const struct outlive *o, const char *c,
 	return expect_near(what, now->pages - now->stat - g.base, 0, g.tol);
 }
 
+/*
+ * Anon memory in a live child of P, charged in one call (MAP_POPULATE):
+ * one return to user space, where memory.high's throttling happens.
+ */
+static int charge_anon(void *arg)
+{
+	long len = *(long *)arg, off;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	for (off = 0; off < len; off += page_size())
+		p[off] = 1;
+	return 0;
+}
+
+/* cg's count of an event: v2 memory.events, v1 its own files. */
+static int event(const char *cg, const char *name, long *n)
+{
+	if (cg_is_v2())
+		return cg_get(cg, "memory.events", name, n);
+	if (!strcmp(name, "max"))
+		return cg_get(cg, "memory.failcnt", NULL, n);
+	return cg_get(cg, "memory.oom_control", name, n);
+}
+
+static int set_limit(const struct outlive *o, const char *p, long bytes)
+{
+	char val[32];
+
+	if (bytes < 0)
+		snprintf(val, sizeof(val), "%s", cg_is_v2() ? "max" : "-1");
+	else
+		snprintf(val, sizeof(val), "%ld", bytes);
+	return cg_write(p, cg_is_v2() ? o->limit : "memory.limit_in_bytes", val);
+}
+
+/*
+ * P under pressure, the units on P's lists since C was removed: P's limit
+ * a little above what it holds, and a live child charging half the units'
+ * charge in anon memory (no swap: only the units can make room). The
+ * kernel must reclaim the units to make room: the child is not
+ * OOM-killed, memory.events counts the limit (v1: memory.failcnt), and
+ * P's ledgers fall by at least what the child charged beyond the room.
+ */
+static int check_pressure(const struct outlive *o, const char *p,
+			  const struct ledgers *at)
+{
+	long e = o->n * o->unit, anon = e / 2, room = 16 * page_size();
+	const char *hit = !strcmp(o->limit, "memory.high") && cg_is_v2() ?
+			  "high" : "max";
+	long hits0, hits, oom0, oom, lo = anon - room - ledger_tol(anon - room);
+	long hi = e + ledger_tol(e);
+	struct reclaimed r = {
+		.cg = p, .key = o->key, .now = { .stat = -1, .pages = -1 },
+	};
+	char child[CG_PATH_MAX] = "", what[160];
+	struct ledgers now;
+	int ret = -1;
+
+	if (event(p, hit, &hits0) || event(p, "oom_kill", &oom0) ||
+	    set_limit(o, p, at->pages + room) || cg_create(child, p, "pressure"))
+		goto out;
+	ktap_diag("%s of P: %ld B, %ld B above what it holds; a live child charges %ld B of anon memory",
+		  cg_is_v2() ? o->limit : "memory.limit_in_bytes",
+		  at->pages + room, room, anon);
+	if (cg_run(child, charge_anon, &anon)) {
+		ktap_fail("the child charging %ld B past P's limit did not exit normally (OOM-killed?): the kernel did not reclaim the %d %s P holds",
+			  anon, o->n, o->what);
+		goto out;
+	}
+	if (event(p, hit, &hits) || event(p, "oom_kill", &oom))
+		goto out;
+	r.below = at->stat - lo;
+	poll_until(fell_below, &r, WAIT_MS);
+	if (r.now.stat < 0)
+		goto out;
+	snprintf(what, sizeof(what), "P's %s fall under its %s (%d %s)",
+		 ledger_stat_name(o->key), cg_is_v2() ? o->limit : "limit",
+		 o->n, o->what);
+	if (expect_range(what, at->stat - r.now.stat, lo, hi) ||
+	    page_fall(p, o->key, at, lo, &now))
+		goto out;
+	snprintf(what, sizeof(what), "P's %s fall under its %s (%d %s)",
+		 ledger_pages_name(), cg_is_v2() ? o->limit : "limit", o->n,
+		 o->what);
+	if (expect_range(what, at->pages - now.pages, lo, hi))
+		goto out;
+	if (hits <= hits0 || oom != oom0) {
+		ktap_fail("P's %s events %ld -> %ld (expected more), oom_kill %ld -> %ld (expected the same)",
+			  hit, hits0, hits, oom0, oom);
+		goto out;
+	}
+	ret = 0;
+out:
+	cg_destroy(child);
+	set_limit(o, p, -1);
+	return ret;
+}
+
 /* Whatever is left of the units, pass or fail: cleanup, else free. */
 static void cleanup(const struct outlive *o)
 {
@@ -518,7 +635,8 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
 		return -1;
 	if (!o->free)
-		return check_reclaimed(o, p, &at);
+		return o->limit ? check_pressure(o, p, &at) :
+				  check_reclaimed(o, p, &at);
 	return check_fall(o, "P", p, 0, o->n, &at);
 }
 

@@ -59,6 +59,12 @@ struct outlive {
 	int (*make)(void *arg, int first, int n);	/* in a worker */
 	/* from outside; NULL: P's own reclaim must free them (see below) */
 	void (*free)(void *arg, int first, int n);
+	/*
+	 * With free NULL: instead of P's own reclaim, this limit of P
+	 * ("memory.max" or "memory.high"; v1: memory.limit_in_bytes) just
+	 * above what it holds, and a live child charging past it.
+	 */
+	const char *limit;
 	void (*cleanup)(void *arg, int n);	/* last, always; NULL: free all */
 	void *arg;
 	const struct outlive_ops *ops;
