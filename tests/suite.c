@@ -41,6 +41,7 @@ static const struct rig_test tests[] = {
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
 	T(stress),
+	T(cycle_leaks),
 	T(slab_sysfs_names),
 	T(slab_cache_churn),
 	T(slab_memcg_cache_names),

@@ -52,6 +52,7 @@ int test_pins(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);
 int test_stress(void);
+int test_cycle_leaks(void);
 int test_slab_sysfs_names(void);
 int test_slab_cache_churn(void);
 int test_slab_memcg_cache_names(void);

@@ -180,8 +180,10 @@ static int moves_complete(struct outlive *o)
 		return 0;
 	}
 	if ((!m && outlive_move(o, o->key, o->unit)) ||
-	    (!move_find(o, "kernel") && outlive_move(o, "kernel", o->unit)))
+	    (!move_find(o, "kernel") && outlive_move(o, "kernel", o->unit)) ||
+	    (!move_find(o, "percpu") && outlive_move(o, "percpu", 0)))
 		return -1;
+	move_find(o, "percpu")->exact = 1;
 	moves_diag(o);
 	return 0;
 }
@@ -211,7 +213,8 @@ struct moved {
 /* Where key i must be: base + [lo, hi]. */
 static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 {
-	long e = m->units * m->o->moves[i].unit, tol = ledger_tol(labs(e));
+	const struct outlive_move *mv = &m->o->moves[i];
+	long e = m->units * mv->unit, tol = mv->exact ? 0 : ledger_tol(labs(e));
 
 	*lo = e - tol;
 	*hi = m->reclaim ? e / 100 * RECLAIM_PCT : e + tol;

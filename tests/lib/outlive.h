@@ -34,6 +34,7 @@ struct outlive_ops {
 struct outlive_move {
 	const char *key;
 	long unit;
+	int exact;	/* counted in bytes with no stock between: no tolerance */
 };
 
 struct outlive {
@@ -45,7 +46,9 @@ struct outlive {
 	/*
 	 * Every other key the unit moves (outlive_move(), outlive_slab()).
 	 * The engine adds key itself and "kernel", which every kmem charge
-	 * moves, when they are not declared.
+	 * moves, when they are not declared, and "percpu", exact, which no unit
+	 * moves: the cgroups' own percpu, charged to their parent, must leave
+	 * it whole when they are freed.
 	 */
 	struct outlive_move moves[OUTLIVE_MOVES];
 	int workers;		/* > 1: that many workers, one pinned per CPU */

@@ -176,9 +176,11 @@ int cg_wait_gone(const char *cg, const char *what)
 	if (g.err)
 		return -1;
 	dying = cg_dying(cg);
-	if (!dying)
+	if (!dying && what)
 		ktap_diag("%s: freed, hands off, within %ld ms", what,
 			  now_ms() - t0);
+	if (!what)
+		what = "a removed memcg";
 	if (dying <= 0)
 		return dying;
 	if (ledger_read(cg, "kernel", &before))

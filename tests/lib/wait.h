@@ -45,7 +45,8 @@ int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
 		const char *why);
 
 /*
- * Wait, hands off, for every memcg removed under cg to be freed. On a
+ * Wait, hands off, for every memcg removed under cg to be freed (what:
+ * for messages; NULL: say nothing when they are). On a
  * timeout the test fails; the stocks are then kicked once, only to tell
  * whether a stock was what kept the memcg (a kernel that did not drain
  * at offline) or something else did.

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cycle_leaks: a kernel can free every removed memcg, pass every ledger
+ * and still leak: a structure nobody is charged for, or one still
+ * reachable from a list (which kmemleak cannot see). Many cycles of
+ * make, charge, rmdir and free must leave the kernel's own memory
+ * (/proc/meminfo Slab, SUnreclaim, Percpu) and the slab caches a memcg
+ * uses (found by holding some children at once and seeing which caches
+ * grow) where they were, within a quarter of what one cycle's child
+ * costs: a leak of a quarter of a child a cycle fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/files.h"
+#include "lib/wait.h"
+#include "suite.h"
+
+#define NR_PROBE	20	/* children held at once to see what one costs */
+#define NR_FILES	10	/* charged by each cycle's child */
+#define MAX_CACHES	64	/* caches a child is seen to use */
+#define MAX_SLABINFO	1024	/* lines of /proc/slabinfo */
+#define NR_MEMINFO	3
+
+static const char *const meminfo_keys[NR_MEMINFO] = {
+	"Slab", "SUnreclaim", "Percpu",
+};
+
+struct kmem {
+	long meminfo[NR_MEMINFO];	/* bytes */
+	int n;
+	char name[MAX_SLABINFO][NAME_LEN];
+	long objs[MAX_SLABINFO];	/* active objects */
+};
+
+static int read_meminfo(struct kmem *k)
+{
+	char line[256], key[64];
+	int i, found = 0;
+	long kb;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		for (i = 0; i < NR_MEMINFO; i++)
+			if (sscanf(line, "%63[^:]: %ld kB", key, &kb) == 2 &&
+			    !strcmp(key, meminfo_keys[i])) {
+				k->meminfo[i] = kb * 1024;
+				found++;
+			}
+	if (f)
+		fclose(f);
+	if (found != NR_MEMINFO)
+		ktap_fail("/proc/meminfo: %d of Slab, SUnreclaim and Percpu found",
+			  found);
+	return found == NR_MEMINFO ? 0 : -1;
+}
+
+/* Every cache of /proc/slabinfo (the tracked ones are picked later). */
+static int read_slabinfo(struct kmem *k)
+{
+	char line[512], name[NAME_LEN];
+	long active;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	k->n = 0;
+	while (f && fgets(line, sizeof(line), f) && k->n < MAX_SLABINFO)
+		if (sscanf(line, "%63s %ld", name, &active) == 2 &&
+		    strcmp(name, "#") && strcmp(name, "slabinfo")) {
+			snprintf(k->name[k->n], NAME_LEN, "%s", name);
+			k->objs[k->n++] = active;
+		}
+	if (f)
+		fclose(f);
+	if (!k->n)
+		ktap_fail("cannot read /proc/slabinfo");
+	return k->n ? 0 : -1;
+}
+
+static long objs_of(const struct kmem *k, const char *name)
+{
+	int i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->name[i], name))
+			return k->objs[i];
+	return -1;
+}
+
+static int mkchild(const char *p, int i, char *c)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "c%d", i);
+	return cg_create(c, p, name);
+}
+
+/* What one child costs: meminfo per child, and the caches it uses. */
+struct probe {
+	long per_child[NR_MEMINFO];
+	int n;
+	char name[MAX_CACHES][NAME_LEN];
+};
+
+static struct kmem all_a, all_b;
+
+static int probe(const char *p, struct probe *pr)
+{
+	char c[NR_PROBE][CG_PATH_MAX];
+	int i, ret = 0;
+	long d, pcpu0 = 0, pcpu = 0;
+
+	cg_flush(p);
+	if (read_meminfo(&all_a) || read_slabinfo(&all_a) ||
+	    (cg_is_v2() && cg_get(p, "memory.stat", "percpu", &pcpu0)))
+		return -1;
+	for (i = 0; i < NR_PROBE; i++)
+		if (mkchild(p, i, c[i]))
+			return -1;
+	ret = read_meminfo(&all_b) ||
+	      read_slabinfo(&all_b);
+	for (i = 0; i < NR_MEMINFO; i++)
+		pr->per_child[i] = (all_b.meminfo[i] - all_a.meminfo[i]) /
+				   NR_PROBE;
+	/* Percpu is populated a page a CPU at a time: v2 says what a child takes. */
+	if (cg_is_v2()) {
+		cg_flush(p);
+		ret |= cg_get(p, "memory.stat", "percpu", &pcpu);
+		pr->per_child[2] = (pcpu - pcpu0) / NR_PROBE;
+	}
+	pr->n = 0;
+	for (i = 0; i < all_b.n && pr->n < MAX_CACHES; i++) {
+		d = all_b.objs[i] - objs_of(&all_a, all_b.name[i]);
+		if (d >= NR_PROBE)
+			snprintf(pr->name[pr->n++], NAME_LEN, "%s",
+				 all_b.name[i]);
+	}
+	for (i = 0; i < NR_PROBE; i++)
+		ret |= cg_destroy(c[i]);
+	return ret || cg_wait_gone(p, "the probe's children") ? -1 : 0;
+}
+
+static int make_files(void *arg)
+{
+	return files_make(FILES_DIR, *(int *)arg * NR_FILES, NR_FILES);
+}
+
+/* One cycle: a child made, charged, removed and freed hands off. */
+static int cycle(const char *p, int i)
+{
+	char c[CG_PATH_MAX] = "";
+	int ret;
+
+	ret = mkchild(p, 0, c) || cg_run(c, make_files, &i) ||
+	      cg_destroy(c) || cg_wait_gone(p, NULL);
+	files_unlink(FILES_DIR, i * NR_FILES, NR_FILES);
+	return ret ? -1 : 0;
+}
+
+static int verdict(const struct probe *pr, const struct kmem *a,
+		   const struct kmem *b, int cycles)
+{
+	char what[128];
+	long grew, bound;
+	int i, bad = 0;
+
+	for (i = 0; i < NR_MEMINFO; i++) {
+		grew = b->meminfo[i] - a->meminfo[i];
+		/* At least one page a CPU: how Slab and Percpu grow. */
+		bound = cycles * pr->per_child[i] / 4;
+		if (bound < page_size() * nr_cpus())
+			bound = page_size() * nr_cpus();
+		snprintf(what, sizeof(what),
+			 "/proc/meminfo %s growth over %d cycles (a child: %ld B)",
+			 meminfo_keys[i], cycles, pr->per_child[i]);
+		/* One-sided: only growth fails. */
+		figure_line(what, grew, 0, bound);
+		if (grew > bound) {
+			ktap_fail("%s: %ld B, expected at most %ld B (a quarter of a child a cycle): the kernel leaks",
+				  what, grew, bound);
+			bad = 1;
+		}
+	}
+	for (i = 0; i < pr->n; i++) {
+		grew = objs_of(b, pr->name[i]) - objs_of(a, pr->name[i]);
+		ktap_diag("%s: %+ld active objects after %d cycles (at most %d)",
+			  pr->name[i], grew, cycles, cycles / 4);
+		if (grew > cycles / 4) {
+			ktap_fail("/proc/slabinfo %s: %ld more active objects after %d cycles, expected at most %d: a memcg structure is leaked",
+				  pr->name[i], grew, cycles, cycles / 4);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static struct kmem before, after;
+
+static int leak_steps(const char *p, int cycles)
+{
+	struct probe pr;
+	int i;
+
+	/* Warm up: caches and percpu chunks grow to their working size. */
+	for (i = 0; i < 10; i++)
+		if (cycle(p, i))
+			return -1;
+	if (probe(p, &pr))
+		return -1;
+	ktap_diag("a child costs %ld B Slab, %ld B SUnreclaim, %ld B Percpu; %d caches grow with children",
+		  pr.per_child[0], pr.per_child[1], pr.per_child[2], pr.n);
+	if (pr.per_child[1] <= 0 || !pr.n) {
+		ktap_fail("holding %d children moved no slab: nothing to measure a leak against",
+			  NR_PROBE);
+		return -1;
+	}
+	if (read_meminfo(&before) || read_slabinfo(&before))
+		return -1;
+	for (i = 0; i < cycles; i++)
+		if (cycle(p, i))
+			return -1;
+	if (read_meminfo(&after) || read_slabinfo(&after))
+		return -1;
+	return verdict(&pr, &before, &after, cycles);
+}
+
+int test_cycle_leaks(void)
+{
+	const char *s = getenv("RIG_LEAK_CYCLES");
+	int cycles = s ? atoi(s) : 100, ret;
+	char p[CG_PATH_MAX] = "";
+
+	if (cg_create(p, cg_root, "rig_leaks") || cg_enable_memory(p) ||
+	    (mkdir(FILES_DIR, 0755) && errno != EEXIST))
+		return KSFT_FAIL;
+	ret = leak_steps(p, cycles);
+	rmdir(FILES_DIR);
+	cg_destroy(p);
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}
