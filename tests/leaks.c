@@ -6,8 +6,8 @@
  * make, charge, rmdir and free must leave the kernel's own memory
  * (/proc/meminfo Slab, SUnreclaim, Percpu) and the slab caches a memcg
  * uses (found by holding some children at once and seeing which caches
- * grow) where they were, within a quarter of what one cycle's child
- * costs: a leak of a quarter of a child a cycle fails.
+ * grow) where they were: within a quarter of what a child costs a cycle,
+ * and half an object a cycle in each cache.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -160,41 +160,73 @@ static int cycle(const char *p, int i)
 	return ret ? -1 : 0;
 }
 
-static int verdict(const struct probe *pr, const struct kmem *a,
-		   const struct kmem *b, int cycles)
+struct leak {
+	const struct probe *pr;
+	const struct kmem *a;
+	struct kmem *b;
+	int cycles, say, err;
+};
+
+/*
+ * Growth within bounds: a quarter of a child a cycle in bytes (at least
+ * a page a CPU: how Slab and Percpu grow), half an object a cycle in a
+ * cache a child uses. say: print the figures and fail what is past them.
+ */
+static bool within_bounds(void *arg)
 {
-	char what[128];
+	struct leak *l = arg;
 	long grew, bound;
+	char what[128];
 	int i, bad = 0;
 
+	if (read_meminfo(l->b) || read_slabinfo(l->b)) {
+		l->err = 1;
+		return true;
+	}
 	for (i = 0; i < NR_MEMINFO; i++) {
-		grew = b->meminfo[i] - a->meminfo[i];
-		/* At least one page a CPU: how Slab and Percpu grow. */
-		bound = cycles * pr->per_child[i] / 4;
+		grew = l->b->meminfo[i] - l->a->meminfo[i];
+		bound = l->cycles * l->pr->per_child[i] / 4;
 		if (bound < page_size() * nr_cpus())
 			bound = page_size() * nr_cpus();
+		bad |= grew > bound;
+		if (!l->say)
+			continue;
 		snprintf(what, sizeof(what),
 			 "/proc/meminfo %s growth over %d cycles (a child: %ld B)",
-			 meminfo_keys[i], cycles, pr->per_child[i]);
+			 meminfo_keys[i], l->cycles, l->pr->per_child[i]);
 		/* One-sided: only growth fails. */
 		figure_line(what, grew, 0, bound);
-		if (grew > bound) {
-			ktap_fail("%s: %ld B, expected at most %ld B (a quarter of a child a cycle): the kernel leaks",
+		if (grew > bound)
+			ktap_fail("%s: %ld B, expected at most %ld B: the kernel leaks",
 				  what, grew, bound);
-			bad = 1;
-		}
 	}
-	for (i = 0; i < pr->n; i++) {
-		grew = objs_of(b, pr->name[i]) - objs_of(a, pr->name[i]);
+	for (i = 0; i < l->pr->n; i++) {
+		grew = objs_of(l->b, l->pr->name[i]) -
+		       objs_of(l->a, l->pr->name[i]);
+		bad |= grew > l->cycles / 2;
+		if (!l->say)
+			continue;
 		ktap_diag("%s: %+ld active objects after %d cycles (at most %d)",
-			  pr->name[i], grew, cycles, cycles / 4);
-		if (grew > cycles / 4) {
-			ktap_fail("/proc/slabinfo %s: %ld more active objects after %d cycles, expected at most %d: a memcg structure is leaked",
-				  pr->name[i], grew, cycles, cycles / 4);
-			bad = 1;
-		}
+			  l->pr->name[i], grew, l->cycles, l->cycles / 2);
+		if (grew > l->cycles / 2)
+			ktap_fail("/proc/slabinfo %s: %ld more active objects after %d cycles, expected at most %d: a structure is leaked",
+				  l->pr->name[i], grew, l->cycles,
+				  l->cycles / 2);
 	}
-	return bad ? -1 : 0;
+	return !bad;
+}
+
+/* Freed objects leave after RCU grace periods: poll, then judge. */
+static int verdict(const struct probe *pr, const struct kmem *a,
+		   struct kmem *b, int cycles)
+{
+	struct leak l = { pr, a, b, cycles, 0, 0 };
+
+	poll_until(within_bounds, &l, WAIT_MS);
+	if (l.err)
+		return -1;
+	l.say = 1;
+	return within_bounds(&l) && !l.err ? 0 : -1;
 }
 
 static struct kmem before, after;
@@ -222,8 +254,6 @@ static int leak_steps(const char *p, int cycles)
 	for (i = 0; i < cycles; i++)
 		if (cycle(p, i))
 			return -1;
-	if (read_meminfo(&after) || read_slabinfo(&after))
-		return -1;
 	return verdict(&pr, &before, &after, cycles);
 }
 
