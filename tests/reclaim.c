@@ -74,3 +74,19 @@ int test_limit_high_reclaim(void)
 	}
 	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high");
 }
+
+/* P > C > G: after rmdir G, C's own reclaim must free what G left. */
+int test_reclaim_chain(void)
+{
+	struct outlive o = {
+		.name = "rig_reclaim_chain",
+		.what = "negative sysfs dentries",
+		.key = "slab_reclaimable",
+		.n = NR_DENTRIES,
+		.make = lookup_missing,
+		.arg = (void *)"rig_chain_neg",
+	};
+
+	o.unit = outlive_slab(&o, "dentry", 1);
+	return o.unit < 0 ? KSFT_FAIL : outlive_chain(&o);
+}

@@ -37,6 +37,7 @@ static const struct rig_test tests[] = {
 	T(reclaim_reparented),
 	T(limit_max_reclaim),
 	T(limit_high_reclaim),
+	T(reclaim_chain),
 	T(pins),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),

@@ -416,11 +416,12 @@ static int page_fall(const char *cg, const char *key, const struct ledgers *at,
 }
 
 /*
- * The units freed by P's reclaim: at least RECLAIM_PCT of their charge
- * leaves both ledgers (the statistics once RCU has freed the objects).
+ * The units freed by the reclaim of who (cg): at least RECLAIM_PCT of
+ * their charge leaves both ledgers (the statistics once RCU has freed the
+ * objects).
  */
-static int check_reclaimed(const struct outlive *o, const char *cg,
-			   const struct ledgers *at)
+static int check_reclaimed(const struct outlive *o, const char *who,
+			   const char *cg, const struct ledgers *at)
 {
 	long e = o->n * o->unit, least = e / 100 * RECLAIM_PCT;
 	struct reclaimed r = {
@@ -431,23 +432,24 @@ static int check_reclaimed(const struct outlive *o, const char *cg,
 		.o = o, .cg = cg, .base = at->keys, .units = -o->n, .reclaim = 1,
 	};
 	long now[OUTLIVE_MOVES];
-	char what[160];
+	char what[160], event[64];
 
 	if (reclaim_all(cg))
 		return -1;
 	poll_until(fell_below, &r, WAIT_MS);
-	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
-		 ledger_stat_name(o->key), o->n, o->what);
+	snprintf(event, sizeof(event), "fall when %s reclaims", who);
+	snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
+		 ledger_stat_name(o->key), event, o->n, o->what);
 	if (r.now.stat < 0 ||
 	    expect_range(what, at->stat - r.now.stat, least, e + ledger_tol(e)))
 		return -1;
 	if (page_fall(cg, o->key, at, least, &r.now))
 		return -1;
-	snprintf(what, sizeof(what), "P's %s fall when P reclaims (%d %s)",
-		 ledger_pages_name(), o->n, o->what);
+	snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
+		 ledger_pages_name(), event, o->n, o->what);
 	return expect_range(what, at->pages - r.now.pages, least,
 			    e + ledger_tol(e)) ||
-	       moves_check(&m, "P", "fall when P reclaims", now);
+	       moves_check(&m, who, event, now);
 }
 
 struct gap {
@@ -639,7 +641,7 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 		return -1;
 	if (!o->free)
 		return o->limit ? check_pressure(o, p, &at) :
-				  check_reclaimed(o, p, &at);
+				  check_reclaimed(o, "P", p, &at);
 	return check_fall(o, "P", p, 0, o->n, &at);
 }
 
@@ -692,8 +694,12 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	    check_rise(o, "G", g, &g0, 2 * a, &g1))
 		return -1;
 	if (remove_cg(o, g) || cg_wait_gone(c, "rmdir G") ||
-	    check_holds(o, "C", c, &c0, o->n, "after rmdir G", &at) ||
-	    check_fall(o, "C", c, 0, a, &at))
+	    check_holds(o, "C", c, &c0, o->n, "after rmdir G", &at))
+		return -1;
+	/* G's lists went to C: C's own reclaim must reach them. */
+	if (!o->free)
+		return check_reclaimed(o, "C", c, &at);
+	if (check_fall(o, "C", c, 0, a, &at))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n - a, "after rmdir C", &at) ||

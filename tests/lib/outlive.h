@@ -105,6 +105,8 @@ int outlive_run(const struct outlive *o);
  * P > C > G: G makes two thirds of the units, C the last third. After
  * rmdir G, freeing a third while C lives must take it from C; after rmdir
  * C, the rest must leave P. This is where a wrong destination shows.
+ * With free NULL, C's own reclaim after rmdir G must free them all:
+ * G's lists went to C, not only to an ancestor.
  */
 int outlive_chain(const struct outlive *o);
 
