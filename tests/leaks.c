@@ -148,16 +148,21 @@ static int make_files(void *arg)
 	return files_make(FILES_DIR, *(int *)arg * NR_FILES, NR_FILES);
 }
 
-/* One cycle: a child made, charged, removed and freed hands off. */
-static int cycle(const char *p, int i)
+/*
+ * Cycles [first, first + n): a child made, charged, removed and its files
+ * freed; then every removed child must be freed, hands off.
+ */
+static int cycles(const char *p, int first, int n)
 {
 	char c[CG_PATH_MAX] = "";
-	int ret;
+	int i, ret = 0;
 
-	ret = mkchild(p, 0, c) || cg_run(c, make_files, &i) ||
-	      cg_destroy(c) || cg_wait_gone(p, NULL);
-	files_unlink(FILES_DIR, i * NR_FILES, NR_FILES);
-	return ret ? -1 : 0;
+	for (i = first; i < first + n && !ret; i++) {
+		ret = mkchild(p, 0, c) || cg_run(c, make_files, &i) ||
+		      cg_destroy(c);
+		files_unlink(FILES_DIR, i * NR_FILES, NR_FILES);
+	}
+	return ret || cg_wait_gone(p, "the cycles' children") ? -1 : 0;
 }
 
 struct leak {
@@ -231,16 +236,12 @@ static int verdict(const struct probe *pr, const struct kmem *a,
 
 static struct kmem before, after;
 
-static int leak_steps(const char *p, int cycles)
+static int leak_steps(const char *p, int n)
 {
 	struct probe pr;
-	int i;
 
 	/* Warm up: caches and percpu chunks grow to their working size. */
-	for (i = 0; i < 10; i++)
-		if (cycle(p, i))
-			return -1;
-	if (probe(p, &pr))
+	if (cycles(p, 0, 10) || probe(p, &pr))
 		return -1;
 	ktap_diag("a child costs %ld B Slab, %ld B SUnreclaim, %ld B Percpu; %d caches grow with children",
 		  pr.per_child[0], pr.per_child[1], pr.per_child[2], pr.n);
@@ -251,22 +252,21 @@ static int leak_steps(const char *p, int cycles)
 	}
 	if (read_meminfo(&before) || read_slabinfo(&before))
 		return -1;
-	for (i = 0; i < cycles; i++)
-		if (cycle(p, i))
-			return -1;
-	return verdict(&pr, &before, &after, cycles);
+	if (cycles(p, 0, n))
+		return -1;
+	return verdict(&pr, &before, &after, n);
 }
 
 int test_cycle_leaks(void)
 {
 	const char *s = getenv("RIG_LEAK_CYCLES");
-	int cycles = s ? atoi(s) : 100, ret;
+	int n = s ? atoi(s) : 100, ret;
 	char p[CG_PATH_MAX] = "";
 
 	if (cg_create(p, cg_root, "rig_leaks") || cg_enable_memory(p) ||
 	    (mkdir(FILES_DIR, 0755) && errno != EEXIST))
 		return KSFT_FAIL;
-	ret = leak_steps(p, cycles);
+	ret = leak_steps(p, n);
 	rmdir(FILES_DIR);
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;
