@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -80,6 +83,30 @@ static void mount_all(const char *hierarchy)
 		write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
 		setenv("RIG_CGROUP_ROOT", CGROUP_ROOT, 1);
 	}
+}
+
+/*
+ * The loopback device up (it then has 127.0.0.1 and ::1): TCP tests and
+ * upstream's test_memcg_sock talk over it. A kernel without INET says so.
+ */
+static void loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0) {
+		say("no loopback: %s", strerror(errno));
+		return;
+	}
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0) {
+			close(fd);
+			return;
+		}
+	}
+	say("cannot bring lo up: %s", strerror(errno));
+	close(fd);
 }
 
 static void describe(const char *hierarchy)
@@ -224,6 +251,7 @@ int main(void)
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/", 1);
 	mount_all(hierarchy);
+	loopback_up();
 	describe(hierarchy);
 	if (getenv("RIG_PROBE"))
 		power_off(0);

@@ -39,6 +39,7 @@ static const struct rig_test tests[] = {
 	T(limit_high_reclaim),
 	T(reclaim_chain),
 	T(pins),
+	T(sock_reparent),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
 	T(stress),

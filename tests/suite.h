@@ -50,6 +50,7 @@ int test_limit_max_reclaim(void);
 int test_limit_high_reclaim(void);
 int test_reclaim_chain(void);
 int test_pins(void);
+int test_sock_reparent(void);
 int test_libcgroup_reparent(void);
 int test_cgroup_tools_reparent(void);
 int test_stress(void);

@@ -15,6 +15,8 @@ dir /proc 0755 0 0
 dir /sys 0755 0 0
 dir /tmp 1777 0 0
 dir /root 0700 0 0
+dir /etc 0755 0 0
+file /etc/hosts $RIG_TOP/rootfs/hosts 0644 0 0
 file /init $bin/init 0755 0 0
 file /bin/kmemcg-suite $bin/kmemcg-suite 0755 0 0
 file /bin/busybox $(rootfs_busybox) 0755 0 0
