@@ -123,16 +123,17 @@ static int receive(int *fd, pid_t pid)
 static int sock_steps(const char *p, const char *c, int *fd)
 {
 	struct sock_poll s = { .p = p, .c = c };
-	long pages0, pages1;
-	struct ledgers now;
+	long c_pages0, c_pages1;
+	struct ledgers p0;
 	int i;
 
-	if (sock_read(p, &s.base) ||
-	    cg_get(p, ledger_pages_name(), NULL, &pages0) ||
+	cg_kick_stocks("a stock holds the pre-charge of C's own structures, charged to P: P's baseline is its charge alone");
+	if (sock_read(p, &s.base) || ledger_read(p, "sock", &p0) ||
+	    cg_get(c, ledger_pages_name(), NULL, &c_pages0) ||
 	    receive(fd, cg_spawn(c, make_sockets, NULL)))
 		return -1;
 	poll_until(sock_agree, &s, WAIT_MS);
-	if (s.err || cg_get(p, ledger_pages_name(), NULL, &pages1))
+	if (s.err || cg_get(c, ledger_pages_name(), NULL, &c_pages1))
 		return -1;
 	/* The queued data, at least a page of it, charged to C and so to P. */
 	if (expect_range("C's socket memory once C wrote", s.c_now,
@@ -141,8 +142,8 @@ static int sock_steps(const char *p, const char *c, int *fd)
 			s.c_now, 0))
 		return -1;
 	if (cg_is_v2() &&
-	    expect_range("P's memory.current rise, socket memory in it",
-			 pages1 - pages0, s.c_now, 1L << 40))
+	    expect_range("C's memory.current rise, its socket memory in it",
+			 c_pages1 - c_pages0, s.c_now, 1L << 40))
 		return -1;
 	if (cg_destroy(c))
 		return -1;
@@ -163,9 +164,8 @@ static int sock_steps(const char *p, const char *c, int *fd)
 	if (s.err || expect_near("P's socket memory once the sockets closed",
 				 s.p_now - s.base, 0, 0))
 		return -1;
-	return ledger_read(p, "sock", &now) ||
-	       expect_near("P's memory.current once the sockets closed",
-			   now.pages - pages0, 0, ledger_tol(0));
+	return ledger_expect(p, "sock", &p0, 0, ledger_tol(0),
+			     "P's %s once the sockets closed", NULL);
 }
 
 int test_sock_reparent(void)
