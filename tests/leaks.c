@@ -148,7 +148,7 @@ struct probe {
 
 static struct kmem all_a, all_b;
 
-static int probe(const char *p, struct probe *pr)
+static int hold_children(const char *p, struct probe *pr)
 {
 	char c[NR_PROBE][CG_PATH_MAX];
 	int i, ret = 0;
@@ -192,7 +192,7 @@ static int make_files(void *arg)
  * Cycles [first, first + n): a child made, charged, removed and its files
  * freed; then every removed child must be freed, hands off.
  */
-static int cycles(const char *p, int first, int n)
+static int run_cycles(const char *p, int first, int n)
 {
 	char c[CG_PATH_MAX] = "";
 	int i, ret = 0;
@@ -298,7 +298,7 @@ static int leak_steps(const char *p, int n)
 {
 	struct probe pr;
 
-	if (probe(p, &pr))
+	if (hold_children(p, &pr))
 		return -1;
 	ktap_diag("a child costs %ld B Slab, %ld B SUnreclaim, %ld B Percpu; %d caches grow with children",
 		  pr.per_child[0], pr.per_child[1], pr.per_child[2], pr.n);
@@ -312,9 +312,9 @@ static int leak_steps(const char *p, int n)
 	 * percpu chunks at their working size, and as many frees still
 	 * pending (kfree_rcu() batches for up to 5 s) before as after.
 	 */
-	if (cycles(p, 0, 20) || kmem_read(&before))
+	if (run_cycles(p, 0, 20) || kmem_read(&before))
 		return -1;
-	if (cycles(p, 0, n))
+	if (run_cycles(p, 0, n))
 		return -1;
 	return verdict(&pr, &before, &after, n);
 }

@@ -397,7 +397,7 @@ static bool fell_below(void *arg)
 }
 
 /*
- * cg's page counter once it is at least least below at's (a live
+ * cg's page counter once it is at least "least" below at's (a live
  * cgroup's own stock keeps pages uncharged from it: kicked); now gets
  * the reading.
  */
@@ -504,19 +504,34 @@ static int check_offline(const struct outlive *o, const char *c,
 }
 
 /*
- * Anon memory in a live child of P, charged in one call (MAP_POPULATE):
- * one return to user space, where memory.high's throttling happens.
+ * Anon memory in a live child of P. Under memory.high, in one call
+ * (MAP_POPULATE): one return to user space, where the throttling
+ * happens. Under memory.max, PACE_PAGES at a time with a pause between:
+ * the dentries reclaim frees leave the page counter only after an RCU
+ * grace period, which a charge's few retries do not wait for (a loaded
+ * host once OOM-killed a child charging all at once).
  */
+#define PACE_PAGES	8
+struct anon {
+	long len;
+	int paced;
+};
+
 static int charge_anon(void *arg)
 {
-	long len = *(long *)arg, off;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct anon *a = arg;
+	long off;
+	char *p = mmap(NULL, a->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS |
+		       (a->paced ? 0 : MAP_POPULATE), -1, 0);
 
 	if (p == MAP_FAILED)
 		return 1;
-	for (off = 0; off < len; off += page_size())
+	for (off = 0; off < a->len; off += page_size()) {
 		p[off] = 1;
+		if (a->paced && off / page_size() % PACE_PAGES == 0)
+			sleep_ms(2);
+	}
 	return 0;
 }
 
@@ -552,10 +567,12 @@ static int set_limit(const struct outlive *o, const char *p, long bytes)
 static int check_pressure(const struct outlive *o, const char *p,
 			  const struct ledgers *at)
 {
-	long e = o->n * o->unit, anon = e / 2, room = 16 * page_size();
 	const char *hit = !strcmp(o->limit, "memory.high") && cg_is_v2() ?
 			  "high" : "max";
-	long hits0, hits, oom0, oom, lo = anon - room - ledger_tol(anon - room);
+	long e = o->n * o->unit, room = CG_STOCK_PAGES * page_size();
+	struct anon anon = { e / 2, !strcmp(hit, "max") };
+	long hits0, hits, oom0, oom;
+	long lo = anon.len - room - ledger_tol(anon.len - room);
 	long hi = e + ledger_tol(e);
 	struct reclaimed r = {
 		.cg = p, .key = o->key, .now = { .stat = -1, .pages = -1 },
@@ -569,10 +586,10 @@ static int check_pressure(const struct outlive *o, const char *p,
 		goto out;
 	ktap_diag("%s of P: %ld B, %ld B above what it holds; a live child charges %ld B of anon memory",
 		  cg_is_v2() ? o->limit : "memory.limit_in_bytes",
-		  at->pages + room, room, anon);
+		  at->pages + room, room, anon.len);
 	if (cg_run(child, charge_anon, &anon)) {
 		ktap_fail("the child charging %ld B past P's limit did not exit normally (OOM-killed?): the kernel did not reclaim the %d %s P holds",
-			  anon, o->n, o->what);
+			  anon.len, o->n, o->what);
 		goto out;
 	}
 	if (event(p, hit, &hits) || event(p, "oom_kill", &oom))
