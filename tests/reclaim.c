@@ -39,8 +39,9 @@ static int lookup_missing(void *arg, int first, int n)
 	return 0;
 }
 
+/* The dentries in C (or C and G), then run: outlive_run or outlive_chain. */
 static int dentries_test(const char *name, const char *prefix,
-			 const char *limit)
+			 const char *limit, int (*run)(const struct outlive *))
 {
 	struct outlive o = {
 		.name = name,
@@ -53,17 +54,18 @@ static int dentries_test(const char *name, const char *prefix,
 	};
 
 	o.unit = outlive_slab(&o, "dentry", 1);
-	return o.unit < 0 ? KSFT_FAIL : outlive_run(&o);
+	return o.unit < 0 ? KSFT_FAIL : run(&o);
 }
 
 int test_reclaim_reparented(void)
 {
-	return dentries_test("rig_reclaim", "rig_neg", NULL);
+	return dentries_test("rig_reclaim", "rig_neg", NULL, outlive_run);
 }
 
 int test_limit_max_reclaim(void)
 {
-	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max");
+	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max",
+			     outlive_run);
 }
 
 int test_limit_high_reclaim(void)
@@ -72,21 +74,13 @@ int test_limit_high_reclaim(void)
 		test_reason("cgroup v1 has no memory.high (limit_max_reclaim covers memory.limit_in_bytes)");
 		return KSFT_SKIP;
 	}
-	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high");
+	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high",
+			     outlive_run);
 }
 
 /* P > C > G: after rmdir G, C's own reclaim must free what G left. */
 int test_reclaim_chain(void)
 {
-	struct outlive o = {
-		.name = "rig_reclaim_chain",
-		.what = "negative sysfs dentries",
-		.key = "slab_reclaimable",
-		.n = NR_DENTRIES,
-		.make = lookup_missing,
-		.arg = (void *)"rig_chain_neg",
-	};
-
-	o.unit = outlive_slab(&o, "dentry", 1);
-	return o.unit < 0 ? KSFT_FAIL : outlive_chain(&o);
+	return dentries_test("rig_reclaim_chain", "rig_chain_neg", NULL,
+			     outlive_chain);
 }
