@@ -27,6 +27,7 @@ parse_checks() {
 	check parse_cpus_short cpus_short_fails
 	check parse_oom_without_kill oom_without_kill_scanned
 	check parse_held_by_stock held_by_stock_listed
+	check parse_rig_test_listed rig_test_listed
 	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
@@ -197,4 +198,16 @@ held_by_stock_listed() {
 		grep -q '^kernel_log xfail rig:memcg-held-by-skipped-stock: a removed memcg' "$out/results.txt" &&
 		! "$TOP/run.sh" parse "$log.61" 0 "$out.61" >/dev/null &&
 		grep -q '^kernel_log fail rig:memcg-held-by-skipped-stock' "$out.61/results.txt"
+}
+
+# A rig test listed as a known failure: failing, it is xfail and the
+# guest's status 1 agrees with its "not ok"; passing, it is xpass, whose
+# reason ("a known failure") is no failure.
+rig_test_listed() {
+	local list=$CHECK_LOGS/known-rig.list out=$CHECK_LOGS/parse-rig_listed
+	printf 'reparent_slab\t*\t*\t*\ta made-up listing\n' >"$list"
+	RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$out.fail" >"$out.fail.txt" &&
+		grep -q '^reparent_slab xfail a made-up listing' "$out.fail/results.txt" &&
+		RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/pass.log" 0 "$out.pass" >"$out.pass.txt" &&
+		grep -q ', 1 xpass$' "$out.pass.txt"
 }
