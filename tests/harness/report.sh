@@ -83,7 +83,7 @@ report_booted() {
 # A run in which every selected test skipped tested nothing: not a pass
 # (a bisect must skip such a commit, not call it good).
 report_tested() {
-	grep -v '^kernel_log ' "$RUN_DIR/results.txt" | awk '$2 == "pass" || $2 == "fail"' | grep -q .
+	grep -v '^kernel_log ' "$RUN_DIR/results.txt" | awk '$2 ~ /^(pass|fail|xfail|xpass)$/' | grep -q .
 }
 
 report_stage() {
