@@ -21,7 +21,7 @@ usage() {
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
-SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 ACCEL=kvm|tcg JOBS=<nproc>
+SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 NODES=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
@@ -58,6 +58,7 @@ defaults() {
 	TIMEOUT=${TIMEOUT:-300}
 	MEM=${MEM:-256M}
 	CPUS=${CPUS:-2}
+	NODES=${NODES:-2}
 	ACCEL=${ACCEL:-}
 	JOBS=${JOBS:-$(nproc)}
 	BUILD_DIR=${BUILD_DIR:-$RIG_TOP/build}
@@ -86,6 +87,8 @@ validate() {
 	case "$TIMEOUT" in '' | *[!0-9]*) die "$EXIT_USAGE" "TIMEOUT must be seconds, not '$TIMEOUT'" ;; esac
 	case "$RERUN" in '' | *[!0-9]*) die "$EXIT_USAGE" "RERUN must be a number of reruns, not '$RERUN'" ;; esac
 	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
+	case "$NODES" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "NODES must be a number of NUMA nodes (x86_64), not '$NODES'" ;; esac
+	case "$MEM" in *[!0-9MmGg]* | [!0-9]*) die "$EXIT_USAGE" "MEM must be a size such as 256M or 1G, not '$MEM'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 	ksft_check_programs
 }

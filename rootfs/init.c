@@ -109,6 +109,20 @@ static void loopback_up(void)
 	close(fd);
 }
 
+/* Nodes with a sysfs directory: online ones. A kernel without NUMA has 1. */
+static int nr_nodes(void)
+{
+	char path[64];
+	int n;
+
+	for (n = 0; n < 1024; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			break;
+	}
+	return n ? n : 1;
+}
+
 static void describe(const char *hierarchy)
 {
 	struct utsname u;
@@ -121,6 +135,8 @@ static void describe(const char *hierarchy)
 	say("arch %s", access("/proc/exitcode", F_OK) ? u.machine : "um");
 	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	say("cpus %s", buf);
+	snprintf(buf, sizeof(buf), "%d", nr_nodes());
+	say("nodes %s", buf);
 	snprintf(buf, sizeof(buf), "%ld", sysconf(_SC_PAGESIZE));
 	say("page size %s", buf);
 	say("cgroup %s", hierarchy);

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What tasks and cgroups themselves cost: kernel stacks of threads made
- * in child C (patch 9 of the series), and the percpu memory a new child
- * cgroup charges to its parent.
+ * What tasks cost: kernel stacks of threads made in child C (patch 9 of
+ * the series).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,7 +15,6 @@
 #include "suite.h"
 
 #define NR_THREADS	64
-#define NR_CHILDREN	50
 
 static int go[2], ready[2], ack[2];
 
@@ -167,99 +165,4 @@ out:
 	cg_destroy(c);
 	cg_destroy(p);
 	return ret;
-}
-
-static int make_children(const char *p, int first, int n)
-{
-	char c[CG_PATH_MAX], name[16];
-	int i;
-
-	for (i = first; i < first + n; i++) {
-		snprintf(name, sizeof(name), "c%d", i);
-		if (cg_create(c, p, name))
-			return -1;
-	}
-	return 0;
-}
-
-static int remove_children(const char *p, int n)
-{
-	char c[CG_PATH_MAX];
-	int i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		snprintf(c, sizeof(c), "%s/c%d", p, i);
-		bad |= cg_destroy(c);
-	}
-	return bad;
-}
-
-/*
- * Each child charges its percpu counters to P, the same bytes for every
- * child (percpu is counted in bytes, with no stock in between) except
- * where an allocation lands in the first percpu chunk, which is never
- * accounted (pcpu_memcg_post_alloc_hook()): there a child charges less,
- * or nothing. So: the figure most children charge is "one", at least
- * a quarter of them must charge exactly that (50 soak runs: 20 at
- * least, 31 mostly), none more, and all of it must
- * leave P when they are removed, hands off: they charged nothing
- * themselves.
- */
-static int percpu_steps(const char *p)
-{
-	long d[NR_CHILDREN], one = 0, total = 0;
-	struct ledgers l0, prev, now;
-	int i, j, same, most = 0;
-
-	if (ledger_read(p, "percpu", &l0))
-		return -1;
-	prev = l0;
-	for (i = 0; i < NR_CHILDREN; i++) {
-		if (make_children(p, i, 1) || ledger_read(p, "percpu", &now))
-			return -1;
-		d[i] = now.stat - prev.stat;
-		total += d[i];
-		prev = now;
-	}
-	for (i = 0; i < NR_CHILDREN; i++) {
-		for (same = 0, j = 0; j < NR_CHILDREN; j++)
-			same += d[j] == d[i];
-		if (d[i] > 0 && same > most)
-			most = same, one = d[i];
-	}
-	ktap_diag("%d of %d children charged %ld B of percpu each to P, %ld B in all",
-		  most, NR_CHILDREN, one, total);
-	if (most < NR_CHILDREN / 4) {
-		ktap_fail("%d of %d children charged P the same percpu figure, expected at least a quarter",
-			  most, NR_CHILDREN);
-		return -1;
-	}
-	if (expect_range("P's memory.stat percpu rise for 50 children", total,
-			 most * one, NR_CHILDREN * one) ||
-	    expect_range("P's memory.current rise for 50 children",
-			 now.pages - l0.pages, total - ledger_tol(total), 1L << 40))
-		return -1;
-	if (remove_children(p, NR_CHILDREN) ||
-	    cg_wait_gone(p, "removed children"))
-		return -1;
-	/* One leaked child must show: a tolerance under one child's charge. */
-	return ledger_expect(p, "percpu", &l0, 0, one - 1,
-			     "P's %s once its children were freed", NULL);
-}
-
-int test_percpu(void)
-{
-	char p[CG_PATH_MAX] = "";
-	int ret;
-
-	if (!cg_is_v2()) {
-		test_reason("cgroup v1 has no percpu counter: memory.kmem.usage_in_bytes mixes it with the memcg's own slab objects");
-		return KSFT_SKIP;
-	}
-	if (cg_create(p, cg_root, "rig_percpu") || cg_enable_memory(p))
-		return KSFT_FAIL;
-	ret = percpu_steps(p);
-	remove_children(p, NR_CHILDREN);
-	cg_destroy(p);
-	return ret ? KSFT_FAIL : KSFT_PASS;
 }

@@ -6,6 +6,10 @@
  * they all live (one hold shows the three), and each must go once its pin
  * is released. If a pin did not show, the check that
  * "nothing pins a removed memcg" could not be trusted.
+ *
+ * Each pin is also made one level deeper, in G of P > C > G, both
+ * removed: dead G holds dead C, so P must count two dying descendants
+ * while the pin lives, and none once it is released.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include "suite.h"
 
 #define PIN_FILE	"/tmp/rig_pin_file"
+#define PIN_FILE_DEEP	"/tmp/rig_pin_file_deep"
 #define PIN_FILE_PAGES	64
 /* How long a correct kernel must keep the pinned memcg dying. */
 #define PIN_HOLD_MS	1000
@@ -41,13 +46,13 @@ static int pin_inotify(void *arg)
 	return fd < 0 || fd_send(sv[1], fd);
 }
 
+/* arg: the file's path */
 static int pin_file(void *arg)
 {
 	long ps = page_size(), i;
 	char *page = malloc(ps);
-	int fd = open(PIN_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	int fd = open(arg, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 
-	(void)arg;
 	if (fd < 0 || !page)
 		return 1;
 	memset(page, 'p', ps);
@@ -72,11 +77,16 @@ static const struct pin pins[] = {
 
 #define NR_PINS	ARRAY_SIZE(pins)
 
-/* One pin in flight: its P > C, and the fd that keeps it alive. */
+/* One pin in flight: its P > C (> G), and the fd that keeps it alive. */
 struct held {
-	char p[CG_PATH_MAX], c[CG_PATH_MAX];
+	char p[CG_PATH_MAX], c[CG_PATH_MAX], g[CG_PATH_MAX];
 	int fd;
+	int depth;	/* 1: made in C; 2: in G */
+	const struct pin *pin;
 };
+
+/* Every pin in C, then every pin in G. */
+#define NR_HELD	(2 * NR_PINS)
 
 /* The pins held at once: h[first .. first + n). */
 struct batch {
@@ -91,7 +101,7 @@ static bool one_released(void *arg)
 	unsigned int i;
 
 	for (i = b->first; i < b->first + b->n; i++)
-		if (cg_dying(b->h[i].p) < 1)
+		if (cg_dying(b->h[i].p) < b->h[i].depth)
 			return true;
 	return false;
 }
@@ -99,14 +109,19 @@ static bool one_released(void *arg)
 static int held_while_alive(struct batch *b)
 {
 	unsigned int i;
+	long dying;
 
 	cg_kick_stocks("only the pin may hold C, not a CPU's stock");
 	if (poll_until(one_released, b, PIN_HOLD_MS))
 		return 0;
-	for (i = b->first; i < b->first + b->n; i++)
-		if (cg_dying(b->h[i].p) == 0)
-			ktap_fail("C went away while a %s made in it was alive: the pin is not seen",
-				  pins[i].what);
+	for (i = b->first; i < b->first + b->n; i++) {
+		dying = cg_dying(b->h[i].p);
+		if (dying < b->h[i].depth)
+			ktap_fail("P counts %ld dying descendants while a %s made in %s was alive, expected %d: the pin is not seen",
+				  dying, b->h[i].pin->what,
+				  b->h[i].depth > 1 ? "G (P > C > G)" : "C",
+				  b->h[i].depth);
+	}
 	return -1;
 }
 
@@ -120,10 +135,11 @@ static int tcp_accounting(const char *c)
 	return cg_is_v2() ? 0 : cg_write(c, "memory.kmem.tcp.limit_in_bytes", "-1");
 }
 
-/* P > C, the pin made in C and passed out, C removed. */
-static int pin_make(struct held *h, const struct pin *pin, int nr)
+/* P > C (> G), the pin made in the deepest and passed out, all but P removed. */
+static int pin_make(struct held *h, int nr)
 {
-	char name[32];
+	const struct pin *pin = h->pin;
+	char name[32], *in = h->depth > 1 ? h->g : h->c;
 	int ret = -1;
 
 	snprintf(name, sizeof(name), "rig_pins%d", nr);
@@ -131,31 +147,35 @@ static int pin_make(struct held *h, const struct pin *pin, int nr)
 		return -1;
 	if (cg_create(h->p, cg_root, name) || cg_enable_memory(h->p) ||
 	    cg_create(h->c, h->p, "child") ||
-	    tcp_accounting(h->c) || cg_run(h->c, pin->make, NULL))
+	    (h->depth > 1 && (cg_enable_memory(h->c) ||
+			      cg_create(h->g, h->c, "grandchild"))) ||
+	    tcp_accounting(in) ||
+	    cg_run(in, pin->make, h->depth > 1 ? PIN_FILE_DEEP : PIN_FILE))
 		goto out;
 	if (pin->passes_fd) {
 		h->fd = fd_recv(sv[0]);
 		if (h->fd < 0)
 			goto out;
 	}
-	ret = cg_destroy(h->c);
+	ret = (h->depth > 1 && cg_destroy(h->g)) || cg_destroy(h->c);
 out:
 	close(sv[0]);
 	close(sv[1]);
 	return ret;
 }
 
-static int pin_release(struct held *h, const struct pin *pin)
+static int pin_release(struct held *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
-	if (!pin->passes_fd)
-		unlink(PIN_FILE);
-	if (cg_wait_gone(h->p, pin->what))
+	if (!h->pin->passes_fd)
+		unlink(h->depth > 1 ? PIN_FILE_DEEP : PIN_FILE);
+	if (cg_wait_gone(h->p, h->pin->what))
 		return -1;
-	ktap_diag("%s: held C dying for %d ms, released it when closed",
-		  pin->what, PIN_HOLD_MS);
+	ktap_diag("%s: held %s dying for %d ms, released %s when closed",
+		  h->pin->what, h->depth > 1 ? "G and C" : "C", PIN_HOLD_MS,
+		  h->depth > 1 ? "both" : "it");
 	return 0;
 }
 
@@ -166,31 +186,35 @@ static int pin_release(struct held *h, const struct pin *pin)
  */
 int test_pins(void)
 {
-	struct held h[NR_PINS];
-	struct batch b = { h, 0, cg_is_v2() ? NR_PINS : 1 };
+	struct held h[NR_HELD];
+	struct batch b = { h, 0, cg_is_v2() ? NR_HELD : 1 };
 	unsigned int i;
 	int bad = 0;
 
-	for (i = 0; i < NR_PINS; i++) {
-		h[i].p[0] = h[i].c[0] = '\0';
+	for (i = 0; i < NR_HELD; i++) {
+		h[i].p[0] = h[i].c[0] = h[i].g[0] = '\0';
 		h[i].fd = -1;
+		h[i].pin = &pins[i % NR_PINS];
+		h[i].depth = 1 + i / NR_PINS;
 	}
-	for (b.first = 0; b.first < NR_PINS && !bad; b.first += b.n) {
+	for (b.first = 0; b.first < NR_HELD && !bad; b.first += b.n) {
 		for (i = b.first; i < b.first + b.n && !bad; i++)
-			bad = pin_make(&h[i], &pins[i], i);
+			bad = pin_make(&h[i], i);
 		if (!bad)
 			bad = held_while_alive(&b);
 		for (i = b.first; i < b.first + b.n && !bad; i++)
-			bad = pin_release(&h[i], &pins[i]);
+			bad = pin_release(&h[i]);
 	}
-	for (i = 0; i < NR_PINS; i++) {
+	for (i = 0; i < NR_HELD; i++) {
 		if (h[i].fd >= 0)
 			close(h[i].fd);
+		cg_destroy(h[i].g);
 		cg_destroy(h[i].c);
 		if (bad && h[i].p[0])
 			cg_wait_gone_kicked(h[i].p, "cleaning up after a failed pin");
 		cg_destroy(h[i].p);
 	}
 	unlink(PIN_FILE);
+	unlink(PIN_FILE_DEEP);
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }

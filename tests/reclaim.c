@@ -7,6 +7,12 @@
  * LRU lists to P (memcg_reparent_list_lrus()); P's own reclaim must then
  * free most of them.
  *
+ * numa_reclaim: the same with one worker on each NUMA node's CPU, so that
+ * each node's slab holds half the dentries. Reparenting, P's reclaim and
+ * the statistics must all keep to the node: memory.numa_stat's
+ * slab_reclaimable of every node is checked at each step (the lists are
+ * per node and per memcg; the object stock batches statistics per node).
+ *
  * limit_max_reclaim, limit_high_reclaim: the same dentries, then P's
  * memory.max (v1: memory.limit_in_bytes) or memory.high just above what P
  * holds and a live child charging past it: the kernel must reclaim them
@@ -39,9 +45,13 @@ static int lookup_missing(void *arg, int first, int n)
 	return 0;
 }
 
-/* The dentries in C (or C and G), then run: outlive_run or outlive_chain. */
+/*
+ * The dentries in C (or C and G), then run: outlive_run or outlive_chain;
+ * per_node: made on every NUMA node, checked per node.
+ */
 static int dentries_test(const char *name, const char *prefix,
-			 const char *limit, int (*run)(const struct outlive *))
+			 const char *limit, int per_node,
+			 int (*run)(const struct outlive *))
 {
 	struct outlive o = {
 		.name = name,
@@ -54,17 +64,20 @@ static int dentries_test(const char *name, const char *prefix,
 	};
 
 	o.unit = outlive_slab(&o, "dentry", 1);
-	return o.unit < 0 ? KSFT_FAIL : run(&o);
+	if (o.unit < 0 ||
+	    (per_node && outlive_per_node(&o, "slab_reclaimable")))
+		return KSFT_FAIL;
+	return run(&o);
 }
 
 int test_reclaim_reparented(void)
 {
-	return dentries_test("rig_reclaim", "rig_neg", NULL, outlive_run);
+	return dentries_test("rig_reclaim", "rig_neg", NULL, 0, outlive_run);
 }
 
 int test_limit_max_reclaim(void)
 {
-	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max",
+	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max", 0,
 			     outlive_run);
 }
 
@@ -75,12 +88,22 @@ int test_limit_high_reclaim(void)
 		return KSFT_SKIP;
 	}
 	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high",
-			     outlive_run);
+			     0, outlive_run);
 }
 
 /* P > C > G: after rmdir G, C's own reclaim must free what G left. */
 int test_reclaim_chain(void)
 {
-	return dentries_test("rig_reclaim_chain", "rig_chain_neg", NULL,
+	return dentries_test("rig_reclaim_chain", "rig_chain_neg", NULL, 0,
 			     outlive_chain);
+}
+
+int test_numa_reclaim(void)
+{
+	if (nr_nodes() < 2) {
+		test_reason("one NUMA node (x86_64 boots NODES=2; UML has no NUMA)");
+		return KSFT_SKIP;
+	}
+	return dentries_test("rig_numa_reclaim", "rig_numa_neg", NULL, 1,
+			     outlive_run);
 }

@@ -49,6 +49,8 @@ int test_reclaim_reparented(void);
 int test_limit_max_reclaim(void);
 int test_limit_high_reclaim(void);
 int test_reclaim_chain(void);
+int test_limit_stock_drain(void);
+int test_numa_reclaim(void);
 int test_pins(void);
 int test_sock_reparent(void);
 int test_libcgroup_reparent(void);

@@ -25,6 +25,7 @@ parse_checks() {
 	check parse_known_splat_debug_only known_splat_needs_debug
 	check parse_known_program known_program_listed
 	check parse_cpus_short cpus_short_fails
+	check parse_nodes_short nodes_short_fails
 	check parse_oom_without_kill oom_without_kill_scanned
 	check parse_held_by_stock held_by_stock_listed
 	check parse_rig_test_listed rig_test_listed
@@ -171,6 +172,18 @@ cpus_short_fails() {
 	"$TOP/run.sh" parse "$log.2" 0 "$out.2" >/dev/null &&
 		! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" 2>&1 &&
 		grep -q 'the guest has 1 CPU(s) online where CPUS=2 were asked' "$out.txt"
+}
+
+# The same for NUMA nodes: a guest that found one node where RIG_NODES=2
+# asked for two fails the run.
+nodes_short_fails() {
+	local log=$CHECK_LOGS/nodes-short.log out=$CHECK_LOGS/parse-nodes_short
+	sed -e 's/^\(.*Kernel command line:.*\)$/\1 RIG_NODES=2/' \
+		-e 's/^\(rig: cpus .*\)$/\1\nrig: nodes 2/' "$FIXTURES/pass.log" >"$log.2"
+	sed 's/^rig: nodes 2/rig: nodes 1/' "$log.2" >"$log"
+	"$TOP/run.sh" parse "$log.2" 0 "$out.2" >/dev/null &&
+		! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" 2>&1 &&
+		grep -q 'the guest has 1 NUMA node(s) where NODES=2 were asked' "$out.txt"
 }
 
 # An OOM report with no kill line (the victim already exiting) hides its

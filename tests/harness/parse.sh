@@ -179,8 +179,8 @@ parse_problem() {
 		echo "the guest stopped (status $status) before printing its KTAP plan"
 	elif [ -n "$numbering" ]; then
 		echo "$numbering"
-	elif [ -n "$(parse_cpus_short "$log")" ]; then
-		parse_cpus_short "$log"
+	elif [ -n "$(parse_guest_short "$log")" ]; then
+		parse_guest_short "$log"
 	elif [ "$got" -lt "$plan" ]; then
 		echo "the guest stopped (status $status) after $got of $plan tests"
 	elif [ "$status" = 0 ] && [ $tfail = 1 ]; then
@@ -192,13 +192,22 @@ parse_problem() {
 	fi
 }
 
-# A guest with fewer CPUs online than were asked (RIG_CPUS on its
-# command line) did not test what the run promised: the SMP tests would
-# only skip. An error of the run, not a skip.
-parse_cpus_short() {
+# A guest with fewer CPUs online, or fewer NUMA nodes, than were asked
+# (RIG_CPUS, RIG_NODES on its command line) did not test what the run
+# promised: the SMP and NUMA tests would only skip. An error of the run,
+# not a skip.
+parse_guest_short() {
+	parse_short "$1" CPUS cpus "CPU(s) online" \
+		"the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
+	parse_short "$1" NODES nodes "NUMA node(s)" \
+		"the kernel did not find the others (its config needs NUMA and X86_64_ACPI_NUMA)"
+}
+
+# parse_short LOG VAR rig-line-name what why
+parse_short() {
 	local asked online
-	asked=$(sed -n 's/.*Kernel command line:.* RIG_CPUS=\([0-9]*\).*/\1/p' "$1" | head -n 1)
-	online=$(sed -n 's/^rig: cpus \([0-9]*\).*/\1/p' "$1" | tr -d '\r' | head -n 1)
+	asked=$(sed -n "s/.*Kernel command line:.* RIG_$2=\\([0-9]*\\).*/\\1/p" "$1" | head -n 1)
+	online=$(sed -n "s/^rig: $3 \\([0-9]*\\).*/\\1/p" "$1" | tr -d '\r' | head -n 1)
 	[ -n "$asked" ] && [ -n "$online" ] && [ "$online" -lt "$asked" ] || return 0
-	echo "the guest has $online CPU(s) online where CPUS=$asked were asked: the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
+	echo "the guest has $online $4 where $2=$asked were asked: $5"
 }

@@ -156,6 +156,34 @@ long cg_read_key(const char *cg, const char *file, const char *key)
 }
 
 /*
+ * Node node's figure of key in memory.numa_stat ("key N0=v N1=v"); -1
+ * (ENOMSG) when the key or the node is absent.
+ */
+long cg_read_node(const char *cg, const char *key, int node)
+{
+	static char buf[16384];
+	size_t klen = strlen(key);
+	char *line, *end, want[16];
+
+	if (cg_read(cg, "memory.numa_stat", buf, sizeof(buf)))
+		return -1;
+	snprintf(want, sizeof(want), " N%d=", node);
+	for (line = buf; line && *line; line = end) {
+		end = strchr(line, '\n');
+		if (end)
+			*end++ = '\0';
+		if (strncmp(line, key, klen) || line[klen] != ' ')
+			continue;
+		line = strstr(line + klen, want);
+		if (line)
+			return parse_long(line + strlen(want));
+		break;
+	}
+	errno = ENOMSG;
+	return -1;
+}
+
+/*
  * memory.stat is flushed on read only past a threshold; reading cpu.stat
  * flushes the whole rstat subtree, so the next memory.stat is exact.
  */
@@ -164,6 +192,18 @@ void cg_flush(const char *cg)
 	char buf[1024];
 
 	cg_read(cg, "cpu.stat", buf, sizeof(buf));
+}
+
+int cg_get_node(const char *cg, const char *key, int node, long *val)
+{
+	*val = cg_read_node(cg, key, node);
+	if (*val < 0) {
+		ktap_fail("cannot read '%s N%d' from %s/memory.numa_stat: %s",
+			  key, node, cg, errno == ENOMSG ? "no such key or node" :
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int cg_get(const char *cg, const char *file, const char *key, long *val)
@@ -176,6 +216,27 @@ int cg_get(const char *cg, const char *file, const char *key, long *val)
 		return -1;
 	}
 	return 0;
+}
+
+/* cg's count of an event: v2 memory.events, v1 its own files. */
+int cg_event(const char *cg, const char *name, long *n)
+{
+	if (cg_is_v2())
+		return cg_get(cg, "memory.events", name, n);
+	if (!strcmp(name, "max"))
+		return cg_get(cg, "memory.failcnt", NULL, n);
+	return cg_get(cg, "memory.oom_control", name, n);
+}
+
+int cg_set_limit(const char *cg, const char *limit, long bytes)
+{
+	char val[32];
+
+	if (bytes < 0)
+		snprintf(val, sizeof(val), "%s", cg_is_v2() ? "max" : "-1");
+	else
+		snprintf(val, sizeof(val), "%ld", bytes);
+	return cg_write(cg, cg_is_v2() ? limit : "memory.limit_in_bytes", val);
 }
 
 /* num_cgroups of the memory hierarchy in /proc/cgroups, dying ones included. */
@@ -338,6 +399,39 @@ long page_size(void)
 int nr_cpus(void)
 {
 	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int nr_nodes(void)
+{
+	char path[64];
+	int n;
+
+	for (n = 0; n < 1024; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d",
+			 n);
+		if (access(path, F_OK))
+			break;
+	}
+	return n ? n : 1;
+}
+
+int node_cpu(int node)
+{
+	char path[64], buf[64], *end;
+	int fd, len, cpu;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+		 node);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	cpu = strtol(buf, &end, 10);
+	return end == buf ? -1 : cpu;
 }
 
 long now_ms(void)

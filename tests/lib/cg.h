@@ -28,7 +28,20 @@ long cg_read_key(const char *cg, const char *file, const char *key);
  * is set). An unreadable file or a missing key fails the test, naming it.
  */
 int cg_get(const char *cg, const char *file, const char *key, long *val);
+/* The same for node node's figure of key in memory.numa_stat. */
+long cg_read_node(const char *cg, const char *key, int node);
+int cg_get_node(const char *cg, const char *key, int node, long *val);
 void cg_flush(const char *cg);
+/*
+ * A memcg event's count: v2 memory.events name ("max", "high",
+ * "oom_kill"); v1: "max" is memory.failcnt, others memory.oom_control's.
+ */
+int cg_event(const char *cg, const char *name, long *n);
+/*
+ * limit ("memory.max" or "memory.high"; v1: memory.limit_in_bytes
+ * whatever it says) set to bytes; < 0: no limit.
+ */
+int cg_set_limit(const char *cg, const char *limit, long bytes);
 bool cg_is_v2(void);
 /*
  * Removed memcgs not yet freed: P's nr_dying_descendants on v2; on v1,
@@ -53,6 +66,9 @@ long bucket_charge(const char *prefix, long size);
 int bucket_cache(const char *prefix, long size, char *name);
 long page_size(void);
 int nr_cpus(void);
+/* Online NUMA nodes (1 without NUMA), and the first CPU of one (-1: none). */
+int nr_nodes(void);
+int node_cpu(int node);
 /* Write CPU cpu's online file; -1 (and a diagnostic) when it cannot. */
 int cpu_set_online(int cpu, int online);
 long now_ms(void);

@@ -10,7 +10,7 @@
 #define RIG_LEDGER_H
 
 /* Room for the other memory.stat keys a unit moves (outlive.h). */
-#define LEDGER_KEYS	6
+#define LEDGER_KEYS	8
 
 struct ledgers {
 	long stat;

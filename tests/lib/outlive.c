@@ -66,7 +66,8 @@ static int make_in(const struct outlive *o, const char *cg, int first, int n)
 		w[i].o = o;
 		w[i].first = first + i * (n / k);
 		w[i].n = i == k - 1 ? first + n - w[i].first : n / k;
-		w[i].cpu = o->offline_cpu ? o->offline_cpu : i % nr_cpus();
+		w[i].cpu = o->per_node ? node_cpu(i) :
+			   o->offline_cpu ? o->offline_cpu : i % nr_cpus();
 		pid[i] = cg_spawn(cg, worker_fn, &w[i]);
 	}
 	for (i = 0; i < k; i++)
@@ -102,19 +103,27 @@ static const char *name(const char *who, const char *ledger, const char *event,
 	return buf;
 }
 
-static struct outlive_move *move_find(struct outlive *o, const char *key)
+static struct outlive_move *move_at(struct outlive *o, const char *key,
+				     int node)
 {
 	int i;
 
 	for (i = 0; i < OUTLIVE_MOVES; i++)
-		if (o->moves[i].key && !strcmp(o->moves[i].key, key))
+		if (o->moves[i].key && !strcmp(o->moves[i].key, key) &&
+		    o->moves[i].node == node)
 			return &o->moves[i];
 	return NULL;
 }
 
-int outlive_move(struct outlive *o, const char *key, long unit)
+static struct outlive_move *move_find(struct outlive *o, const char *key)
 {
-	struct outlive_move *m = move_find(o, key);
+	return move_at(o, key, 0);
+}
+
+static struct outlive_move *move_add(struct outlive *o, const char *key,
+				     int node, long unit)
+{
+	struct outlive_move *m = move_at(o, key, node);
 	int i;
 
 	for (i = 0; !m && i < OUTLIVE_MOVES; i++)
@@ -123,11 +132,62 @@ int outlive_move(struct outlive *o, const char *key, long unit)
 	if (!m) {
 		ktap_fail("more than %d memory.stat keys declared for %s",
 			  OUTLIVE_MOVES, o->what);
-		return -1;
+		return NULL;
 	}
 	m->key = key;
+	m->node = node;
 	m->unit += unit;
+	return m;
+}
+
+int outlive_move(struct outlive *o, const char *key, long unit)
+{
+	return move_add(o, key, 0, unit) ? 0 : -1;
+}
+
+int outlive_per_node(struct outlive *o, const char *key)
+{
+	struct outlive_move *all = move_find(o, key), *m;
+	int n, nodes = nr_nodes();
+
+	if (!all) {
+		ktap_fail("%s: no figure declared for %s to split per node",
+			  o->what, key);
+		return -1;
+	}
+	for (n = 0; n < nodes; n++) {
+		if (node_cpu(n) < 0) {
+			ktap_fail("NUMA node %d has no CPU to make %s on", n,
+				  o->what);
+			return -1;
+		}
+		m = move_add(o, key, n + 1, all->unit);
+		if (!m)
+			return -1;
+		m->split = nodes;
+	}
+	o->workers = nodes;
+	o->per_node = 1;
 	return 0;
+}
+
+/* "memory.stat slab" or "memory.numa_stat slab_reclaimable N1" */
+static const char *move_name(const struct outlive_move *m)
+{
+	static char buf[96];
+
+	if (m->node)
+		snprintf(buf, sizeof(buf), "memory.numa_stat %s N%d", m->key,
+			 m->node - 1);
+	else
+		snprintf(buf, sizeof(buf), "memory.stat %s", m->key);
+	return buf;
+}
+
+/* The move's figure, in bytes, for a number of units. */
+static long move_bytes(const struct outlive_move *m, int units)
+{
+	return units * m->unit / (m->split ? m->split : 1);
 }
 
 long outlive_slab(struct outlive *o, const char *cache, int count)
@@ -147,17 +207,22 @@ long outlive_slab(struct outlive *o, const char *cache, int count)
 	return one;
 }
 
-/* "memory.stat keys a unit moves: slab 880 B, kernel 880 B, ..." */
+/* "keys a unit moves: slab 880 B, kernel 880 B, slab_reclaimable N1 440 B" */
 static void moves_diag(const struct outlive *o)
 {
-	char line[256];
+	const struct outlive_move *m;
+	char line[512], node[16];
 	int i, len = 0;
 
-	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++)
-		len += snprintf(line + len, sizeof(line) - len, "%s%s %ld B",
-				i ? ", " : "", o->moves[i].key,
-				o->moves[i].unit);
-	ktap_diag("memory.stat keys a unit moves: %s", line);
+	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
+		m = &o->moves[i];
+		node[0] = '\0';
+		if (m->node)
+			snprintf(node, sizeof(node), " N%d", m->node - 1);
+		len += snprintf(line + len, sizeof(line) - len, "%s%s%s %ld B",
+				i ? ", " : "", m->key, node, move_bytes(m, 1));
+	}
+	ktap_diag("keys a unit moves: %s", line);
 }
 
 /*
@@ -195,7 +260,9 @@ static int moves_read(const struct outlive *o, const char *cg, long *v)
 
 	cg_flush(cg);
 	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++)
-		if (cg_get(cg, "memory.stat", o->moves[i].key, &v[i]))
+		if (o->moves[i].node ?
+		    cg_get_node(cg, o->moves[i].key, o->moves[i].node - 1, &v[i]) :
+		    cg_get(cg, "memory.stat", o->moves[i].key, &v[i]))
 			return -1;
 	return 0;
 }
@@ -214,7 +281,7 @@ struct moved {
 static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 {
 	const struct outlive_move *mv = &m->o->moves[i];
-	long e = m->units * mv->unit, tol = mv->exact ? 0 : ledger_tol(labs(e));
+	long e = move_bytes(mv, m->units), tol = mv->exact ? 0 : ledger_tol(labs(e));
 
 	*lo = e - tol;
 	*hi = m->reclaim ? e / 100 * RECLAIM_PCT : e + tol;
@@ -261,13 +328,13 @@ static int moves_check(struct moved *m, const char *who, const char *event,
 	if (m->err)
 		return -1;
 	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
-		if (!strcmp(o->moves[i].key, o->key))
+		if (!strcmp(o->moves[i].key, o->key) && !o->moves[i].node)
 			continue;
 		d = m->now[i] - m->base[i];
-		e = m->units * o->moves[i].unit;
+		e = move_bytes(&o->moves[i], m->units);
 		move_bounds(m, i, &lo, &hi);
-		snprintf(what, sizeof(what), "%s's memory.stat %s %s (%d %s)",
-			 who, o->moves[i].key, event, abs(m->units), o->what);
+		snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
+			 move_name(&o->moves[i]), event, abs(m->units), o->what);
 		bad |= m->reclaim ? expect_range(what, d, lo, hi) :
 				    expect_near(what, d, e, hi - e);
 	}
@@ -535,27 +602,6 @@ static int charge_anon(void *arg)
 	return 0;
 }
 
-/* cg's count of an event: v2 memory.events, v1 its own files. */
-static int event(const char *cg, const char *name, long *n)
-{
-	if (cg_is_v2())
-		return cg_get(cg, "memory.events", name, n);
-	if (!strcmp(name, "max"))
-		return cg_get(cg, "memory.failcnt", NULL, n);
-	return cg_get(cg, "memory.oom_control", name, n);
-}
-
-static int set_limit(const struct outlive *o, const char *p, long bytes)
-{
-	char val[32];
-
-	if (bytes < 0)
-		snprintf(val, sizeof(val), "%s", cg_is_v2() ? "max" : "-1");
-	else
-		snprintf(val, sizeof(val), "%ld", bytes);
-	return cg_write(p, cg_is_v2() ? o->limit : "memory.limit_in_bytes", val);
-}
-
 /*
  * P under pressure, the units on P's lists since C was removed: P's limit
  * a little above what it holds, and a live child charging half the units'
@@ -581,8 +627,9 @@ static int check_pressure(const struct outlive *o, const char *p,
 	struct ledgers now;
 	int ret = -1;
 
-	if (event(p, hit, &hits0) || event(p, "oom_kill", &oom0) ||
-	    set_limit(o, p, at->pages + room) || cg_create(child, p, "pressure"))
+	if (cg_event(p, hit, &hits0) || cg_event(p, "oom_kill", &oom0) ||
+	    cg_set_limit(p, o->limit, at->pages + room) ||
+	    cg_create(child, p, "pressure"))
 		goto out;
 	ktap_diag("%s of P: %ld B, %ld B above what it holds; a live child charges %ld B of anon memory",
 		  cg_is_v2() ? o->limit : "memory.limit_in_bytes",
@@ -592,7 +639,7 @@ static int check_pressure(const struct outlive *o, const char *p,
 			  anon.len, o->n, o->what);
 		goto out;
 	}
-	if (event(p, hit, &hits) || event(p, "oom_kill", &oom))
+	if (cg_event(p, hit, &hits) || cg_event(p, "oom_kill", &oom))
 		goto out;
 	r.below = at->stat - lo;
 	poll_until(fell_below, &r, WAIT_MS);
@@ -617,7 +664,7 @@ static int check_pressure(const struct outlive *o, const char *p,
 	ret = 0;
 out:
 	cg_destroy(child);
-	set_limit(o, p, -1);
+	cg_set_limit(p, o->limit, -1);
 	return ret;
 }
 

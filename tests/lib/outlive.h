@@ -35,6 +35,11 @@ struct outlive_move {
 	const char *key;
 	long unit;
 	int exact;	/* counted in bytes with no stock between: no tolerance */
+	/*
+	 * > 0: node - 1's figure in memory.numa_stat, which gets 1/split
+	 * of unit (per_node: the workers of each node made as many units).
+	 */
+	int node, split;
 };
 
 struct outlive {
@@ -52,6 +57,11 @@ struct outlive {
 	 */
 	struct outlive_move moves[OUTLIVE_MOVES];
 	int workers;		/* > 1: that many workers, one pinned per CPU */
+	/*
+	 * One worker per NUMA node instead, pinned to the node's first CPU,
+	 * making as many units each (outlive_per_node()).
+	 */
+	int per_node;
 	/*
 	 * > 0: the workers run on this CPU, exit on CPU 0, and this CPU goes
 	 * offline after C's rise: its stocks must give C's pre-charge back
@@ -84,6 +94,13 @@ int outlive_move(struct outlive *o, const char *key, long unit);
  * failure) when SLUB does not show the cache.
  */
 long outlive_slab(struct outlive *o, const char *cache, int count);
+
+/*
+ * Workers one per node, and key's figure per node in memory.numa_stat:
+ * each node gets its share of what the unit moves in key (declared
+ * first). -1 (and a diagnostic) when a node has no CPU to make units on.
+ */
+int outlive_per_node(struct outlive *o, const char *key);
 
 /*
  * P > C: C makes every unit and is removed; C must be freed with the

@@ -18,11 +18,12 @@ arch_prepare() {
 
 arch_boot_argv() {
 	printf '%s\n' qemu-system-x86_64 -nographic -no-reboot \
-		-accel "$ACCEL_USED" -cpu max -smp "$CPUS" -m "$MEM" \
-		-kernel "$KERNEL_IMAGE" -initrd "$ROOTFS" -nic none \
+		-accel "$ACCEL_USED" -cpu max -smp "$CPUS" -m "$(($(mem_mib) / NODES * NODES))M"
+	numa_argv
+	printf '%s\n' -kernel "$KERNEL_IMAGE" -initrd "$ROOTFS" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
-	# RIG_CPUS: what was asked, which parse holds the guest to.
-	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS $(boot_cmdline "${1:-}")"
+	# RIG_CPUS, RIG_NODES: what was asked, which parse holds the guest to.
+	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES $(boot_cmdline "${1:-}")"
 }
 
 arch_guest_status() {
@@ -78,4 +79,29 @@ accel_probe() {
 	else
 		ACCEL_WHY="a KVM probe boot did not reach init within ${ACCEL_PROBE_TIMEOUT} s"
 	fi
+}
+
+# NODES nodes of equal memory, CPU i on node i % NODES (ACPI SRAT): a
+# node may have no CPU when CPUS < NODES.
+numa_argv() {
+	local mb n c on_node
+	[ "$NODES" -gt 1 ] || return 0
+	mb=$(mem_mib)
+	for n in $(seq 0 $((NODES - 1))); do
+		on_node=
+		for c in $(seq "$n" "$NODES" $((CPUS - 1))); do
+			on_node="$on_node,cpus=$c"
+		done
+		printf '%s\n' -object "memory-backend-ram,id=node$n,size=$((mb / NODES))M" \
+			-numa "node,nodeid=$n,memdev=node$n$on_node"
+	done
+}
+
+# MEM in MiB (256M, 1G); the nodes share it evenly.
+mem_mib() {
+	case "$MEM" in
+	*[Gg]) echo $((${MEM%?} * 1024)) ;;
+	*[Mm]) echo "${MEM%?}" ;;
+	*) echo "$MEM" ;;
+	esac
 }

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * limit_stock_drain: a memcg at its limit must take back the pre-charge
+ * that its live descendants' per-CPU stocks hold on other CPUs before it
+ * fails a charge or OOM-kills (try_charge_memcg(): drain_all_stock()).
+ *
+ * Live S, pinned to CPU 1, charges a page of anon memory and sleeps: the
+ * charge batch leaves the rest of its pages cached for S in CPU 1's
+ * stock, counted in P's page counter, used by nobody. P's limit is then
+ * set ROOM_PAGES above what it holds, and A, pinned to CPU 0, charges
+ * half of S's cached pre-charge beyond that, in anon memory. Nothing can
+ * be reclaimed (no swap, anon only): only the drain makes room. A must
+ * not be OOM-killed, the limit must count (memory.events max; v1
+ * failcnt), oom_kill must not, and S's page counter must fall back to
+ * what S uses, with the rig's hands off every stock.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/ledger.h"
+#include "lib/wait.h"
+#include "suite.h"
+
+#define ROOM_PAGES	4
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int ready[2], go[2];
+
+/* S: one page charged on CPU 1, then asleep until told to go. */
+static int hold_page(void *arg)
+{
+	char *p, c = 'r';
+
+	(void)arg;
+	close(ready[0]);
+	close(go[1]);
+	if (pin(1))
+		return 2;
+	p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	p[0] = 1;
+	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+		return 1;
+	return 0;
+}
+
+/* A: len bytes of anon memory, charged in one call on CPU 0. */
+static int charge_on_cpu0(void *arg)
+{
+	long len = *(long *)arg;
+	char *p;
+
+	if (pin(0))
+		return 2;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED;
+}
+
+/*
+ * What cg's page counter holds beyond what its statistics account for:
+ * v2 memory.current less anon, file, kernel and sock; v1 usage less rss,
+ * cache and the kmem counter. A stock's cached pre-charge, here.
+ */
+static int unused(const char *cg, long *gap)
+{
+	static const char *const v2[] = { "anon", "file", "kernel", "sock" };
+	static const char *const v1[] = { "rss", "cache" };
+	long cur, v, i, n = cg_is_v2() ? 4 : 2;
+
+	cg_flush(cg);
+	if (cg_get(cg, cg_is_v2() ? "memory.current" : "memory.usage_in_bytes",
+		   NULL, &cur))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (cg_get(cg, "memory.stat", cg_is_v2() ? v2[i] : v1[i], &v))
+			return -1;
+		cur -= v;
+	}
+	if (!cg_is_v2()) {
+		if (cg_get(cg, "memory.kmem.usage_in_bytes", NULL, &v))
+			return -1;
+		cur -= v;
+	}
+	*gap = cur;
+	return 0;
+}
+
+struct drained {
+	const char *s;
+	long gap;
+};
+
+static bool s_drained(void *arg)
+{
+	struct drained *d = arg;
+
+	return unused(d->s, &d->gap) || d->gap <= ledger_tol(0);
+}
+
+static int drain_steps(const char *p, const char *s, const char *a)
+{
+	long held, need, cur, max0, max1, oom0, oom1;
+	long room = ROOM_PAGES * page_size();
+	struct drained d = { s, -1 };
+	char c;
+
+	if (read(ready[0], &c, 1) != 1) {
+		ktap_fail("S could not charge its page on CPU 1");
+		return -1;
+	}
+	if (unused(s, &held))
+		return -1;
+	ktap_diag("S's page counter holds %ld B beyond its statistics: CPU 1's stock",
+		  held);
+	if (held < CG_STOCK_PAGES / 2 * page_size()) {
+		ktap_fail("S holds %ld B of pre-charge after one page charged on CPU 1, expected at least half a batch (%ld B)",
+			  held, CG_STOCK_PAGES / 2 * page_size());
+		return -1;
+	}
+	need = room + held / 2;
+	if (cg_get(p, ledger_pages_name(), NULL, &cur) ||
+	    cg_event(p, "max", &max0) || cg_event(p, "oom_kill", &oom0) ||
+	    cg_set_limit(p, "memory.max", cur + room))
+		return -1;
+	ktap_diag("P's limit %ld B, %ld B above what it holds; A charges %ld B on CPU 0",
+		  cur + room, room, need);
+	if (cg_run(a, charge_on_cpu0, &need)) {
+		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed?): the limit did not drain the stock",
+			  need, room, held);
+		return -1;
+	}
+	if (cg_event(p, "max", &max1) || cg_event(p, "oom_kill", &oom1))
+		return -1;
+	if (max1 <= max0 || oom1 != oom0) {
+		ktap_fail("P's max events %ld -> %ld (expected more), oom_kill %ld -> %ld (expected the same)",
+			  max0, max1, oom0, oom1);
+		return -1;
+	}
+	poll_until(s_drained, &d, WAIT_MS);
+	return d.gap < 0 ? -1 :
+	       expect_near("S's page counter beyond its statistics once P's limit drained the stocks",
+			   d.gap, 0, ledger_tol(0));
+}
+
+int test_limit_stock_drain(void)
+{
+	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", a[CG_PATH_MAX] = "";
+	pid_t holder = -1;
+	int ret = KSFT_FAIL;
+
+	if (nr_cpus() < 2) {
+		test_reason("%d CPU: no other CPU's stock to drain", nr_cpus());
+		return KSFT_SKIP;
+	}
+	if (pipe(ready) || pipe(go))
+		return KSFT_FAIL;
+	if (cg_create(p, cg_root, "rig_limit_stock") || cg_enable_memory(p) ||
+	    cg_create(s, p, "stocked") || cg_create(a, p, "charger")) {
+		close(ready[1]);
+		close(go[0]);
+		goto out;
+	}
+	holder = cg_spawn(s, hold_page, NULL);
+	/* S's ends: an S that died unblocks the read of ready */
+	close(ready[1]);
+	close(go[0]);
+	if (holder > 0 && !drain_steps(p, s, a))
+		ret = KSFT_PASS;
+out:
+	close(go[1]);
+	if (holder > 0 && cg_reap(holder))
+		ret = KSFT_FAIL;
+	close(ready[0]);
+	cg_set_limit(p, "memory.max", -1);
+	cg_destroy(a);
+	cg_destroy(s);
+	cg_destroy(p);
+	return ret;
+}
