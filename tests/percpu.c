@@ -35,9 +35,12 @@
 /* The memory css's unaccounted reference counts, with room to spare. */
 #define OWN_REFS	(4 * (long)sizeof(long))
 
-/* Bytes a unit in use: in the first chunk (less its size), and the rest. */
+/*
+ * Bytes a unit in use: in the first chunk (less its size), and the rest;
+ * and how many frees the allocator has seen.
+ */
 struct pcpu_use {
-	long first, dyn;
+	long first, dyn, frees;
 };
 
 static long stat_value(const char *line, const char *name)
@@ -70,6 +73,7 @@ static int pcpu_read(struct pcpu_use *u)
 	}
 	buf[len] = '\0';
 	u->first = u->dyn = 0;
+	u->frees = -1;
 	for (line = buf; line; line = end) {
 		end = strchr(line, '\n');
 		if (end)
@@ -81,18 +85,23 @@ static int pcpu_read(struct pcpu_use *u)
 				u->dyn += unit;
 			continue;
 		}
-		v = stat_value(line, where ? "free_bytes" : "unit_size");
+		if (!where) {
+			v = stat_value(line, "unit_size");
+			unit = v < 0 ? unit : v;
+			v = stat_value(line, "nr_dealloc");
+			u->frees = v < 0 ? u->frees : v;
+			continue;
+		}
+		v = stat_value(line, "free_bytes");
 		if (v < 0)
 			continue;
-		if (!where)
-			unit = v;
-		else if (where == 1)
+		if (where == 1)
 			u->first -= v;
 		else if (where == 2)
 			u->dyn -= v;
 	}
-	if (unit < 0) {
-		ktap_fail("no unit_size in %s", PCPU_STATS);
+	if (unit < 0 || u->frees < 0) {
+		ktap_fail("no unit_size or nr_dealloc in %s", PCPU_STATS);
 		return -1;
 	}
 	return 0;
@@ -131,6 +140,7 @@ static int make_child(const char *p, int i, struct pcpu_use *took)
 		return -1;
 	took->first = b.first - a.first;
 	took->dyn = b.dyn - a.dyn;
+	took->frees = b.frees - a.frees;
 	return 0;
 }
 
@@ -148,7 +158,8 @@ static int remove_children(const char *p, int n)
 
 /*
  * What a child with no memory controller takes, all chunks counted:
- * the figure most of NR_BARE children took.
+ * the figure most of NR_BARE children took. Made after the others, so
+ * that no freeing of theirs falls into the others' figures.
  */
 static long bare_child(void)
 {
@@ -186,18 +197,22 @@ struct child {
 /*
  * Child i: its charge is a whole number of units' bytes, and what it
  * took beyond them is what a bare child takes, its memory css's own
- * reference counts, and what landed in the first chunk.
+ * reference counts, and what landed in the first chunk. A child during
+ * whose making percpu memory was freed (another test's cgroups, freed
+ * after an RCU grace period) is left out: its figures are not its own.
  */
 static int child_check(const struct child *ch, int i, long factor, long bare)
 {
 	long units = ch->charge / factor;
 	long extra = ch->took.first + ch->took.dyn - units - bare;
 
+	if (ch->took.frees)
+		return 0;	/* someone else's free fell into its figures */
 	if (ch->charge % factor || units > ch->took.dyn || extra < 0 ||
 	    extra > OWN_REFS + (ch->took.first > 0 ? ch->took.first : 0)) {
-		ktap_fail("child %d charged P %ld B of percpu, expected a multiple of %ld B a unit for what it took past the first chunk: %ld B a unit there, %ld B in the first, %ld B for a child without memory, room %ld B",
-			  i, ch->charge, factor, ch->took.dyn, ch->took.first,
-			  bare, OWN_REFS);
+		ktap_fail("child %d charged P %ld B of percpu (%ld B a unit x %ld), expected what it took past the first chunk (%ld B a unit; %ld B in the first) less what a child without memory takes (%ld B) and up to %ld B of its own references, x %ld",
+			  i, ch->charge, units, factor, ch->took.dyn,
+			  ch->took.first, bare, OWN_REFS, factor);
 		return -1;
 	}
 	return 0;
@@ -209,12 +224,12 @@ static int child_check(const struct child *ch, int i, long factor, long bare)
  * it must leave P when they are removed, hands off: they charged nothing
  * themselves.
  */
-static int percpu_steps(const char *p, long factor, long bare)
+static int percpu_steps(const char *p, long factor)
 {
 	struct child ch[NR_CHILDREN];
 	struct ledgers l0, prev, now;
-	long one = 0, total = 0;
-	int i, j, same, most = 0, bad = 0;
+	long one = 0, total = 0, bare;
+	int i, j, same, most = 0, bad = 0, freed = 0;
 
 	if (ledger_read(p, "percpu", &l0))
 		return -1;
@@ -227,17 +242,27 @@ static int percpu_steps(const char *p, long factor, long bare)
 		total += ch[i].charge;
 		prev = now;
 	}
+	bare = bare_child();
+	if (bare < 0)
+		return -1;
 	for (i = 0; i < NR_CHILDREN; i++) {
 		bad |= child_check(&ch[i], i, factor, bare);
+		freed += ch[i].took.frees != 0;
 		for (same = 0, j = 0; j < NR_CHILDREN; j++)
 			same += ch[j].charge == ch[i].charge;
 		if (ch[i].charge > 0 && same > most)
 			most = same, one = ch[i].charge;
 	}
-	ktap_diag("%d of %d children charged %ld B of percpu each to P (%ld B a unit x %ld), %ld B in all",
-		  most, NR_CHILDREN, one, one / factor, factor, total);
+	ktap_diag("%d of %d children charged %ld B of percpu each to P (%ld B a unit x %ld), %ld B in all; %d checked against percpu_stats (%d saw another's free)",
+		  most, NR_CHILDREN, one, one / factor, factor, total,
+		  NR_CHILDREN - freed, freed);
 	if (bad)
 		return -1;
+	if (freed > NR_CHILDREN / 2) {
+		ktap_fail("%d of %d children saw percpu memory freed while they were made: too few left to check",
+			  freed, NR_CHILDREN);
+		return -1;
+	}
 	if (most < NR_CHILDREN / 4) {
 		ktap_fail("%d of %d children charged P the same percpu figure, expected at least a quarter",
 			  most, NR_CHILDREN);
@@ -258,7 +283,7 @@ static int percpu_steps(const char *p, long factor, long bare)
 int test_percpu(void)
 {
 	char p[CG_PATH_MAX] = "";
-	long bare, cpus = possible_cpus();
+	long cpus = possible_cpus();
 	long factor = cpus * PCPU_MIN_ALLOC + (long)sizeof(void *);
 	int ret;
 
@@ -272,12 +297,9 @@ int test_percpu(void)
 	}
 	/* per 4-byte piece: 4 x possible CPUs, and a pointer */
 	factor /= PCPU_MIN_ALLOC;
-	bare = bare_child();
-	if (bare < 0)
-		return KSFT_FAIL;
 	if (cg_create(p, cg_root, "rig_percpu") || cg_enable_memory(p))
 		return KSFT_FAIL;
-	ret = percpu_steps(p, factor, bare);
+	ret = percpu_steps(p, factor);
 	remove_children(p, NR_CHILDREN);
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;

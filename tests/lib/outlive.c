@@ -184,9 +184,16 @@ static const char *move_name(const struct outlive_move *m)
 	return buf;
 }
 
-/* The move's figure, in bytes, for a number of units. */
-static long move_bytes(const struct outlive_move *m, int units)
+/*
+ * Move i's figure, in bytes, for a number of units; a node's, once C's
+ * rise has shown where the allocator put them, that share of it.
+ */
+static long move_bytes(const struct outlive *o, int i, int units)
 {
+	const struct outlive_move *m = &o->moves[i];
+
+	if (m->node && o->seen[i])
+		return o->seen[i] * units / o->n;
 	return units * m->unit / (m->split ? m->split : 1);
 }
 
@@ -220,7 +227,10 @@ static void moves_diag(const struct outlive *o)
 		if (m->node)
 			snprintf(node, sizeof(node), " N%d", m->node - 1);
 		len += snprintf(line + len, sizeof(line) - len, "%s%s%s %ld B",
-				i ? ", " : "", m->key, node, move_bytes(m, 1));
+				i ? ", " : "", m->key, node, move_bytes(o, i, 1));
+		if (m->node)
+			len += snprintf(line + len, sizeof(line) - len,
+					" (+-%d%%)", NODE_SHARE_PCT);
 	}
 	ktap_diag("keys a unit moves: %s", line);
 }
@@ -277,12 +287,19 @@ struct moved {
 	int err;
 };
 
-/* Where key i must be: base + [lo, hi]. */
+/*
+ * Where key i must be: base + [lo, hi]. A node's figure, the first time
+ * (C's rise), is its share within NODE_SHARE_PCT: a CPU may take objects
+ * from another node's partial slabs when its own node has none.
+ */
 static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 {
 	const struct outlive_move *mv = &m->o->moves[i];
-	long e = move_bytes(mv, m->units), tol = mv->exact ? 0 : ledger_tol(labs(e));
+	long e = move_bytes(m->o, i, m->units);
+	long tol = mv->exact ? 0 : ledger_tol(labs(e));
 
+	if (mv->node && !m->o->seen[i])
+		tol = labs(e) / 100 * NODE_SHARE_PCT;
 	*lo = e - tol;
 	*hi = m->reclaim ? e / 100 * RECLAIM_PCT : e + tol;
 }
@@ -331,12 +348,14 @@ static int moves_check(struct moved *m, const char *who, const char *event,
 		if (!strcmp(o->moves[i].key, o->key) && !o->moves[i].node)
 			continue;
 		d = m->now[i] - m->base[i];
-		e = move_bytes(&o->moves[i], m->units);
+		e = move_bytes(o, i, m->units);
 		move_bounds(m, i, &lo, &hi);
 		snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
 			 move_name(&o->moves[i]), event, abs(m->units), o->what);
 		bad |= m->reclaim ? expect_range(what, d, lo, hi) :
 				    expect_near(what, d, e, hi - e);
+		if (o->moves[i].node && !o->seen[i])
+			o->seen[i] = d;
 	}
 	memcpy(now, m->now, sizeof(m->now));
 	return bad ? -1 : 0;
@@ -723,8 +742,10 @@ int outlive_run(const struct outlive *decl)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
 	struct outlive all = *decl, *o = &all;
+	long seen[OUTLIVE_MOVES] = { 0 };
 	int ret;
 
+	all.seen = seen;
 	if (moves_complete(o))
 		return KSFT_FAIL;
 	ktap_diag("%d %s, %ld B each, %d worker(s), ledgers %s and %s",
@@ -777,8 +798,10 @@ int outlive_chain(const struct outlive *decl)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", g[CG_PATH_MAX] = "";
 	struct outlive all = *decl, *o = &all;
+	long seen[OUTLIVE_MOVES] = { 0 };
 	int ret;
 
+	all.seen = seen;
 	if (moves_complete(o))
 		return KSFT_FAIL;
 	ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",

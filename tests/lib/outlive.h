@@ -37,7 +37,9 @@ struct outlive_move {
 	int exact;	/* counted in bytes with no stock between: no tolerance */
 	/*
 	 * > 0: node - 1's figure in memory.numa_stat, which gets 1/split
-	 * of unit (per_node: the workers of each node made as many units).
+	 * of unit (per_node: the workers of each node made as many units)
+	 * at C's rise, within NODE_SHARE_PCT; every later step expects what
+	 * that rise measured: reparenting and reclaim keep to the node.
 	 */
 	int node, split;
 };
@@ -79,6 +81,7 @@ struct outlive {
 	 */
 	const char *limit;
 	void (*cleanup)(void *arg, int n);	/* last, always; NULL: free all */
+	long *seen;	/* the engine's: each node move's rise in C */
 	void *arg;
 	const struct outlive_ops *ops;
 };
@@ -100,6 +103,7 @@ long outlive_slab(struct outlive *o, const char *cache, int count);
  * each node gets its share of what the unit moves in key (declared
  * first). -1 (and a diagnostic) when a node has no CPU to make units on.
  */
+#define NODE_SHARE_PCT	25
 int outlive_per_node(struct outlive *o, const char *key);
 
 /*

@@ -11,6 +11,8 @@ ARCH_IMAGE=arch/x86/boot/bzImage
 ACCEL_PROBE_TIMEOUT=15
 
 arch_prepare() {
+	[ $((CPUS % NODES)) = 0 ] ||
+		die "$EXIT_USAGE" "CPUS=$CPUS cannot be shared by NODES=$NODES nodes: use a multiple of NODES, or NODES=1"
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "$EXIT_USAGE" "qemu-system-x86_64 not found: apt-get install -y qemu-system-x86"
 	accel_choose
@@ -18,7 +20,9 @@ arch_prepare() {
 
 arch_boot_argv() {
 	printf '%s\n' qemu-system-x86_64 -nographic -no-reboot \
-		-accel "$ACCEL_USED" -cpu max -smp "$CPUS" -m "$(($(mem_mib) / NODES * NODES))M"
+		-accel "$ACCEL_USED" -cpu max \
+		-smp "$CPUS,sockets=$NODES,cores=$((CPUS / NODES)),threads=1" \
+		-m "$(($(mem_mib) / NODES * NODES))M"
 	numa_argv
 	printf '%s\n' -kernel "$KERNEL_IMAGE" -initrd "$ROOTFS" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
@@ -81,19 +85,17 @@ accel_probe() {
 	fi
 }
 
-# NODES nodes of equal memory, CPU i on node i % NODES (ACPI SRAT): a
-# node may have no CPU when CPUS < NODES.
+# NODES nodes of equal memory, each a socket of CPUS / NODES CPUs (ACPI
+# SRAT): CPUs of one node share no cache with another's, which the
+# scheduler's topology check would warn about.
 numa_argv() {
-	local mb n c on_node
+	local mb n per
 	[ "$NODES" -gt 1 ] || return 0
 	mb=$(mem_mib)
+	per=$((CPUS / NODES))
 	for n in $(seq 0 $((NODES - 1))); do
-		on_node=
-		for c in $(seq "$n" "$NODES" $((CPUS - 1))); do
-			on_node="$on_node,cpus=$c"
-		done
 		printf '%s\n' -object "memory-backend-ram,id=node$n,size=$((mb / NODES))M" \
-			-numa "node,nodeid=$n,memdev=node$n$on_node"
+			-numa "node,nodeid=$n,memdev=node$n,cpus=$((n * per))-$(((n + 1) * per - 1))"
 	done
 }
 
