@@ -26,6 +26,8 @@ e2e_pass() {
 	check kselftest_ran kselftest_ran
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
 	check x86_64_smp_test_ran grep -qE '^ok [0-9]+ reparent_slab_smp$' "$RESULTS_DIR/latest/ktap.txt"
+	check x86_64_has_2_nodes grep -q '^rig: nodes 2' "$RESULTS_DIR/latest/console.log"
+	check x86_64_numa_test_ran grep -qE '^ok [0-9]+ numa_reclaim$' "$RESULTS_DIR/latest/ktap.txt"
 	expect make_test_warm 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped(, [0-9]+ xfail)?(, [0-9]+ xpass)?$' -- make -C "$TOP" test ARCH=um
 	check warm_rebuilds_nothing warm_build_compiled_nothing
 	expect cgroup_v1 0 '^[0-9]+ passed, 0 failed' -- env ARCH=um CGROUP=v1 "$TOP/run.sh" test
