@@ -25,8 +25,6 @@
 #define PIN_FILE	"/tmp/rig_pin_file"
 #define PIN_FILE_DEEP	"/tmp/rig_pin_file_deep"
 #define PIN_FILE_PAGES	64
-/* How long a correct kernel must keep the pinned memcg dying. */
-#define PIN_HOLD_MS	1000
 
 static int sv[2];
 
@@ -112,7 +110,7 @@ static int held_while_alive(struct batch *b)
 	long dying;
 
 	cg_kick_stocks("only the pin may hold C, not a CPU's stock");
-	if (poll_until(one_released, b, PIN_HOLD_MS))
+	if (poll_until(one_released, b, HOLD_MS))
 		return 0;
 	for (i = b->first; i < b->first + b->n; i++) {
 		dying = cg_dying(b->h[i].p);
@@ -174,7 +172,7 @@ static int pin_release(struct held *h)
 	if (cg_wait_gone(h->p, h->pin->what))
 		return -1;
 	ktap_diag("%s: held %s dying for %d ms, released %s when closed",
-		  h->pin->what, h->depth > 1 ? "G and C" : "C", PIN_HOLD_MS,
+		  h->pin->what, h->depth > 1 ? "G and C" : "C", HOLD_MS,
 		  h->depth > 1 ? "both" : "it");
 	return 0;
 }

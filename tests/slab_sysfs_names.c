@@ -18,7 +18,7 @@
 
 #define SLAB_DIR	"/sys/kernel/slab"
 #define PATH_LEN	512
-#define CHURN_CYCLES	200
+#define CHURN_CYCLES	100
 #define CHURN_DIR	"/tmp/rig_slab_churn"
 
 static struct slab_entries before, after;

@@ -22,7 +22,6 @@
 #define NR_SOCKS	3	/* listener, client, accepted */
 #define CHUNK		65536
 #define MAX_BYTES	(4 << 20)
-#define HOLD_MS		1000	/* as pins: 30 times a release */
 
 static int sv[2];
 

@@ -112,6 +112,7 @@ static int check_names(const char *list)
 
 static int run_one(int nr, const struct rig_test *t, int timeout)
 {
+	long t0 = now_ms();
 	int status, sig;
 	pid_t pid;
 
@@ -144,6 +145,7 @@ static int run_one(int nr, const struct rig_test *t, int timeout)
 	}
 	if (status != KSFT_PASS && status != KSFT_SKIP)
 		status = KSFT_FAIL;
+	ktap_diag("duration: %ld ms", now_ms() - t0);
 	ktap_result(nr, t->name, status, reason[0] ? reason : NULL);
 	return status;
 }

@@ -17,6 +17,14 @@
  */
 #define WAIT_MS		5000
 
+/*
+ * How long a pinned memcg must stay dying on a correct kernel before the
+ * pin is released (pins, sock_reparent): an unpinned one is freed hands
+ * off within about 50 ms here (UML and x86_64 under TCG), so 10 times
+ * that.
+ */
+#define HOLD_MS		500
+
 /* done(arg) every 20 ms until it is true (0) or timeout_ms passed (-1). */
 int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms);
 
