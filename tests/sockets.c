@@ -158,11 +158,9 @@ static int sock_steps(const char *p, const char *c, int *fd)
 	}
 	/*
 	 * Closing them uncharges the dead C through refill_stock(), which
-	 * caches C in that CPU's page stock again: 6.12 keeps C dying until
-	 * another memcg charges there (seen on x86_64, 86016 B given back by
-	 * a kick). That is no socket's pin: the stocks are kicked.
+	 * may cache C in that CPU's page stock again (6.12 on x86_64).
 	 */
-	if (cg_wait_gone_kicked(p, "closing the sockets refilled a CPU's stock with dead C"))
+	if (cg_wait_gone_unpinned(p, "C once its sockets closed"))
 		return -1;
 	/* Socket memory is counted in pages with no stock: all of it. */
 	poll_until(sock_back, &s, WAIT_MS);

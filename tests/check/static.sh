@@ -33,6 +33,21 @@ static_checks() {
 	check shellcheck check_shellcheck
 	check c_werror check_c_werror
 	check counter_reads check_counter_reads
+	check tests_can_fail check_tests_can_fail
+}
+
+# Every rig test is named by a mutation's Expect-fail line (one that
+# shows it can fail), or tests/unmutated says why none can.
+check_tests_can_fail() {
+	local t bad=0
+	for t in $(sed -n 's/^\tT(\([a-z_0-9]*\)),*$/\1/p' "$TOP/tests/suite.c"); do
+		grep -qE "^Expect-fail[^:]*:.*\b$t\b" "$TOP"/patches/mutations/*.patch ||
+			grep -q "^$t	." "$TOP/tests/unmutated" || {
+			echo "$t: no mutation's Expect-fail names it and tests/unmutated gives no reason"
+			bad=1
+		}
+	done
+	return "$bad"
 }
 
 # A figure read wrong must fail, never count as 0 or as "absent": the

@@ -71,6 +71,7 @@ parse_splats() {
 		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\] */, "") }
 		/^rig: |^# / { next }
 		/kmemcg-rig: memcg held by a skipped stock/ { add("rig:memcg-held-by-skipped-stock"); next }
+		/kmemcg-rig: memcg held by a stock refilled/ { add("rig:memcg-held-by-refilled-stock"); next }
 		/WARNING: CPU: [0-9]+ PID: [0-9]+ at / { add("WARNING:" fn($NF)); next }
 		/BUG: KASAN: [a-z-]+ in / { match($0, /KASAN: [a-z-]+ in [^ ]+/)
 			split(substr($0, RSTART, RLENGTH), w, " "); add("KASAN:" w[2] ":" fn(w[4])); next }

@@ -37,7 +37,7 @@ int cg_destroy(const char *cg)
 {
 	if (!*cg)
 		return 0;
-	poll_until(removed, (void *)cg, 5000);
+	poll_until(removed, (void *)cg, WAIT_MS);
 	if (errno && errno != ENOENT) {
 		ktap_diag("rmdir %s: %m", cg);
 		return -1;
