@@ -40,13 +40,13 @@ static_checks() {
 # shows it can fail), or tests/unmutated says why none can.
 check_tests_can_fail() {
 	local t bad=0
-	for t in $(sed -n 's/^\tT(\([a-z_0-9]*\)),*$/\1/p' "$TOP/tests/suite.c"); do
+	while read -r t; do
 		grep -qE "^Expect-fail[^:]*:.*\b$t\b" "$TOP"/patches/mutations/*.patch ||
 			grep -q "^$t	." "$TOP/tests/unmutated" || {
 			echo "$t: no mutation's Expect-fail names it and tests/unmutated gives no reason"
 			bad=1
 		}
-	done
+	done < <(sed -n 's/^\tT(\([a-z_0-9]*\)),*$/\1/p' "$TOP/tests/suite.c")
 	return "$bad"
 }
 
