@@ -34,6 +34,19 @@ static_checks() {
 	check c_werror check_c_werror
 	check counter_reads check_counter_reads
 	check tests_can_fail check_tests_can_fail
+	check measured_files_intact check_measured_files
+}
+
+# tests/measured/ is written by make soak, never by hand: each file's body
+# must still match the hash in its header.
+check_measured_files() {
+	local f
+	# shellcheck source=tests/harness/soak.sh
+	. "$TOP/tests/harness/soak.sh"
+	for f in "$TOP"/tests/measured/*.txt; do
+		[ -f "$f" ] || continue
+		soak_record_intact "$f" || { echo "$f was edited by hand: rerun make soak"; return 1; }
+	done
 }
 
 # Every rig test is named by a mutation's Expect-fail line (one that

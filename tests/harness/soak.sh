@@ -130,7 +130,45 @@ soak_main() {
 		# shellcheck disable=SC2046
 		soak_tables $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort) |
 			tee "$out/figures-$a.txt"
+		soak_record "$out" "$a" "$n"
 	done
 	echo "soak: $out ($fails failed runs)"
 	[ "$fails" = 0 ]
+}
+
+# The measured noise the README points at: tests/measured/soak-<arch>.txt,
+# rewritten by every full soak (all tests, N >= 20) and never by hand: its
+# header carries the body's hash, which make check verifies.
+SOAK_RECORD_MIN=20
+soak_record() {
+	local out=$1 a=$2 n=$3 dest=$RIG_TOP/tests/measured/soak-$2.txt body
+	[ -z "$TESTS" ] && [ "$n" -ge "$SOAK_RECORD_MIN" ] || return 0
+	body=$out/figures-$a.txt
+	mkdir -p "$(dirname "$dest")"
+	{
+		echo "# Written by make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a"). Do not edit."
+		echo "# body sha256 $(sha256sum <"$body" | cut -d' ' -f1)"
+		cat "$body"
+	} >"$dest"
+	note "soak: the figures are recorded in $dest"
+}
+
+soak_failed_runs() {
+	local f n=0
+	for f in "$1/runs-$2"/*/results.txt; do
+		[ -f "$f" ] || continue
+		awk '$2 == "fail" || $2 == "flaky" { bad = 1 } END { exit !bad }' "$f" && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+soak_kernel() {
+	sed -n 's/^rig: kernel //p' "$(find "$1/runs-$2" -name console.log | head -n 1)" | tr -d '\r' | head -n 1
+}
+
+# A recorded file whose body no longer matches its hash was edited by hand.
+soak_record_intact() {
+	local f=$1 want
+	want=$(sed -n '2s/^# body sha256 //p' "$f")
+	[ -n "$want" ] && [ "$(tail -n +3 "$f" | sha256sum | cut -d' ' -f1)" = "$want" ]
 }
