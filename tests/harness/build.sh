@@ -22,21 +22,73 @@ build_ccache() {
 }
 
 build_stage() {
-	local log=$RUN_DIR/build.log BUILD_CC=gcc BUILD_KCFLAGS=
+	local log=$RUN_DIR/build.log BUILD_CC=gcc BUILD_KCFLAGS='' mon
 	build_ccache
 	# LOCALVERSION set (empty) keeps setlocalversion from adding "+".
 	# A fixed timestamp, user, host and build number make the image a
 	# function of the source and config alone: bisect compares images.
+	build_progress "$log" &
+	mon=$!
 	if ! KBUILD_BUILD_TIMESTAMP="2000-01-01 00:00:00 UTC" \
 		KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=kmemcg-rig KBUILD_BUILD_VERSION=1 \
 		make -C "$SRC" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$BUILD_CC" \
 		KCFLAGS="$BUILD_KCFLAGS" \
 		-j"$JOBS" "$(basename "$ARCH_IMAGE")" >"$log" 2>&1; then
+		build_progress_stop "$mon"
 		grep -E 'error:|Error [0-9]+|undefined reference' "$log" | head -n 8 >&2
 		die "$EXIT_CANNOT_TEST" "the kernel did not build (log: $log); fix the tree or the series"
 	fi
+	build_progress_stop "$mon"
+	build_count_record "$log"
 	KERNEL_IMAGE=$O/$ARCH_IMAGE
 	KERNEL_RELEASE=$(cat "$O/include/config/kernel.release")
 	IMAGE_HASH=$(sha256sum <"$KERNEL_IMAGE" | cut -d" " -f1)
 	echo "$IMAGE_HASH" >"$RUN_DIR/image.sha256"
+}
+
+# Progress of a build that takes a while: the files compiled against
+# those the last build from scratch of this arch compiled, and the time;
+# on a terminal one line that updates, in a log a line every 30 s. A
+# build that compiles nothing prints nothing. It runs beside make and
+# ends when stopped or when the run that started it is gone.
+BUILD_COUNT_FILE=.rig-compiled
+build_progress() {
+	local log=$1 t0=$SECONDS n total every=30 last=$SECONDS tty=0 shown=0
+	[ -t 2 ] && tty=1 every=2
+	total=$(cat "$O/$BUILD_COUNT_FILE" "$BUILD_DIR"/"$ARCH"-*/"$BUILD_COUNT_FILE" 2>/dev/null | head -n 1)
+	trap '[ "$shown$tty" != 11 ] || printf "\n" >&2; exit 0' TERM
+	while kill -0 "$$" 2>/dev/null; do
+		sleep 1
+		[ $((SECONDS - last)) -ge "$every" ] || continue
+		last=$SECONDS
+		n=$(grep -c '^  CC ' "$log" || true)
+		[ "$n" -gt 0 ] || continue
+		shown=1
+		build_progress_line "$n" "${total:-?}" $((SECONDS - t0)) "$tty"
+	done
+}
+
+build_progress_line() {
+	local msg
+	msg=$(printf 'building: %s of %s files compiled, %d min %02d s' \
+		"$1" "$2" $(($3 / 60)) $(($3 % 60)))
+	if [ "$4" = 1 ]; then
+		printf '\rrig: %s' "$msg" >&2
+	else
+		note "$msg"
+	fi
+}
+
+build_progress_stop() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# A build from scratch (at least as many files as recorded) sets what the
+# next one of this arch expects.
+build_count_record() {
+	local n total
+	n=$(grep -c '^  CC ' "$1" || true)
+	total=$(cat "$O/$BUILD_COUNT_FILE" 2>/dev/null || echo 0)
+	[ "$n" -lt "$total" ] || [ "$n" -lt 100 ] || echo "$n" >"$O/$BUILD_COUNT_FILE"
 }
