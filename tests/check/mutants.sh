@@ -152,6 +152,7 @@ mutant_row() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(expected_all "$MUT_DIR/$1.patch")" \
 		"$RIG" "$KSFT" "$VERDICT" >"$ROWS/$1"
 	tr '\t' '|' <"$ROWS/$1"
+	echo "mutants: $(find "$ROWS" -type f | wc -l) of $MUT_TOTAL done, $((SECONDS / 60)) min $((SECONDS % 60)) s in" >&2
 }
 
 main() {
@@ -168,6 +169,7 @@ main() {
 		names+=("$name")
 	done
 	[ ${#names[@]} -gt 0 ] || { echo "mutants: no mutation matches MUTANTS=${MUTANTS:-}" >&2; exit 2; }
+	MUT_TOTAL=${#names[@]}
 	# MUT_JOBS mutations at a time: a run holds the build directory's lock
 	# only until its kernel is built and copied, so one mutation builds
 	# while another boots.

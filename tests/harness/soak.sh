@@ -124,7 +124,7 @@ soak_main() {
 			rc=0
 			env ARCH="$a" RESULTS_DIR="$out/runs-$a" "$0" test \
 				>>"$out/soak-$a.log" 2>&1 || rc=$?
-			note "soak $a $i/$n: exit $rc"
+			note "soak $a $i/$n: exit $rc, $((SECONDS / 60)) min $((SECONDS % 60)) s in"
 			case $rc in 0) ;; 1) fails=$((fails + 1)) ;; *) exit "$rc" ;; esac
 		done
 		# shellcheck disable=SC2046
