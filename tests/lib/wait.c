@@ -108,7 +108,12 @@ static bool none_dying(void *cg)
 	return cg_dying(cg) <= 0;
 }
 
-/* A line into the kernel log, where the host's scan reads it. */
+/*
+ * A line into the kernel log, where the host's scan reads it. It ends in
+ * a newline: without one the record stays open for a continuation and
+ * reaches the console only when the next message closes it, which may
+ * never come before power-off (it did not, for sock_reparent's).
+ */
 __printf(1, 2) static void kmsg(const char *fmt, ...)
 {
 	char line[512];
@@ -116,8 +121,12 @@ __printf(1, 2) static void kmsg(const char *fmt, ...)
 	int fd, len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line), fmt, ap);
+	len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
+	if (len > (int)sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	line[len] = '\0';
 	fd = open("/dev/kmsg", O_WRONLY);
 	if (fd < 0 || write(fd, line, len) != len)
 		ktap_diag("cannot write to /dev/kmsg: %m: %s", line);
