@@ -14,7 +14,7 @@ WEAK=$CHECK_LOGS/weak-rig
 weak_rig() {
 	rm -rf "$WEAK"
 	rsync -a --exclude=/build --exclude=/results --exclude=/.git "$TOP/" "$WEAK/" &&
-		sed -i 's/if (cg_dying(b->h\[i\].p) < 1)/if (0 \&\& cg_dying(b->h[i].p) < 1)/' "$WEAK/tests/pins.c" &&
+		sed -i 's/if (cg_dying(b->h\[i\].p) < b->h\[i\].depth)/if (0 \&\& cg_dying(b->h[i].p) < b->h[i].depth)/' "$WEAK/tests/pins.c" &&
 		! cmp -s "$TOP/tests/pins.c" "$WEAK/tests/pins.c" &&
 		sed -i 's/if (pid > 0 \&\& !stack_steps(c, \&empty, pid))/if (pid > 0 \&\& (stack_steps(c, \&empty, pid) || 1))/' \
 			"$WEAK/tests/kmem_tasks.c" &&

@@ -27,7 +27,8 @@ build_stage() {
 	# LOCALVERSION set (empty) keeps setlocalversion from adding "+".
 	# A fixed timestamp, user, host and build number make the image a
 	# function of the source and config alone: bisect compares images.
-	build_progress "$log" &
+	# Not the run's locks (fds 8, 9): a monitor outliving a Ctrl-C must not hold them.
+	build_progress "$log" 8>&- 9>&- &
 	mon=$!
 	if ! KBUILD_BUILD_TIMESTAMP="2000-01-01 00:00:00 UTC" \
 		KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=kmemcg-rig KBUILD_BUILD_VERSION=1 \
