@@ -26,6 +26,8 @@ parse_checks() {
 	check parse_known_program known_program_listed
 	check parse_cpus_short cpus_short_fails
 	check parse_nodes_short nodes_short_fails
+	check boot_status_decoding boot_status_decoding
+	check x86_64_numa_argv x86_64_numa_argv
 	check parse_oom_without_kill oom_without_kill_scanned
 	check parse_held_by_stock held_by_stock_listed
 	check parse_rig_test_listed rig_test_listed
@@ -228,3 +230,29 @@ rig_test_listed() {
 		RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/pass.log" 0 "$out.pass" >"$out.pass.txt" &&
 		grep -q ', 1 xpass$' "$out.pass.txt"
 }
+
+# The guest's status as each arch hands it over: UML's exit code is the
+# status; QEMU's isa-debug-exit gives 129 + 2 x status, and 0 is a guest
+# that rebooted on a panic (255).
+boot_status_decoding() (
+	# shellcheck source=tests/harness/arch/x86_64.sh
+	. "$TOP/tests/harness/arch/x86_64.sh"
+	[ "$(arch_guest_status 129)" = 0 ] && [ "$(arch_guest_status 131)" = 1 ] &&
+		[ "$(arch_guest_status 137)" = 4 ] && [ "$(arch_guest_status 0)" = 255 ] &&
+		[ "$(arch_guest_status 1)" = 1 ] || return 1
+	# shellcheck source=tests/harness/arch/um.sh
+	. "$TOP/tests/harness/arch/um.sh"
+	[ "$(arch_guest_status 0)" = 0 ] && [ "$(arch_guest_status 4)" = 4 ]
+)
+
+# QEMU's NUMA arguments: NODES sockets of CPUS / NODES CPUs each, memory
+# shared evenly; one node: none.
+x86_64_numa_argv() (
+	# shellcheck source=tests/harness/arch/x86_64.sh
+	. "$TOP/tests/harness/arch/x86_64.sh"
+	local got
+	got=$(CPUS=4 NODES=2 MEM=1G numa_argv | paste -sd' ')
+	[ "$got" = "-object memory-backend-ram,id=node0,size=512M -numa node,nodeid=0,memdev=node0,cpus=0-1 -object memory-backend-ram,id=node1,size=512M -numa node,nodeid=1,memdev=node1,cpus=2-3" ] ||
+		{ echo "numa_argv: $got"; return 1; }
+	[ -z "$(CPUS=2 NODES=1 MEM=256M numa_argv)" ]
+)
