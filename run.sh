@@ -399,12 +399,15 @@ cells_follow() {
 # SIGINT, as from a terminal, and the run ends once they have; what the
 # next cell said is shown after the current one's.
 cells_interrupt() {
-	local f pid
-	for f in "$CELLS_DIR"/*.pid; do
-		[ -e "$f" ] || continue
-		pid=$(cat "$f")
-		kill -INT -- "-$pid" 2>/dev/null || true
+	local f n=0
+	cells_signal INT
+	# A run started with SIGINT ignored (nohup, a background job of a
+	# script) passes that on to its cells: TERM once INT had 2 s.
+	while [ -n "$(jobs -rp)" ] && [ "$n" -lt 20 ]; do
+		sleep 0.1
+		n=$((n + 1))
 	done
+	cells_signal TERM
 	wait
 	for f in "$CELLS_DIR"/*.pid; do
 		f=${f%.pid}
@@ -412,6 +415,15 @@ cells_interrupt() {
 	done
 	rm -rf "$CELLS_DIR"
 	exit "${1:-130}"
+}
+
+# cells_signal SIG: to every cell's process group.
+cells_signal() {
+	local f
+	for f in "$CELLS_DIR"/*.pid; do
+		[ -e "$f" ] || continue
+		kill -"$1" -- "-$(cat "$f")" 2>/dev/null || true
+	done
 }
 
 # One cell: run.sh test with the cell's arch, kernel, hierarchy, debug
