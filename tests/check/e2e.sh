@@ -85,11 +85,11 @@ kselftest_ran() {
 	done
 }
 
-# On UML's one CPU, v1 may skip what v2 skips there, percpu and
+# On UML's one CPU and one node, v1 may skip what v2 skips there, percpu and
 # memory.high.
 v1_skips_only_percpu() {
 	! grep -E '^ok [0-9]+ [a-z_0-9]+ # SKIP' "$RESULTS_DIR/latest/ktap.txt" |
-		grep -vE ' (reparent_slab_smp|hotplug_stock|limit_high_reclaim|percpu|slab_memcg_cache_names) # SKIP'
+		grep -vE ' (reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|numa_reclaim|percpu|slab_memcg_cache_names) # SKIP'
 }
 
 # make test pipelines its cells (x86_64 builds while UML boots) but shows
