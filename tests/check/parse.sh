@@ -164,29 +164,22 @@ known_program_listed() {
 		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped fail.*' "$out.um/results.txt"
 }
 
-# An x86_64 guest with fewer CPUs online than RIG_CPUS asked is a failed
-# run, with the reason; with all of them online the same log passes.
-cpus_short_fails() {
-	local log=$CHECK_LOGS/cpus-short.log out=$CHECK_LOGS/parse-cpus_short
-	sed -e 's/^\(.*Kernel command line:.*\)$/\1 RIG_CPUS=2/' \
-		-e 's/^rig: cpus 1/rig: cpus 2/' "$FIXTURES/pass.log" >"$log.2"
-	sed 's/^rig: cpus 2/rig: cpus 1/' "$log.2" >"$log"
+# guest_short NAME VAR LINE SAID: a guest that shows 1 where RIG_VAR=2
+# was asked (CPUs online, NUMA nodes) fails the run with the reason SAID;
+# showing 2, the same log passes.
+guest_short() {
+	local log=$CHECK_LOGS/$1.log out=$CHECK_LOGS/parse-$1
+	sed -e "s/^\\(.*Kernel command line:.*\\)\$/\\1 RIG_$2=2/" \
+		-e '/^rig: cpus /d' -e "s/^\\(rig: page size .*\\)\$/rig: cpus 2\\nrig: $3 2\\n\\1/" \
+		"$FIXTURES/pass.log" >"$log.2"
+	sed "s/^rig: $3 2/rig: $3 1/" "$log.2" >"$log"
 	"$TOP/run.sh" parse "$log.2" 0 "$out.2" >/dev/null &&
 		! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" 2>&1 &&
-		grep -q 'the guest has 1 CPU(s) online where CPUS=2 were asked' "$out.txt"
+		grep -q "the guest has 1 $4 where $2=2 were asked" "$out.txt"
 }
 
-# The same for NUMA nodes: a guest that found one node where RIG_NODES=2
-# asked for two fails the run.
-nodes_short_fails() {
-	local log=$CHECK_LOGS/nodes-short.log out=$CHECK_LOGS/parse-nodes_short
-	sed -e 's/^\(.*Kernel command line:.*\)$/\1 RIG_NODES=2/' \
-		-e 's/^\(rig: cpus .*\)$/\1\nrig: nodes 2/' "$FIXTURES/pass.log" >"$log.2"
-	sed 's/^rig: nodes 2/rig: nodes 1/' "$log.2" >"$log"
-	"$TOP/run.sh" parse "$log.2" 0 "$out.2" >/dev/null &&
-		! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" 2>&1 &&
-		grep -q 'the guest has 1 NUMA node(s) where NODES=2 were asked' "$out.txt"
-}
+cpus_short_fails() { guest_short cpus_short CPUS cpus 'CPU(s) online'; }
+nodes_short_fails() { guest_short nodes_short NODES nodes 'NUMA node(s)'; }
 
 # An OOM report with no kill line (the victim already exiting) hides its
 # own Call Trace from the scan, not the WARNING that follows it.
