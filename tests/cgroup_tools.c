@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reparent flow with its cgroups made, entered and removed through
+ * The reparent flow (P > C > G) with its cgroups made, entered and removed through
  * libcgroup: once through its C API (libcgroup_reparent) and once through
  * cgroup-tools' commands, cgcreate, cgexec, cgget and cgdelete
  * (cgroup_tools_reparent), the way a developer debugging in `make shell`
@@ -95,32 +95,49 @@ int test_cgroup_tools_reparent(void)
 	if (files_outlive(&o, "rig_tools", NR_FILES))
 		return KSFT_FAIL;
 	o.ops = &tools_ops;
-	ret = outlive_run(&o);
+	ret = outlive_chain(&o);
 	snprintf(cmd, sizeof(cmd), "cgdelete -r -g memory:%s 2>/dev/null || true",
 		 o.name);
 	shell_cmd(cmd);
 	return ret;
 }
 
-static struct cgroup *lc_parent, *lc_child;
+/* P, C and G as libcgroup knows them, by depth under the root. */
+#define LC_DEPTH	3
+static struct cgroup *lc_cgs[LC_DEPTH];
 
-static int lc_make_cg(const char *name, struct cgroup **cg)
+static int lc_depth(const char *path)
 {
-	*cg = cgroup_new_cgroup(name);
-	if (!*cg || !cgroup_add_controller(*cg, "memory") ||
-	    cgroup_create_cgroup(*cg, 0)) {
-		ktap_fail("libcgroup could not create %s", name);
-		return -1;
-	}
-	return 0;
+	const char *s = rel(path);
+	int d = 0;
+
+	for (; (s = strchr(s, '/')); s++)
+		d++;
+	return d < LC_DEPTH ? d : -1;
 }
 
 static int lc_create(const struct outlive *o, const char *parent,
 		     const char *name, char *path)
 {
+	struct cgroup **cg;
+	int d;
+
 	(void)o;
 	snprintf(path, CG_PATH_MAX, "%s/%s", parent, name);
-	return lc_make_cg(rel(path), parent == cg_root ? &lc_parent : &lc_child);
+	d = lc_depth(path);
+	if (d < 0) {
+		ktap_fail("%s is deeper than the %d levels libcgroup_reparent keeps",
+			  path, LC_DEPTH);
+		return -1;
+	}
+	cg = &lc_cgs[d];
+	*cg = cgroup_new_cgroup(rel(path));
+	if (!*cg || !cgroup_add_controller(*cg, "memory") ||
+	    cgroup_create_cgroup(*cg, 0)) {
+		ktap_fail("libcgroup could not create %s", rel(path));
+		return -1;
+	}
+	return 0;
 }
 
 /* The worker joins C with cgroup_attach_task(), then makes the files. */
@@ -128,11 +145,10 @@ static int lc_make(const struct outlive *o, const char *c, int first, int n)
 {
 	pid_t pid;
 
-	(void)c;
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		if (cgroup_attach_task(lc_child))
+		if (cgroup_attach_task(lc_cgs[lc_depth(c)]))
 			_exit(127);
 		_exit(o->make(o->arg, first, n) ? 1 : 0);
 	}
@@ -146,8 +162,7 @@ static int lc_make(const struct outlive *o, const char *c, int first, int n)
 static int lc_remove(const struct outlive *o, const char *c)
 {
 	(void)o;
-	(void)c;
-	return cgroup_delete_cgroup(lc_child, 0) ? -1 : 0;
+	return cgroup_delete_cgroup(lc_cgs[lc_depth(c)], 0) ? -1 : 0;
 }
 
 static const struct outlive_ops lc_ops = { lc_create, lc_make, lc_remove };
@@ -155,7 +170,7 @@ static const struct outlive_ops lc_ops = { lc_create, lc_make, lc_remove };
 int test_libcgroup_reparent(void)
 {
 	struct outlive o;
-	int ret, err = cgroup_init();
+	int d, ret, err = cgroup_init();
 
 	if (err) {
 		ktap_fail("cgroup_init: %s", cgroup_strerror(err));
@@ -164,10 +179,9 @@ int test_libcgroup_reparent(void)
 	if (files_outlive(&o, "rig_libcgroup", NR_FILES))
 		return KSFT_FAIL;
 	o.ops = &lc_ops;
-	ret = outlive_run(&o);
-	if (lc_child)
-		cgroup_delete_cgroup(lc_child, 1);
-	if (lc_parent)
-		cgroup_delete_cgroup(lc_parent, 1);
+	ret = outlive_chain(&o);
+	for (d = LC_DEPTH - 1; d >= 0; d--)
+		if (lc_cgs[d])
+			cgroup_delete_cgroup(lc_cgs[d], 1);
 	return ret;
 }

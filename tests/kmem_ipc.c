@@ -160,7 +160,7 @@ static int queue_test(const struct outlive *q)
 {
 	struct outlive o = *q;
 
-	return queue_unit(&o) ? KSFT_FAIL : outlive_run(&o);
+	return queue_unit(&o) ? KSFT_FAIL : outlive_chain(&o);
 }
 
 int test_ipc_msg(void)

@@ -140,7 +140,7 @@ int test_pipe_large_kmalloc(void)
 	o.make = resize_pipes;
 	ktap_diag("a %ld B buffer array is past kmalloc-cg-%ld: %ld B a pipe",
 		  array, max, o.unit);
-	return outlive_run(&o);
+	return outlive_chain(&o);
 }
 
 int test_pipe_pages(void)
@@ -152,7 +152,7 @@ int test_pipe_pages(void)
 	o.key = "kernel";
 	o.unit = DATA_PAGES * page_size();
 	o.make = write_pipes;
-	return outlive_run(&o);
+	return outlive_chain(&o);
 }
 
 /*

@@ -134,5 +134,5 @@ int test_tmpfs_xattr(void)
 	if (v < 0 || k < 0)
 		return KSFT_FAIL;
 	o.unit = v + k;
-	return outlive_run(&o);
+	return outlive_chain(&o);
 }

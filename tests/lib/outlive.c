@@ -407,19 +407,23 @@ static int check_rise(const struct outlive *o, const char *who,
  * A cgroup holds exactly the charge of the live units below it, in both
  * ledgers, against its baseline from before its child was made: nothing
  * left in a stock of a removed child, nothing lost, nothing of the
- * child's own structures (freed with it) left over.
+ * child's own structures (freed with it) left over. Each obj_cgroup
+ * that charged the units (a removed child's, reparented, too) keeps the
+ * bytes it pre-charged past its objects (nr_charged_bytes, less than a
+ * page) in the page counter: objcgs is how many of them the cgroup holds.
  */
 static int check_holds(const struct outlive *o, const char *who,
 		       const char *cg, const struct ledgers *base, int units,
-		       const char *when, struct ledgers *now)
+		       int objcgs, const char *when, struct ledgers *now)
 {
 	struct moved m = { .o = o, .cg = cg, .base = base->keys, .units = units };
+	long e = units * o->unit;
 	char what[160];
 
 	snprintf(what, sizeof(what), "%s's %%s %s (%d %s held)", who, when,
 		 units, o->what);
-	return ledger_expect(cg, o->key, base, units * o->unit,
-			     ledger_tol(units * o->unit), what, now) ||
+	return ledger_expect(cg, o->key, base, e,
+			     ledger_tol(e) + (objcgs - 1) * page_size(), what, now) ||
 	       moves_check(&m, who, when, now->keys);
 }
 
@@ -720,7 +724,7 @@ static int run_steps(const struct outlive *o, char *p, char *c)
 	if (o->offline_cpu && check_offline(o, c, &c0, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
-	    check_holds(o, "P", p, &p0, o->n, "after rmdir C", &at))
+	    check_holds(o, "P", p, &p0, o->n, 1, "after rmdir C", &at))
 		return -1;
 	if (!o->free)
 		return o->limit ? check_pressure(o, p, &at) :
@@ -779,7 +783,7 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	    check_rise(o, "G", g, &g0, 2 * a, &g1))
 		return -1;
 	if (remove_cg(o, g) || cg_wait_gone(c, "rmdir G") ||
-	    check_holds(o, "C", c, &c0, o->n, "after rmdir G", &at))
+	    check_holds(o, "C", c, &c0, o->n, 2, "after rmdir G", &at))
 		return -1;
 	/* G's lists went to C: C's own reclaim must reach them. */
 	if (!o->free)
@@ -787,7 +791,7 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	if (check_fall(o, "C", c, 0, a, &at))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
-	    check_holds(o, "P", p, &p0, o->n - a, "after rmdir C", &at) ||
+	    check_holds(o, "P", p, &p0, o->n - a, 2, "after rmdir C", &at) ||
 	    check_fall(o, "P", p, a, a, &at) ||
 	    check_fall(o, "P", p, 2 * a, b, &at))
 		return -1;
