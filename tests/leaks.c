@@ -19,6 +19,7 @@
 
 #include "lib/files.h"
 #include "lib/wait.h"
+#include "lib/slab.h"
 #include "suite.h"
 
 #define NR_PROBE	20	/* children held at once to see what one costs */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lib/files.h"
+#include "lib/slab.h"
 #include "lib/wait.h"
 #include "suite.h"
 

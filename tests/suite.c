@@ -19,6 +19,8 @@
 #include "lib/files.h"
 #include "lib/wait.h"
 #include "suite.h"
+/* test_<name>() of every line of the table below: made by the Makefile */
+#include "tests.h"
 
 #define T(name) { #name, test_##name, 0 }
 #define H(name) { #name, test_##name, 1 }
