@@ -50,10 +50,10 @@ check-quick:
 	@tests/check/run.sh quick
 
 mutants:
-	@tests/check/mutants.sh
+	@tests/commands/mutants.sh
 
 bench:
-	@tests/check/bench.sh
+	@tests/commands/bench.sh
 
 # Kernel objects and the unpacked sources; results/ is kept.
 clean:

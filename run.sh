@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
-# parse -> report. Each stage lives in tests/harness/<stage>.sh.
+# parse -> report. Each stage lives in tests/pipeline/<stage>.sh; the user
+# commands beside make test (bisect, nightly, soak) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|figures RUN_DIR...] [VAR=value...]
@@ -10,9 +11,13 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build kselftest rootfs boot parse parse_kselftest parse_known report export bisect nightly index soak; do
+for stage in common deps source patch config build kselftest rootfs boot parse parse_kselftest parse_known report export index; do
 	# shellcheck source=/dev/null
-	. "$RIG_TOP/tests/harness/$stage.sh"
+	. "$RIG_TOP/tests/pipeline/$stage.sh"
+done
+for command in measured bisect nightly soak; do
+	# shellcheck source=/dev/null
+	. "$RIG_TOP/tests/commands/$command.sh"
 done
 
 usage() {
@@ -68,7 +73,7 @@ defaults() {
 validate() {
 	local a
 	for a in $ARCH; do
-		[ -f "$RIG_TOP/tests/harness/arch/$a.sh" ] ||
+		[ -f "$RIG_TOP/tests/pipeline/arch/$a.sh" ] ||
 			die "$EXIT_USAGE" "unknown ARCH '$a': use ARCH=um, ARCH=x86_64 or both (the default)"
 	done
 	if [ -z "$KERNEL_SRC" ]; then
@@ -314,7 +319,7 @@ run_flaky_listed() {
 
 load_arch() {
 	# shellcheck source=/dev/null
-	. "$RIG_TOP/tests/harness/arch/$ARCH.sh"
+	. "$RIG_TOP/tests/pipeline/arch/$ARCH.sh"
 }
 
 # Several cells (arch, kernel, cgroup, debug): one run.sh per cell; the

@@ -32,7 +32,7 @@
 /*
  * QEMU's isa-debug-exit: a write of v makes QEMU exit with (v << 1) | 1.
  * The status travels as 0x40 | status, so that no status looks like
- * QEMU's own exit codes 0 and 1 (see tests/harness/arch/x86_64.sh).
+ * QEMU's own exit codes 0 and 1 (see tests/pipeline/arch/x86_64.sh).
  */
 #define DEBUG_EXIT_PORT	0xf4
 #define DEBUG_EXIT_BASE	0x40

@@ -75,7 +75,7 @@ nightly_checks() {
 debug_cells_rig_alone() {
 	(
 		# shellcheck source=/dev/null
-		. "$TOP/tests/harness/nightly.sh"
+		. "$TOP/tests/commands/nightly.sh"
 		[ "$(printf 'um 6.12 v2 0\num 6.12 v2 1\n' | SUITES_GIVEN='' nightly_suites)" = \
 			"$(printf 'um 6.12 v2 0\num 6.12 v2 1 rig\n')" ] &&
 			[ "$(echo 'um 6.12 v2 1' | SUITES_GIVEN=1 nightly_suites)" = 'um 6.12 v2 1' ]

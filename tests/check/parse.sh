@@ -127,7 +127,7 @@ INDEX_RUNS='20261126T000000Z-um-6.12.117 um-6.12.117-v2-debug0 pass 3.1 15.2
 index_keys_series() {
 	(
 		# shellcheck source=/dev/null
-		. "$TOP/tests/harness/index.sh"
+		. "$TOP/tests/pipeline/index.sh"
 		index_runs "$FIXTURES/index" | diff - <(echo "$INDEX_RUNS")
 	)
 }
@@ -228,21 +228,21 @@ rig_test_listed() {
 # status; QEMU's isa-debug-exit gives 129 + 2 x status, and 0 is a guest
 # that rebooted on a panic (255).
 boot_status_decoding() (
-	# shellcheck source=tests/harness/arch/x86_64.sh
-	. "$TOP/tests/harness/arch/x86_64.sh"
+	# shellcheck source=tests/pipeline/arch/x86_64.sh
+	. "$TOP/tests/pipeline/arch/x86_64.sh"
 	[ "$(arch_guest_status 129)" = 0 ] && [ "$(arch_guest_status 131)" = 1 ] &&
 		[ "$(arch_guest_status 137)" = 4 ] && [ "$(arch_guest_status 0)" = 255 ] &&
 		[ "$(arch_guest_status 1)" = 1 ] || return 1
-	# shellcheck source=tests/harness/arch/um.sh
-	. "$TOP/tests/harness/arch/um.sh"
+	# shellcheck source=tests/pipeline/arch/um.sh
+	. "$TOP/tests/pipeline/arch/um.sh"
 	[ "$(arch_guest_status 0)" = 0 ] && [ "$(arch_guest_status 4)" = 4 ]
 )
 
 # QEMU's NUMA arguments: NODES sockets of CPUS / NODES CPUs each, memory
 # shared evenly; one node: none.
 x86_64_numa_argv() (
-	# shellcheck source=tests/harness/arch/x86_64.sh
-	. "$TOP/tests/harness/arch/x86_64.sh"
+	# shellcheck source=tests/pipeline/arch/x86_64.sh
+	. "$TOP/tests/pipeline/arch/x86_64.sh"
 	local got
 	got=$(CPUS=4 NODES=2 MEM=1G numa_argv | paste -sd' ')
 	[ "$got" = "-object memory-backend-ram,id=node0,size=512M -numa node,nodeid=0,memdev=node0,cpus=0-1 -object memory-backend-ram,id=node1,size=512M -numa node,nodeid=1,memdev=node1,cpus=2-3" ] ||

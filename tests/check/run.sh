@@ -48,7 +48,7 @@ full() {
 	# nightly's: a minute more each on UML).
 	expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- \
 		env KSFT_PROGRAMS=test_kmem MUT_KSFT=no-drain-at-offline,kernel-stack-unaccounted \
-		"$TOP/tests/check/mutants.sh"
+		"$TOP/tests/commands/mutants.sh"
 	check mutants_kselftest_column grep -qE '^no-drain-at-offline .*killed \(test_kmem\.test_kmem_dead_cgroups failed\) +killed by both' \
 		"$CHECK_LOGS/mutants_killed.log"
 	weaken_checks

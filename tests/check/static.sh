@@ -17,7 +17,7 @@ check_shellcheck() {
 check_c_werror() {
 	local out=$CHECK_LOGS/c-build
 	rm -rf "$out"
-	make -C "$TOP/tests" O="$out" && make -C "$TOP/rootfs" O="$out"
+	make -C "$TOP/tests/guest" O="$out" && make -C "$TOP/rootfs" O="$out"
 }
 
 # Userspace has no compiler_attributes.h: __printf is ours, so the
@@ -26,7 +26,7 @@ check_checkpatch() {
 	local src=$TOP/build/src/linux-6.12
 	perl "$src/scripts/checkpatch.pl" --no-tree --terse --quiet \
 		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f \
-		"$TOP"/tests/*.[ch] "$TOP"/tests/lib/*.[ch] "$TOP"/rootfs/*.c
+		"$TOP"/tests/guest/*.[ch] "$TOP"/tests/guest/lib/*.[ch] "$TOP"/rootfs/*.c
 }
 
 static_checks() {
@@ -35,17 +35,33 @@ static_checks() {
 	check counter_reads check_counter_reads
 	check tests_can_fail check_tests_can_fail
 	check measured_files_intact check_measured_files
+	check measured_edit_caught check_measured_edit
 }
 
-# tests/measured/ is written by make soak, never by hand: each file's body
-# must still match the hash in its header.
+# tests/measured/ is written by make soak, mutants and bench, never by hand:
+# each file's body must still match the hash in its header.
 check_measured_files() {
 	local f
-	# shellcheck source=tests/harness/soak.sh
-	. "$TOP/tests/harness/soak.sh"
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
 	for f in "$TOP"/tests/measured/*.txt; do
 		[ -f "$f" ] || continue
-		soak_record_intact "$f" || { echo "$f was edited by hand: rerun make soak"; return 1; }
+		measured_intact "$f" || { echo "$f was edited by hand: rerun $(sed -n '1s/^# Written by \(make [a-z]*\).*/\1/p' "$f")"; return 1; }
+	done
+}
+
+# A figure changed by hand in a copy of a recorded file must be caught.
+check_measured_edit() {
+	local f copy=$CHECK_LOGS/measured-edited.txt
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	for f in "$TOP"/tests/measured/*.txt; do
+		sed '$s/[0-9]/&1/' "$f" >"$copy"
+		cmp -s "$f" "$copy" && { echo "$f: no figure to change"; return 1; }
+		if measured_intact "$copy"; then
+			echo "$f edited by hand (last line) was taken as intact"
+			return 1
+		fi
 	done
 }
 
@@ -59,7 +75,7 @@ check_tests_can_fail() {
 			echo "$t: no mutation's Expect-fail names it and tests/unmutated gives no reason"
 			bad=1
 		}
-	done < <(sed -n 's/^\tT(\([a-z_0-9]*\)),*$/\1/p' "$TOP/tests/suite.c")
+	done < <(sed -n 's/^\tT(\([a-z_0-9]*\)),*$/\1/p' "$TOP/tests/guest/suite.c")
 	return "$bad"
 }
 

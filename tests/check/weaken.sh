@@ -14,19 +14,19 @@ WEAK=$CHECK_LOGS/weak-rig
 weak_rig() {
 	rm -rf "$WEAK"
 	rsync -a --exclude=/build --exclude=/results --exclude=/.git "$TOP/" "$WEAK/" &&
-		sed -i 's/if (cg_dying(b->h\[i\].p) < b->h\[i\].depth)/if (0 \&\& cg_dying(b->h[i].p) < b->h[i].depth)/' "$WEAK/tests/pins.c" &&
-		! cmp -s "$TOP/tests/pins.c" "$WEAK/tests/pins.c" &&
+		sed -i 's/if (cg_dying(b->h\[i\].p) < b->h\[i\].depth)/if (0 \&\& cg_dying(b->h[i].p) < b->h[i].depth)/' "$WEAK/tests/guest/pins.c" &&
+		! cmp -s "$TOP/tests/guest/pins.c" "$WEAK/tests/guest/pins.c" &&
 		sed -i 's/if (pid > 0 \&\& !stack_steps(c, \&empty, pid))/if (pid > 0 \&\& (stack_steps(c, \&empty, pid) || 1))/' \
-			"$WEAK/tests/kmem_tasks.c" &&
-		! cmp -s "$TOP/tests/kmem_tasks.c" "$WEAK/tests/kmem_tasks.c"
+			"$WEAK/tests/guest/kmem_tasks.c" &&
+		! cmp -s "$TOP/tests/guest/kmem_tasks.c" "$WEAK/tests/guest/kmem_tasks.c"
 }
 
 weaken_checks() {
 	check weakened_copy weak_rig
 	expect weakened_test_survives 1 '^socket-no-pin .*survived \(pins passed\)' -- \
-		env BUILD_DIR="$TOP/build" MUTANTS=socket-no-pin MUT_SUITES=rig "$WEAK/tests/check/mutants.sh"
+		env BUILD_DIR="$TOP/build" MUTANTS=socket-no-pin MUT_SUITES=rig "$WEAK/tests/commands/mutants.sh"
 	check weakened_says_failed grep -qx '0 passed, 1 failed' "$CHECK_LOGS/weakened_test_survives.log"
 	expect kselftest_alone_fails 1 '^kernel-stack-unaccounted .*killed by kselftest alone: the rig misses it' -- \
 		env BUILD_DIR="$TOP/build" MUTANTS=kernel-stack-unaccounted KSFT_PROGRAMS=test_kmem \
-		"$WEAK/tests/check/mutants.sh"
+		"$WEAK/tests/commands/mutants.sh"
 }

@@ -75,10 +75,10 @@ rootfs_busybox() {
 # checkout, sharing build/ must never leave its binaries behind.
 rootfs_programs() {
 	local bin=$1 want force=
-	want="$RIG_TOP $(cd "$RIG_TOP" && hash_files tests/*.[ch] tests/lib/* tests/Makefile rootfs/*)"
+	want="$RIG_TOP $(cd "$RIG_TOP" && hash_files tests/guest/*.[ch] tests/guest/lib/* tests/guest/Makefile rootfs/*)"
 	mkdir -p "$bin"
 	[ "$(cat "$bin/.programs" 2>/dev/null)" = "$want" ] || force=-B
-	make -s $force -C "$RIG_TOP/tests" O="$bin" &&
+	make -s $force -C "$RIG_TOP/tests/guest" O="$bin" &&
 		make -s $force -C "$RIG_TOP/rootfs" O="$bin" &&
 		echo "$want" >"$bin/.programs"
 }

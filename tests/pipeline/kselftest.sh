@@ -5,7 +5,7 @@
 # $BUILD_DIR/kselftest-<tree>/; the rootfs puts them in
 # /bin/kselftest-cgroup/ with the guest's runner.
 
-KSFT_LIST=$RIG_TOP/tests/kselftest/cgroup.list
+KSFT_LIST=$RIG_TOP/tests/guest/kselftest/cgroup.list
 KSFT_DIR_IN_TREE=tools/testing/selftests/cgroup
 
 ksft_programs() {
@@ -31,7 +31,7 @@ ksft_wanted() {
 ksft_inputs_hash() {
 	{
 		echo "$SRC"
-		cat "$KSFT_LIST" "$RIG_TOP/tests/harness/kselftest.sh"
+		cat "$KSFT_LIST" "$RIG_TOP/tests/pipeline/kselftest.sh"
 		(cd "$SRC" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
 			tools/testing/selftests/clone3 tools/testing/selftests/pidfd \
 			include/uapi arch/x86/include/uapi -type f 2>/dev/null | sort | xargs cat)
@@ -70,7 +70,7 @@ ksft_build() {
 ksft_rootfs_spec() {
 	local p
 	echo "dir /bin/kselftest-cgroup 0755 0 0"
-	echo "file /bin/kselftest-cgroup/run $RIG_TOP/tests/kselftest/run 0755 0 0"
+	echo "file /bin/kselftest-cgroup/run $RIG_TOP/tests/guest/kselftest/run 0755 0 0"
 	echo "file /bin/kselftest-cgroup/list $KSFT_LIST 0644 0 0"
 	for p in $(ksft_programs); do
 		echo "file /bin/kselftest-cgroup/$p $KSFT_BIN/$p 0755 0 0"

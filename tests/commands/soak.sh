@@ -141,16 +141,10 @@ soak_main() {
 # header carries the body's hash, which make check verifies.
 SOAK_RECORD_MIN=20
 soak_record() {
-	local out=$1 a=$2 n=$3 dest=$RIG_TOP/tests/measured/soak-$2.txt body
+	local out=$1 a=$2 n=$3
 	[ -z "$TESTS" ] && [ "$n" -ge "$SOAK_RECORD_MIN" ] || return 0
-	body=$out/figures-$a.txt
-	mkdir -p "$(dirname "$dest")"
-	{
-		echo "# Written by make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a"). Do not edit."
-		echo "# body sha256 $(sha256sum <"$body" | cut -d' ' -f1)"
-		cat "$body"
-	} >"$dest"
-	note "soak: the figures are recorded in $dest"
+	measured_write "$RIG_TOP/tests/measured/soak-$a.txt" "$out/figures-$a.txt" \
+		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
 }
 
 soak_failed_runs() {
@@ -164,11 +158,4 @@ soak_failed_runs() {
 
 soak_kernel() {
 	sed -n 's/^rig: kernel //p' "$(find "$1/runs-$2" -name console.log | head -n 1)" | tr -d '\r' | head -n 1
-}
-
-# A recorded file whose body no longer matches its hash was edited by hand.
-soak_record_intact() {
-	local f=$1 want
-	want=$(sed -n '2s/^# body sha256 //p' "$f")
-	[ -n "$want" ] && [ "$(tail -n +3 "$f" | sha256sum | cut -d' ' -f1)" = "$want" ]
 }

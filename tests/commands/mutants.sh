@@ -155,6 +155,15 @@ mutant_row() {
 	echo "mutants: $(find "$ROWS" -type f | wc -l) of $MUT_TOTAL done, $((SECONDS / 60)) min $((SECONDS % 60)) s in" >&2
 }
 
+# Every mutation, every suite: the table goes to tests/measured/.
+mutants_record() {
+	[ -z "${MUTANTS:-}" ] && [ "$MUT_SUITES" = rig,kselftest ] && [ "$MUT_KSFT" = "*" ] || return 0
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	measured_write "$TOP/tests/measured/mutants-$ARCH.txt" "$OUT/table.txt" \
+		"make mutants ARCH=$ARCH on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; series $(basename "$SERIES")"
+}
+
 main() {
 	local m name killed=0 other=0 names=()
 	mkdir -p "$OUT" "$ROWS"
@@ -187,6 +196,7 @@ main() {
 	column -t -s "$(printf '\t')" "$OUT/table.tsv" >"$OUT/table.txt"
 	cat "$OUT/table.txt"
 	echo "table: $OUT/table.txt"
+	mutants_record "$killed"
 	echo "$killed passed, $other failed"
 	[ "$other" = 0 ]
 }

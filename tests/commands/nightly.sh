@@ -123,7 +123,7 @@ nightly_main() {
 		mrc=0
 		ARCH=um
 		[ "$m" = mutants ] || ARCH=${m#mutants-}
-		ARCH=$ARCH "$RIG_TOP/tests/check/mutants.sh" >"$out/$m.log" 2>&1 || mrc=$?
+		ARCH=$ARCH "$RIG_TOP/tests/commands/mutants.sh" >"$out/$m.log" 2>&1 || mrc=$?
 		echo "$m $mrc $(sed -n 's/^table: //p' "$out/$m.log" | xargs -r dirname)" >>"$out/cells.txt"
 		echo "$m: $(tail -n 1 "$out/$m.log")"
 		[ "$mrc" = 0 ] || rc=1

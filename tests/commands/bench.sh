@@ -62,9 +62,10 @@ for a in $ARCHES; do
 	# debug cells; BENCH_DEBUG=0 leaves it out.
 	[ "${BENCH_DEBUG:-1}" = 0 ] || run_case "$a-debug-cold" ARCH="$a" DEBUG=1 CCACHE_DISABLE=1
 done
-echo "kmemcg-rig bench: KERNEL=${KERNEL:-6.12}, $(nproc) CPUs"
+REPORT=$BENCH/report.txt
+echo "kmemcg-rig bench: KERNEL=${KERNEL:-6.12}, $(nproc) CPUs" | tee "$REPORT"
 for a in $ARCHES; do
-	table "$a"
+	table "$a" | tee -a "$REPORT"
 done
 
 # The bisect drill of make check (tests/check/bisect.sh), timed: a cold
@@ -88,7 +89,7 @@ bench_bisect() {
 		"$DRILL_SECONDS" "$steps"
 }
 
-case " $ARCHES " in *" um "*) bench_bisect ;; esac
+case " $ARCHES " in *" um "*) bench_bisect >"$BENCH/drill.txt"; tee -a "$REPORT" <"$BENCH/drill.txt" ;; esac
 
 # One figure from a case's timings: the phase's seconds.
 figure() {
@@ -120,4 +121,12 @@ cold UML DEBUG=1 build|$(figure um-debug-cold build 2>/dev/null)|-
 cold x86_64 DEBUG=1 build|$(figure x86_64-debug-cold build 2>/dev/null)|-
 ROWS
 }
-goals
+goals >"$BENCH/goals.txt"
+tee -a "$REPORT" <"$BENCH/goals.txt"
+# Both arches, the debug builds too: the figures go to tests/measured/.
+if [ "$ARCHES" = "um x86_64" ] && [ "${BENCH_DEBUG:-1}" = 1 ]; then
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	measured_write "$TOP/tests/measured/bench.txt" "$REPORT" \
+		"make bench on $(date -u +%Y-%m-%d)"
+fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# tests/measured/: the tables make soak, make mutants and make bench write,
+# never a hand. Line 1 names the command that wrote the file, line 2 holds
+# the body's sha256, which make check verifies (measured_intact).
+
+# measured_write DEST BODY HEADER: BODY's table into DEST under HEADER.
+measured_write() {
+	local dest=$1 body=$2
+	mkdir -p "$(dirname "$dest")"
+	{
+		echo "# Written by $3. Do not edit."
+		echo "# body sha256 $(sha256sum <"$body" | cut -d' ' -f1)"
+		cat "$body"
+	} >"$dest"
+	echo "the table is recorded in $dest" >&2
+}
+
+measured_intact() {
+	local want
+	want=$(sed -n '2s/^# body sha256 //p' "$1")
+	[ -n "$want" ] && [ "$(tail -n +3 "$1" | sha256sum | cut -d' ' -f1)" = "$want" ]
+}
