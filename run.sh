@@ -11,7 +11,7 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build kselftest rootfs boot parse parse_kselftest parse_known report export index; do
+for stage in common deps source patch config build kselftest rootfs boot ktap parse parse_kselftest parse_known report export index; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done

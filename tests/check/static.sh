@@ -36,6 +36,7 @@ static_checks() {
 	check tests_can_fail check_tests_can_fail
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
+	check one_ktap_reader check_one_ktap_reader
 }
 
 # tests/measured/ is written by make soak, mutants and bench, never by hand:
@@ -48,6 +49,12 @@ check_measured_files() {
 		[ -f "$f" ] || continue
 		measured_intact "$f" || { echo "$f was edited by hand: rerun $(sed -n '1s/^# Written by \(make [a-z]*\).*/\1/p' "$f")"; return 1; }
 	done
+}
+
+# KTAP results are read in tests/pipeline/ktap.sh only: no other stage or
+# command matches a result line itself.
+check_one_ktap_reader() {
+	! git -C "$TOP" grep -nE '\^\(not \)\?ok|\^not ok|\^ok ' -- run.sh tests/pipeline tests/commands ':!tests/pipeline/ktap.sh'
 }
 
 # A figure changed by hand in a copy of a recorded file must be caught.

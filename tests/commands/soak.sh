@@ -9,10 +9,10 @@
 soak_figures() {
 	local dir
 	for dir in "$@"; do
-		[ -f "$dir/ktap.txt" ] && cat "$dir/ktap.txt"
-	done | awk '
-	/^# figure .*error / {
-		line = $0
+		[ ! -f "$dir/ktap.txt" ] || ktap_read "$dir/ktap.txt"
+	done | awk -F'\t' '
+	$1 == "D" { line = substr($0, length($2) + 4) }
+	$1 == "D" && line ~ /^# figure .*error / {
 		sub(/^# figure /, "", line)
 		name = line
 		sub(/: -?[0-9]+ B, expected .*/, "", name)
@@ -21,13 +21,11 @@ soak_figures() {
 		pending[++np] = name SUBSEP err + 0 SUBSEP tol + 0
 		next
 	}
-	/^# slowest settle: / { settle = $4 + 0; next }
-	/^(not )?ok [0-9]+ / {
-		test = $0
-		sub(/^(not )?ok [0-9]+ /, "", test)
-		sub(/ #.*/, "", test)
+	$1 == "D" && line ~ /^# slowest settle: / { split(line, w, " "); settle = w[4] + 0; next }
+	$1 == "R" {
+		test = $2
 		runs[test]++
-		if ($1 == "not")
+		if ($3 == "fail")
 			fails[test]++
 		if (!(test in order))
 			order[test] = ++nt

@@ -35,7 +35,7 @@ export_reproduce() {
 }
 
 export_flaky_count() {
-	if [ -f "$RUN_DIR/flaky.txt" ]; then wc -l <"$RUN_DIR/flaky.txt"; else echo 0; fi
+	counts_get "$RUN_DIR" flaky
 }
 
 # What the series is called in metadata.json and in index.html's cells:
@@ -83,10 +83,9 @@ export_metadata() {
 
 # The diagnostics a test printed before its result line.
 export_diags() {
-	[ -f "$RUN_DIR/ktap.txt" ] || return 0
-	awk -v t="$1" '/^# / { d = d $0 "\n"; next }
-		/^(not )?ok [0-9]+ / { if ($0 ~ "^(not )?ok [0-9]+ " t "( |$)") { printf "%s", d; exit } d = "" }' \
-		"$RUN_DIR/ktap.txt" "$RUN_DIR/kselftest.txt" 2>/dev/null
+	ktap_read_run "$RUN_DIR" |
+		awk -F'\t' -v t="$1" '$1 == "R" && $2 == t { done = 1 }
+			$1 == "D" && $2 == t && !done { print substr($0, length($2) + 4) }'
 }
 
 export_testcase() {
@@ -121,9 +120,9 @@ export_junit() {
 	class="kmemcg-rig.$ARCH.${KERNEL_RELEASE:-unbuilt}.cgroup-$CGROUP.debug-$DEBUG"
 	n=0 f=0 s=0
 	if [ -f "$RUN_DIR/results.txt" ]; then
-		n=$(wc -l <"$RUN_DIR/results.txt")
-		f=$(awk '$2 == "fail"' "$RUN_DIR/results.txt" | wc -l)
-		s=$(awk '$2 == "skip" || $2 == "xfail"' "$RUN_DIR/results.txt" | wc -l)
+		n=$(counts_get "$RUN_DIR" results)
+		f=$(counts_get "$RUN_DIR" fail)
+		s=$(($(counts_get "$RUN_DIR" skip) + $(counts_get "$RUN_DIR" xfail)))
 	fi
 	# The extra "run" testcase: nothing ran, or a panic, hang or early stop.
 	if [ "$n" = 0 ] || [ -n "${PARSE_PROBLEM:-}" ]; then

@@ -13,7 +13,7 @@ parse_kselftest() {
 	local log=$1 dir=$2
 	: >"$dir/kselftest.txt"
 	: >"$dir/kselftest-problem.txt"
-	awk -v tap="$dir/kselftest.txt" -v problem="$dir/kselftest-problem.txt" '
+	ktap_read "$log" | awk -F'\t' -v tap="$dir/kselftest.txt" -v problem="$dir/kselftest-problem.txt" '
 		function result(name, verdict, reason) {
 			print "kselftest.cgroup." name, verdict, reason
 		}
@@ -30,49 +30,41 @@ parse_kselftest() {
 			if (why != "") result(id, "fail", "upstream " cur " " why)
 			cur = ""
 		}
-		{ sub(/\r$/, "") }
-		/^\[ *[0-9]+\.[0-9]+\]/ { next }
-		/^rig: kselftest-cgroup setup failed/ { setup_failed = 1; sub(/^rig: kselftest-cgroup /, ""); print "kselftest " $0 > problem; next }
-		/^rig: kselftest-cgroup setup / { sub(/.* deadline /, ""); deadline = $0 + 0; sub(/s$/, "", deadline); next }
-		/^rig: kselftest-cgroup [^ ]+ begin$/ { cur = $3; n = 0; plan = ""; badnum = ""; failed = 0; skipmsg = ""
+		$1 == "O" { line = substr($0, 3) }
+		$1 == "O" && line ~ /^\[ *[0-9]+\.[0-9]+\]/ { next }
+		$1 == "O" && line ~ /^rig: kselftest-cgroup setup failed/ { setup_failed = 1; sub(/^rig: kselftest-cgroup /, "", line); print "kselftest " line > problem; next }
+		$1 == "O" && line ~ /^rig: kselftest-cgroup setup / { sub(/.* deadline /, "", line); deadline = line + 0; next }
+		$1 == "O" && line ~ /^rig: kselftest-cgroup [^ ]+ begin$/ { split(line, w, " "); cur = w[3]; n = 0; plan = ""; badnum = ""; failed = 0; skipmsg = ""
 			print "## upstream " cur > tap; next }
-		/^rig: kselftest-cgroup [^ ]+ exit [0-9]+( after [0-9.]+s)?$/ { if (cur == $3) finish($5 + 0); next }
-		/^rig: kselftest-cgroup done$/ { done = 1; next }
-		/^rig: suites / { want = ($3 ~ /(^|,)kselftest(,|$)/); next }
-		/^rig: / || cur == "" { next }
-		/^1\.\.[0-9]+/ { plan = $1; sub(/^1\.\./, "", plan); plan += 0
-			if ($0 ~ / # SKIP /) { skipmsg = $0; sub(/.* # SKIP */, "", skipmsg) }
-			print > tap; next }
-		/^(not )?ok [0-9]+( |$)/ {
-			ok = ($1 == "ok"); num = ok ? $2 : $3
-			rest = $0; sub(/^(not )?ok [0-9]+ */, "", rest)
+		$1 == "O" && line ~ /^rig: kselftest-cgroup [^ ]+ exit [0-9]+( after [0-9.]+s)?$/ { split(line, w, " "); if (cur == w[3]) finish(w[5] + 0); next }
+		$1 == "O" && line ~ /^rig: kselftest-cgroup done$/ { done = 1; next }
+		$1 == "O" && line ~ /^rig: suites / { split(line, w, " "); want = (w[3] ~ /(^|,)kselftest(,|$)/); next }
+		$1 == "O" && line ~ /^rig: / || cur == "" { next }
+		$1 == "P" { plan = $2 + 0; line = substr($0, length($2) + 4)
+			if (line ~ / # SKIP /) { skipmsg = line; sub(/.* # SKIP */, "", skipmsg) }
+			print line > tap; next }
+		$1 == "R" {
+			num = $4; verdict = $3; reason = $5; name = $2
 			if (num != n + 1 && badnum == "") badnum = "numbered a result " num " where " (n + 1) " was expected"
 			n++
-			verdict = ok ? "pass" : "fail"; reason = ""
-			if (rest ~ /^# (SKIP|XFAIL|error)/) {
-				d = rest; sub(/^# /, "", d); split(d, w, " "); sub(/^[A-Za-z]+ */, "", d)
-				verdict = w[1] == "SKIP" ? "skip" : (w[1] == "XFAIL" ? "xfail" : "fail")
-				# "ok N # SKIP test_name", or a whole-program skip message.
-				if (d ~ /^[A-Za-z0-9_.-]+$/) { name = d; reason = "upstream gave no reason" }
-				else { name = "result-" num; reason = d }
-				if (n == 1 && verdict == "skip" && name ~ /^result-/) skipmsg = d
-			} else {
-				name = rest; sub(/ .*/, "", name)
-				if (index(rest, " # ")) reason = substr(rest, index(rest, " # ") + 3)
+			# "ok N # SKIP test_name", or a whole-program skip message.
+			if (name == "" && reason ~ /^[A-Za-z0-9_.-]+$/) { name = reason; reason = "upstream gave no reason" }
+			else if (name == "") {
+				name = "result-" num
+				if (n == 1 && verdict == "skip") skipmsg = reason
 			}
 			if (verdict == "fail") failed = 1
-			if (name == "") name = "result-" num
 			result(cur "." name, verdict, reason)
-			line = $0; sub(/ok [0-9]+ .*/, "ok " num " kselftest.cgroup." cur "." name, line)
+			line = (verdict == "fail" ? "not ok " : "ok ") num " kselftest.cgroup." cur "." name
 			if (verdict == "skip" || verdict == "xfail") line = line " # " toupper(verdict) " " reason
 			print line > tap; next
 		}
-		/^#/ { print > tap; next }
-		{ print "# " $0 > tap }
+		$1 == "D" { print substr($0, length($2) + 4) > tap; next }
+		{ print "# " line > tap }
 		END {
 			if (cur != "") print "the guest stopped during upstream'"'"'s " cur > problem
 			else if (want && !done && !setup_failed) print "the kselftest suite did not finish" > problem
-		}' "$log" >"$dir/kselftest-results.txt"
+		}' >"$dir/kselftest-results.txt"
 	cat "$dir/kselftest-results.txt" >>"$dir/results.txt"
 	rm -f "$dir/kselftest-results.txt"
 }

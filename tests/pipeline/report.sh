@@ -7,18 +7,19 @@
 # in results.txt) is not one; a failure with no result line of its own
 # (an upstream program's deadline) is shown with its reason.
 report_failures() {
-	local dir=$1 t
-	local -a f=()
-	for t in ktap kselftest; do [ ! -f "$dir/$t.txt" ] || f+=("$dir/$t.txt"); done
-	awk 'FILENAME == ARGV[1] {
-			if ($2 == "fail" && $1 != "kernel_log") why[$1] = substr($0, length($1 $2) + 3)
+	local dir=$1
+	ktap_read_run "$dir" | awk -F'\t' 'FILENAME == ARGV[1] {
+			split($0, w, " ")
+			if (w[2] == "fail" && w[1] != "kernel_log") why[w[1]] = substr($0, length(w[1] w[2]) + 3)
 			next
 		}
-		/^# / { diag = diag "    " $0 "\n"; next }
-		/^not ok / && ($4 in why) { printf "%s\n%s", $0, diag; shown[$4] = 1 }
-		/^(not )?ok / { diag = "" }
+		$1 == "D" { diag[$2] = diag[$2] "    " substr($0, length($2) + 4) "\n"; next }
+		$1 == "R" && $3 == "fail" && ($2 in why) && !($2 in shown) {
+			printf "not ok %s %s%s\n%s", $4, $2, $5 == "" ? "" : " # " $5, diag[$2]
+			shown[$2] = 1
+		}
 		END { for (t in why) if (!(t in shown)) print "not ok " t " # " why[t] }' \
-		"$dir/results.txt" "${f[@]}"
+		"$dir/results.txt" -
 }
 
 report_body() {
@@ -85,13 +86,14 @@ report_booted() {
 # only where the test ran and said "not ok": a listed test that skipped
 # tested nothing either.
 report_tested() {
-	local t
 	grep -v '^kernel_log ' "$RUN_DIR/results.txt" | awk '$2 ~ /^(pass|fail|xpass)$/' | grep -q . && return 0
-	while read -r t; do
-		cat "$RUN_DIR/ktap.txt" "$RUN_DIR/kselftest.txt" 2>/dev/null |
-			grep -qE "^not ok [0-9]+ $t( |\$)" && return 0
-	done < <(awk '$2 == "xfail" && $1 != "kernel_log" { print $1 }' "$RUN_DIR/results.txt")
-	return 1
+	ktap_read_run "$RUN_DIR" | awk -F'\t' 'FILENAME == ARGV[1] {
+			split($0, w, " ")
+			if (w[2] == "xfail" && w[1] != "kernel_log") listed[w[1]] = 1
+			next
+		}
+		$1 == "R" && $3 == "fail" && ($2 in listed) { ran = 1 }
+		END { exit !ran }' "$RUN_DIR/results.txt" -
 }
 
 report_stage() {
@@ -132,6 +134,7 @@ report_flaky() {
 	awk 'NR == FNR { f[$1] = 1; next } ($1 in f) && $2 == "fail" { $2 = "flaky" } { print }' \
 		"$RUN_DIR/flaky.txt" "$RUN_DIR/results.txt" >"$RUN_DIR/results.txt.new" &&
 		mv "$RUN_DIR/results.txt.new" "$RUN_DIR/results.txt"
+	counts_write "$RUN_DIR" "$(counts_get "$RUN_DIR" missing)"
 	PARSE_FAILED=$((PARSE_FAILED - n))
 	PARSE_FLAKY=$n
 	note "FLAKY: $1 failed, then passed on rerun (logs: $RUN_DIR/rerun)"

@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# The one KTAP reader. The rig's suite, upstream's kselftest TAP and what
+# is built on them (parse, report, export, soak, make check) read KTAP
+# through ktap_read only, which prints one tab-separated record per line
+# of input, in order:
+#   R <name> <verdict> <number> <reason>  a result: "[not ]ok N [name][ # ...]";
+#                                         name is empty in kselftest's
+#                                         "ok N # SKIP msg" form
+#   D <name> <line>                       a "#" diagnostic, named after the
+#                                         result it comes before (the suite
+#                                         prints them first); "" after the last
+#   P <plan> <line>                       "1..N", and the line whole
+#   O <line>                              anything else
+# Verdicts: pass, fail, skip ("ok ... # SKIP"), xfail ("# XFAIL"); a
+# "# error" result and "not ok ... # SKIP" are fail.
+ktap_read() {
+	awk '
+	function flush(name,   i) {
+		for (i = 1; i <= nb; i++)
+			print (buf[i] ~ /^#/ ? "D\t" name "\t" : "") buf[i]
+		nb = 0
+	}
+	{ sub(/\r$/, "") }
+	/^(not )?ok [0-9]+( |$)/ {
+		ok = $1 == "ok"; rest = $0; sub(/^(not )?ok /, "", rest)
+		num = rest + 0; sub(/^[0-9]+ */, "", rest)
+		name = ""; d = ""; dir = ""
+		if (rest ~ /^#( |$)/) {
+			d = rest; sub(/^# */, "", d)
+		} else {
+			name = rest; sub(/ .*/, "", name)
+			i = index(rest, " # ")
+			if (i) d = substr(rest, i + 3)
+		}
+		if (d ~ /^(SKIP|XFAIL|TODO|error)( |$)/) {
+			dir = d; sub(/ .*/, "", dir); sub(/^[A-Za-z]+ */, "", d)
+		}
+		verdict = dir == "SKIP" ? (ok ? "skip" : "fail") : dir == "XFAIL" ? "xfail" : \
+			  dir == "error" ? "fail" : (ok ? "pass" : "fail")
+		flush(name)
+		print "R\t" name "\t" verdict "\t" num "\t" d
+		next
+	}
+	/^1\.\.[0-9]+/ { p = $1; sub(/^1\.\./, "", p); buf[++nb] = "P\t" p "\t" $0; next }
+	/^#/ { buf[++nb] = $0; next }
+	{ buf[++nb] = "O\t" $0 }
+	END { flush("") }' "$@"
+}
+
+# ktap_read_run DIR: the records of a run folder's rig and upstream KTAP,
+# whichever it has.
+ktap_read_run() {
+	local t
+	local -a f=()
+	for t in ktap kselftest; do [ ! -f "$1/$t.txt" ] || f+=("$1/$t.txt"); done
+	[ ${#f[@]} = 0 ] || ktap_read "${f[@]}"
+}
+
+# counts_write DIR [MISSING]: DIR/counts.txt, "<verdict> <n>" for each
+# verdict of DIR/results.txt, "results <n>" and "missing <n>" (tests the
+# plan promised that never reported), written again whenever results.txt
+# changes; every count anyone shows is read from it (counts_get).
+counts_write() {
+	awk -v missing="${2:-0}" '{ n[$2]++ }
+		END {
+			split("pass fail skip xfail xpass flaky", v, " ")
+			for (i = 1; i <= 6; i++) print v[i], n[v[i]] + 0
+			print "results", NR
+			print "missing", missing
+		}' "$1/results.txt" >"$1/counts.txt"
+}
+
+# counts_get DIR KEY: one count of counts_write's (0 when absent).
+counts_get() {
+	awk -v k="$2" '$1 == k { n = $2 } END { print n + 0 }' "$1/counts.txt" 2>/dev/null || echo 0
+}
