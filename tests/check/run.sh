@@ -11,7 +11,7 @@ export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 [ "$TIER" = full ] || CHECK_LOGS=$TOP/build/check-$TIER
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse inputs e2e interrupt user bisect weaken nightly; do
+for f in lib static parse stages inputs e2e interrupt user bisect weaken nightly; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -27,6 +27,7 @@ quick() {
 	# checkpatch comes with a kernel tree; the quick tier uses one if unpacked.
 	[ ! -d "$TOP/build/src/linux-6.12/scripts" ] || check checkpatch check_checkpatch
 	parse_checks
+	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
 }
@@ -34,6 +35,7 @@ quick() {
 full() {
 	static_checks
 	parse_checks
+	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
 	e2e_pass

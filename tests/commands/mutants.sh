@@ -15,7 +15,7 @@
 # after Ctrl-C.
 set -eu
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MUT_DIR=$TOP/patches/mutations
 BUILD_DIR=${BUILD_DIR:-$TOP/build}
 RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
@@ -201,4 +201,5 @@ main() {
 	[ "$other" = 0 ]
 }
 
-main "$@"
+# Sourced by make check (MUTANTS_LIB=1) for its verdicts alone.
+[ -n "${MUTANTS_LIB:-}" ] || main "$@"

@@ -1,0 +1,158 @@
+# shellcheck shell=bash disable=SC2016,SC2030,SC2031,SC2034
+# The host stages that need no kernel, each on recorded inputs in
+# tests/check/fixtures/: patch (a toy tree and series), rootfs (its
+# listing), report (summary.txt), export (junit.xml, metadata.json),
+# bisect's exit-code mapping and make mutants' verdicts.
+
+# The pipeline's functions, as run.sh has them, in a subshell's caller.
+stages_load() {
+	local f
+	RIG_TOP=$TOP
+	for f in common ktap parse parse_kselftest parse_known report export source patch kselftest rootfs; do
+		# shellcheck source=/dev/null
+		. "$TOP/tests/pipeline/$f.sh"
+	done
+}
+
+# patch_fixture SERIES STATE: the toy tree as a packaged source whose
+# state file says STATE ("pristine" or what a run left), the series
+# applied; prints the patched file.
+patch_fixture() (
+	stages_load
+	SRC=$CHECK_LOGS/patch-tree/linux-fixture SRC_KIND=packaged SRC_ID=fixture
+	SRC_REV="package fixture" BUILD_DIR=$CHECK_LOGS/patch-build RUN_DIR=$CHECK_LOGS/patch-run
+	SERIES=$FIXTURES/series/series-$1
+	mkdir -p "$BUILD_DIR" "$RUN_DIR"
+	if [ ! -d "$SRC" ]; then
+		mkdir -p "$SRC" && cp -r "$FIXTURES/tree/." "$SRC/"
+		echo "$SRC_REV $(series_pristine_hash)" >"$SRC.applied"
+	fi
+	patch_stage
+	cat "$SRC/mm/memcontrol.c"
+)
+
+# Applies; a second series goes on the pristine tree, not on the first
+# (both change the same line); a patch that does not apply is one line
+# naming the file and hunk, exit 125, and the tree is never left
+# half-patched as if it were whole.
+patch_checks() {
+	rm -rf "$CHECK_LOGS/patch-tree"
+	check patch_applies eval '[ "$(patch_fixture b20 | sed -n 2p)" = "int b = 20;" ]'
+	check patch_reapplied_from_pristine eval '[ "$(patch_fixture b30 | sed -n 2p)" = "int b = 30;" ]'
+	expect patch_does_not_apply 125 '^rig: error: patch stale.patch does not apply: mm/memcontrol.c Hunk #1 FAILED at 1; refresh it against 6.99.0-fixture ' -- \
+		bash -c '. "$0/tests/check/stages.sh"; TOP=$0 FIXTURES=$1 CHECK_LOGS=$2; patch_fixture stale' \
+		"$TOP" "$FIXTURES" "$CHECK_LOGS"
+	check patch_failed_tree_dirty grep -qx 'dirty' "$CHECK_LOGS/patch-tree/linux-fixture.applied"
+}
+
+# The cpio listing: init, the suite, busybox and its applets, the
+# cgroup-tools with their libraries, every host file it names present.
+rootfs_listing() (
+	stages_load
+	local spec
+	spec=$(SUITES=rig rootfs_spec /BIN)
+	printf '%s\n' "$spec" | grep -qx 'file /init /BIN/init 0755 0 0' &&
+		printf '%s\n' "$spec" | grep -qx 'file /bin/kmemcg-suite /BIN/kmemcg-suite 0755 0 0' &&
+		printf '%s\n' "$spec" | grep -qx 'slink /bin/sh busybox 0777 0 0' &&
+		printf '%s\n' "$spec" | grep -q '^file /bin/cgcreate ' || return 1
+	printf '%s\n' "$spec" | awk '$1 == "file" && $3 !~ /^\/BIN\// { print $3 }' |
+		while read -r f; do [ -e "$f" ] || { echo "missing: $f"; exit 1; }; done
+)
+
+# A recorded failing run folder (the parse check's) through report and
+# export: summary.txt names the failure with its diagnostics, junit.xml
+# is valid XML that counts what results.txt holds, metadata.json says fail.
+report_export_fixture() (
+	stages_load
+	RUN_DIR=$CHECK_LOGS/report-run
+	rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
+	"$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$RUN_DIR" >/dev/null 2>&1 || true
+	cp "$FIXTURES/fail.log" "$RUN_DIR/console.log"
+	ARCH=um CGROUP=v2 DEBUG=0 KERNEL_RELEASE=6.12.0-fixture SRC_REV="package fixture"
+	SERIES=$TOP/patches/series SERIES_HASH=0123 CONFIG_HASH=4567 PARSE_PROBLEM=""
+	PARSE_PASSED=$(counts_get "$RUN_DIR" pass) PARSE_FAILED=$(counts_get "$RUN_DIR" fail)
+	PARSE_SKIPPED=0 RESULTS_DIR=$CHECK_LOGS/report-results
+	report_body >"$RUN_DIR/summary.txt"
+	export_stage 1
+)
+
+report_checks() {
+	check report_export_run report_export_fixture
+	check report_summary_names_failure grep -qE '^not ok [0-9]+ [a-z_]+' "$CHECK_LOGS/report-run/summary.txt"
+	check report_summary_has_diagnostics grep -q '^    # ' "$CHECK_LOGS/report-run/summary.txt"
+	check export_junit_valid xmllint --noout "$CHECK_LOGS/report-run/junit.xml"
+	check export_junit_counts eval '[ "$(xmllint --xpath "count(//testcase)" "$CHECK_LOGS/report-run/junit.xml")" = "$(wc -l <"$CHECK_LOGS/report-run/results.txt")" ] &&
+		[ "$(xmllint --xpath "count(//testcase/failure)" "$CHECK_LOGS/report-run/junit.xml")" = 1 ]'
+	check export_metadata_valid jq -e '.verdict == "fail" and .failed == 1 and .arch == "um" and (.reproduce | test("run.sh"))' \
+		"$CHECK_LOGS/report-run/metadata.json"
+}
+
+# bisect-step's mapping of a run's exit code to git bisect run's: a stub
+# run.sh exits with the codes in $STUB_CODES, one per call.
+bisect_mapping() (
+	local dir=$CHECK_LOGS/bisect-map want=$1 got=0 calls
+	shift
+	rm -rf "$dir" && mkdir -p "$dir/rig" "$dir/linux"
+	git -C "$dir/linux" init -q && git -C "$dir/linux" -c user.name=c -c user.email=c@c commit -q --allow-empty -m one
+	printf '%s\n' "$@" >"$dir/codes"
+	cat >"$dir/rig/run.sh" <<'STUB'
+#!/bin/sh
+n=$(($(cat "$(dirname "$0")/calls" 2>/dev/null || echo 0) + 1))
+echo "$n" >"$(dirname "$0")/calls"
+exit "$(sed -n "${n}p" "$(dirname "$0")/../codes")"
+STUB
+	chmod +x "$dir/rig/run.sh"
+	(
+		stages_load
+		# shellcheck source=tests/commands/bisect.sh
+		. "$TOP/tests/commands/bisect.sh"
+		RIG_TOP=$dir/rig KERNEL_SRC=$dir/linux RESULTS_DIR=$dir/results REPEAT=1
+		BISECT_VERDICTS=$dir/verdicts ARCH=um CGROUP=v2
+		bisect_step
+	) >/dev/null 2>&1 || got=$?
+	calls=$(cat "$dir/rig/calls")
+	[ "$got" = "$want" ] || { echo "codes $*: exit $got, expected $want"; return 1; }
+	echo "codes $*: exit $got after $calls run(s)"
+)
+
+bisect_mapping_checks() {
+	check bisect_map_pass bisect_mapping 0 0
+	check bisect_map_fail bisect_mapping 1 1 1
+	check bisect_map_flaky_skips bisect_mapping 125 1 0
+	check bisect_map_cannot_test bisect_mapping 125 125
+	check bisect_map_rig_error bisect_mapping 128 2
+}
+
+# make mutants' verdict from what each boot showed: a stub mutant_boot
+# sets what mutants.sh's would, from "$RIG_CASE".
+mutants_verdict() (
+	local want=$1
+	# shellcheck source=tests/commands/mutants.sh
+	MUTANTS_LIB=1 . "$TOP/tests/commands/mutants.sh"
+	mutant_boot() {
+		case "$RIG_CASE" in
+		killed) ;;
+		survived) PASSED=",reparent_slab" ;;
+		broken) BROKEN="no boot"; return 1 ;;
+		esac
+		KSFT_RAN=$KSFT_N KSFT_FAILED=$KSFT_F
+	}
+	verdict no-drain-at-offline
+	[ "$VERDICT" = "$want" ] || { echo "$RIG_CASE ksft=$KSFT_F: $VERDICT, expected $want"; return 1; }
+)
+
+mutants_table_checks() {
+	check mutants_killed_by_both env RIG_CASE=killed KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by both"' "$TOP"
+	check mutants_killed_by_rig env RIG_CASE=killed KSFT_N=3 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
+	check mutants_kselftest_alone env RIG_CASE=survived KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by kselftest alone: the rig misses it"' "$TOP"
+	check mutants_survived env RIG_CASE=survived KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict survived' "$TOP"
+	check mutants_broken env RIG_CASE=broken KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
+}
+
+stage_checks() {
+	patch_checks
+	check rootfs_listing rootfs_listing
+	report_checks
+	bisect_mapping_checks
+	mutants_table_checks
+}
