@@ -85,6 +85,20 @@ static int charge_on_cpu0(void *arg)
  * v2 memory.current less anon, file, kernel and sock; v1 usage less rss,
  * cache and the kmem counter. A stock's cached pre-charge, here.
  */
+/* What P holds, for a failure's diagnostics: what reclaim could take. */
+static void holdings(const char *p, const char *when)
+{
+	if (cg_is_v2())
+		ktap_diag("P %s: memory.current %ld, anon %ld, file %ld, kernel %ld, slab_reclaimable %ld, percpu %ld; events max %ld",
+			  when, cg_read_long(p, "memory.current"),
+			  cg_read_key(p, "memory.stat", "anon"),
+			  cg_read_key(p, "memory.stat", "file"),
+			  cg_read_key(p, "memory.stat", "kernel"),
+			  cg_read_key(p, "memory.stat", "slab_reclaimable"),
+			  cg_read_key(p, "memory.stat", "percpu"),
+			  cg_read_key(p, "memory.events", "max"));
+}
+
 static int unused(const char *cg, long *gap)
 {
 	static const char *const v2[] = { "anon", "file", "kernel", "sock" };
@@ -148,6 +162,7 @@ static int drain_steps(const char *p, const char *s, const char *a)
 		return -1;
 	ktap_diag("P's limit %ld B, %ld B above what it holds; A charges %ld B on CPU 0",
 		  cur + room, room, need);
+	holdings(p, "at the limit");
 	if (cg_run(a, charge_on_cpu0, &need)) {
 		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed?): the limit did not drain the stock",
 			  need, room, held);
@@ -171,6 +186,7 @@ static int drain_steps(const char *p, const char *s, const char *a)
 		return -1;
 	}
 	poll_until(s_drained, &d, WAIT_MS);
+	holdings(p, "after A");
 	return d.gap < 0 ? -1 :
 	       expect_near("S's page counter beyond its statistics once P's limit drained the stocks",
 			   d.gap, 0, ledger_tol(0));
