@@ -155,13 +155,6 @@ static int drain_steps(const char *p, const char *s, const char *a)
 			  held, CG_STOCK_PAGES / 2 * page_size());
 		return -1;
 	}
-	/*
-	 * Making S and A charged P's own structures from CPU 0, where the rig
-	 * runs: the rest of that batch sits in CPU 0's stock and would give
-	 * A its room (3 x86_64 soak runs of 20 saw A fit so, or max counted
-	 * with S's stock left whole). Only CPU 0 is kicked.
-	 */
-	cg_kick_cpu(0, "P's own pre-charge from making S and A sits in CPU 0's stock; the stock under test is CPU 1's");
 	need = room + held / 2;
 	if (cg_get(p, ledger_pages_name(), NULL, &cur) ||
 	    cg_event(p, "max", &max0) || cg_event(p, "oom_kill", &oom0) ||
@@ -218,6 +211,13 @@ static int drain_attempt(void)
 		close(go[0]);
 		goto out;
 	}
+	/*
+	 * Making S and A charged P's own structures from CPU 0, where the rig
+	 * runs: the rest of that batch sits in CPU 0's stock and would give
+	 * A its room (3 x86_64 soak runs of 20 saw A fit so, or max counted
+	 * with S's stock left whole). CPU 0 alone is kicked, before S exists.
+	 */
+	cg_kick_cpu(0, "P's own pre-charge from making S and A sits in CPU 0's stock; the stock under test will be CPU 1's");
 	/*
 	 * S is born on CPU 1, the rig back on CPU 0 at once: S's first
 	 * faults after fork charge S, and on CPU 0 they would leave a batch
