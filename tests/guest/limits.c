@@ -163,6 +163,12 @@ static int drain_steps(const char *p, const char *s, const char *a)
 	ktap_diag("P's limit %ld B, %ld B above what it holds; A charges %ld B on CPU 0",
 		  cur + room, room, need);
 	holdings(p, "at the limit");
+	if (unused(s, &cur))
+		return -1;
+	if (cur < held / 2) {
+		ktap_diag("S's stock went (%ld B left of %ld B) before A charged: no case", cur, held);
+		return LOST;
+	}
 	if (cg_run(a, charge_on_cpu0, &need)) {
 		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed?): the limit did not drain the stock",
 			  need, room, held);
