@@ -194,10 +194,8 @@ boot_snapshot() {
 	local dir=$RUN_DIR/boot
 	{ mkdir -p "$dir" && cp "$KERNEL_IMAGE" "$ROOTFS" "$dir/"; } ||
 		die "$EXIT_RIG" "cannot copy the kernel and rootfs into $dir (disk full?)"
-	# shellcheck disable=SC2034 # boot_record_cmdline reads them
-	BUILT_IMAGE=$KERNEL_IMAGE BUILT_ROOTFS=$ROOTFS
-	KERNEL_IMAGE=$dir/$(basename "$KERNEL_IMAGE")
-	ROOTFS=$dir/$(basename "$ROOTFS")
+	# shellcheck disable=SC2034 # arch_boot_argv reads them
+	BOOT_IMAGE=$dir/$(basename "$KERNEL_IMAGE") BOOT_ROOTFS=$dir/$(basename "$ROOTFS")
 }
 
 run_test() {

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2016,SC2030,SC2031,SC2034
+# shellcheck shell=bash disable=SC2016,SC2030,SC2031,SC2034,SC2153
 # The host stages that need no kernel, each on recorded inputs in
 # tests/check/fixtures/: patch (a toy tree and series), rootfs (its
 # listing), report (summary.txt), export (junit.xml, metadata.json),
@@ -28,7 +28,7 @@ patch_fixture() (
 		echo "$SRC_REV $(series_pristine_hash)" >"$SRC.applied"
 	fi
 	patch_stage
-	cat "$SRC/mm/memcontrol.c"
+	cat "$TREE/mm/memcontrol.c"
 )
 
 # Applies; a second series goes on the pristine tree, not on the first

@@ -116,7 +116,7 @@ boot_split_phases() {
 # The command as one would type it again: with the built kernel and
 # rootfs, not the run's copies (removed when the run ends).
 boot_record_cmdline() {
-	local argv KERNEL_IMAGE=${BUILT_IMAGE:-$KERNEL_IMAGE} ROOTFS=${BUILT_ROOTFS:-$ROOTFS}
+	local argv BOOT_IMAGE=$KERNEL_IMAGE BOOT_ROOTFS=$ROOTFS
 	mapfile -t argv < <(arch_boot_argv test)
 	printf '%q ' "${argv[@]}"
 	echo

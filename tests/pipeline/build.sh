@@ -13,10 +13,10 @@ build_ccache() {
 	local rel
 	command -v ccache >/dev/null || return 0
 	BUILD_CC="ccache gcc"
-	case "$SRC" in "$BUILD_DIR"/*) ;; *) return 0 ;; esac
+	case "$TREE" in "$BUILD_DIR"/*) ;; *) return 0 ;; esac
 	# -s: a tree reached through a link (make check's unprivileged copy)
 	# keeps the command lines, and so the objects, of the tree it links to.
-	rel=$(realpath -m -s --relative-to="$O" "$SRC")
+	rel=$(realpath -m -s --relative-to="$O" "$TREE")
 	export CCACHE_BASEDIR=$BUILD_DIR
 	BUILD_KCFLAGS="-fmacro-prefix-map=$rel/="
 }
@@ -32,7 +32,7 @@ build_stage() {
 	mon=$!
 	if ! KBUILD_BUILD_TIMESTAMP="2000-01-01 00:00:00 UTC" \
 		KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=kmemcg-rig KBUILD_BUILD_VERSION=1 \
-		make -C "$SRC" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$BUILD_CC" \
+		make -C "$TREE" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$BUILD_CC" \
 		KCFLAGS="$BUILD_KCFLAGS" \
 		-j"$JOBS" "$(basename "$ARCH_IMAGE")" >"$log" 2>&1; then
 		build_progress_stop "$mon"

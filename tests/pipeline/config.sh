@@ -39,7 +39,7 @@ config_conflicts() {
 
 # Symbols listed in kernel-config/optional may be absent from a tree.
 config_symbol_exists() {
-	find "$SRC" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+	find "$TREE" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
 		xargs -0 grep -qE "^[[:space:]]*(menu)?config[[:space:]]+$1\$"
 }
 
@@ -68,7 +68,7 @@ config_missing() {
 # changed Kconfig in any tree, git or not, is configured again.
 config_key() {
 	{
-		find "$SRC" \( -name .git -prune \) -o -type f \
+		find "$TREE" \( -name .git -prune \) -o -type f \
 			\( -name 'Kconfig*' -o -path '*/scripts/kconfig/*' \) -print |
 			LC_ALL=C sort | xargs -r -d '\n' cat
 		gcc --version 2>/dev/null | head -n 1
@@ -106,10 +106,10 @@ config_stage() {
 	CONFIG_KEY=""
 	if ! config_current "$fh"; then
 		rm -f "$O/.rig-config"
-		(cd "$SRC" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
+		(cd "$TREE" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
 			"${frags[@]}" && make -s O="$O" ARCH="$ARCH_KARCH" olddefconfig) \
 			>"$RUN_DIR/config.log" 2>&1 ||
-			die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $SRC (log: $RUN_DIR/config.log)"
+			die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $TREE (log: $RUN_DIR/config.log)"
 		missing=$(config_missing "${frags[@]}")
 		[ -z "$missing" ] ||
 			die "$EXIT_CANNOT_TEST" "config options requested but not in the final .config: $missing; fix their dependencies in kernel-config/ or use a kernel that has them ($O/.config)"

@@ -30,9 +30,9 @@ ksft_wanted() {
 # headers (not the whole tree: a mutation of mm/ reuses them).
 ksft_inputs_hash() {
 	{
-		echo "$SRC"
+		echo "$TREE"
 		cat "$KSFT_LIST" "$RIG_TOP/tests/pipeline/kselftest.sh"
-		(cd "$SRC" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
+		(cd "$TREE" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
 			tools/testing/selftests/clone3 tools/testing/selftests/pidfd \
 			include/uapi arch/x86/include/uapi -type f 2>/dev/null | sort | xargs cat)
 	} | sha256sum | cut -c1-16
@@ -42,26 +42,26 @@ ksft_inputs_hash() {
 # space) and the programs, rebuilt when what they are made of changed.
 # Sets KSFT_BIN.
 ksft_build() {
-	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$SRC/$KSFT_DIR_IN_TREE stamp p
+	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$TREE/$KSFT_DIR_IN_TREE stamp p
 	KSFT_BIN=$out/bin
 	stamp=$(ksft_inputs_hash "$dir")
 	[ "$(cat "$out/.stamp" 2>/dev/null)" != "$stamp" ] || return 0
 	[ -d "$dir" ] ||
-		die "$EXIT_CANNOT_TEST" "$SRC has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"
+		die "$EXIT_CANNOT_TEST" "$TREE has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"
 	rm -rf "$out"
 	mkdir -p "$KSFT_BIN"
-	make -s -C "$SRC" O="$out/headers" ARCH=x86_64 headers >"$out/build.log" 2>&1 ||
-		die "$EXIT_CANNOT_TEST" "make headers failed in $SRC (log: $out/build.log)"
+	make -s -C "$TREE" O="$out/headers" ARCH=x86_64 headers >"$out/build.log" 2>&1 ||
+		die "$EXIT_CANNOT_TEST" "make headers failed in $TREE (log: $out/build.log)"
 	for p in $(ksft_programs); do
 		[ -f "$dir/$p.c" ] ||
-			die "$EXIT_USAGE" "$KSFT_LIST names $p, which $SRC/$KSFT_DIR_IN_TREE does not have: remove it from the list"
+			die "$EXIT_USAGE" "$KSFT_LIST names $p, which $TREE/$KSFT_DIR_IN_TREE does not have: remove it from the list"
 		# As upstream's Makefile builds them: -Wall -pthread and no -O (at -O2
 		# gcc drops alloc_anon()'s stores to memory it then frees, and no
 		# OOM comes), plus -static.
 		gcc -Wall -pthread -D_GNU_SOURCE= -static -isystem "$out/headers/usr/include" \
-			-I"$SRC/tools/testing/selftests" -o "$KSFT_BIN/$p" "$dir/$p.c" \
+			-I"$TREE/tools/testing/selftests" -o "$KSFT_BIN/$p" "$dir/$p.c" \
 			"$dir/cgroup_util.c" >>"$out/build.log" 2>&1 ||
-			die "$EXIT_CANNOT_TEST" "upstream's $p did not build from $SRC (log: $out/build.log)"
+			die "$EXIT_CANNOT_TEST" "upstream's $p did not build from $TREE (log: $out/build.log)"
 	done
 	echo "$stamp" >"$out/.stamp"
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 2: the patch series (quilt's format: one patch per line, '#'
 # comments, patches found beside the series file). Always applied to a
 # pristine tree; a state file says what the tree holds, so a changed
@@ -52,9 +52,12 @@ series_record() {
 	} >"$1"
 }
 
+# TREE: the tree the later stages build, SRC with the series applied
+# (SRC itself, the user's, when there is no series to apply).
 patch_stage() {
 	local tree want old
 	series_check
+	TREE=$SRC
 	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ]; then
 		return 0	# the user's tree, built out of tree as it is
 	fi
@@ -68,7 +71,7 @@ patch_stage() {
 		patch_apply_all "$tree"
 		echo "$want" >"$tree.applied"
 	fi
-	SRC=$tree
+	TREE=$tree
 }
 
 patch_restore() {

@@ -90,9 +90,9 @@ rootfs_stage() {
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
 	fi
 	if ksft_wanted; then ksft_build; fi
-	[ "$bin/gen_init_cpio" -nt "$SRC/usr/gen_init_cpio.c" ] ||
-		gcc -O2 -o "$bin/gen_init_cpio" "$SRC/usr/gen_init_cpio.c" ||
-		die "$EXIT_RIG" "cannot build $SRC/usr/gen_init_cpio.c"
+	[ "$bin/gen_init_cpio" -nt "$TREE/usr/gen_init_cpio.c" ] ||
+		gcc -O2 -o "$bin/gen_init_cpio" "$TREE/usr/gen_init_cpio.c" ||
+		die "$EXIT_RIG" "cannot build $TREE/usr/gen_init_cpio.c"
 	spec=$(rootfs_spec "$bin")
 	printf '%s\n' "$spec" >"$bin/rootfs.list"
 	"$bin/gen_init_cpio" "$bin/rootfs.list" >"$bin/rootfs.cpio" ||

@@ -19,7 +19,7 @@ arch_prepare() {
 arch_boot_argv() {
 	local con="con0=null,fd:1"
 	[ "${1:-}" != shell ] || con="con0=fd:0,fd:1"
-	printf '%s\n' "$KERNEL_IMAGE" "mem=$MEM" "initrd=$ROOTFS" con=null "$con"
+	printf '%s\n' "${BOOT_IMAGE:-$KERNEL_IMAGE}" "mem=$MEM" "initrd=${BOOT_ROOTFS:-$ROOTFS}" con=null "$con"
 	boot_cmdline "${1:-}" | tr ' ' '\n'
 }
 
