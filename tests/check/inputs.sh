@@ -64,7 +64,7 @@ EOF_PATCH
 # file (a mutation, most bisect steps) keeps the key, one to a Kconfig
 # file changes it; .git is not read.
 config_key_of() {
-	SRC=$1 bash -c '. "$0/tests/pipeline/config.sh"; config_key' "$TOP"
+	TREE=$1 bash -c '. "$0/tests/pipeline/config.sh"; config_key' "$TOP"
 }
 
 config_keyed_on_kconfig() {

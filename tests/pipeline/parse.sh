@@ -122,6 +122,7 @@ parse_stage() {
 	PARSE_SKIPPED=$(counts_get "$dir" skip)
 	PARSE_XFAIL=$(counts_get "$dir" xfail)
 	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
+	grep -q "^rig: kernel " "$log" || PARSE_PROBLEM="the kernel did not reach /init: $PARSE_PROBLEM"
 	# Tests the plan promised but the guest never reported count as failed
 	# (missing); a failed run with no failed test, as one.
 	if [ -n "$PARSE_PROBLEM" ] && [ "$PARSE_FAILED" = 0 ]; then
