@@ -4,7 +4,7 @@
 # commands beside make test (bisect, nightly, soak) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
-#                 soak|deps|list|parse LOG STATUS DIR|figures RUN_DIR...] [VAR=value...]
+#                 soak|deps|list|parse LOG STATUS DIR|report RUN_DIR|figures RUN_DIR...] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
@@ -103,12 +103,12 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | soak | figures) MODE=$1 ;;
+		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | soak | figures) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
-			case "$MODE" in parse | figures) ;; *) false ;; esac ||
+			case "$MODE" in parse | report | figures) ;; *) false ;; esac ||
 				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
 			ARGS+=("$1")
 			;;
@@ -298,6 +298,15 @@ main() {
 		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM"
 		report_closing
 		[ "$PARSE_FAILED" = 0 ] && [ -z "$PARSE_PROBLEM" ] || exit "$EXIT_FAIL"
+		;;
+	report)
+		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh report RUN_DIR"
+		report_load "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
+		report_body >"$RUN_DIR/summary.txt"
+		report_closing >>"$RUN_DIR/summary.txt"
+		export_stage "$REPORT_EXIT"
+		report_closing
+		exit "$REPORT_EXIT"
 		;;
 	test | shell)
 		deps

@@ -76,6 +76,18 @@ report_export_fixture() (
 	export_stage 1
 )
 
+# ./run.sh report DIR: the same summary, junit.xml and metadata.json again
+# from the run folder's files alone.
+report_alone() {
+	local d=$CHECK_LOGS/report-run f rc=0
+	for f in summary.txt junit.xml metadata.json; do cp "$d/$f" "$d/$f.first"; done
+	"$TOP/run.sh" report "$d" >"$d/report-alone.txt" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || { echo "run.sh report: exit $rc, expected 1 (a failed run)"; return 1; }
+	diff "$d/summary.txt.first" "$d/summary.txt" &&
+		diff <(sed 's/ timestamp="[^"]*"//' "$d/junit.xml.first") <(sed 's/ timestamp="[^"]*"//' "$d/junit.xml") &&
+		diff <(jq -S 'del(.reproduce)' "$d/metadata.json.first") <(jq -S 'del(.reproduce)' "$d/metadata.json")
+}
+
 report_checks() {
 	check report_export_run report_export_fixture
 	check report_summary_names_failure grep -qE '^not ok [0-9]+ [a-z_]+' "$CHECK_LOGS/report-run/summary.txt"
@@ -85,6 +97,7 @@ report_checks() {
 		[ "$(xmllint --xpath "count(//testcase/failure)" "$CHECK_LOGS/report-run/junit.xml")" = 1 ]'
 	check export_metadata_valid jq -e '.verdict == "fail" and .failed == 1 and .arch == "um" and (.reproduce | test("run.sh"))' \
 		"$CHECK_LOGS/report-run/metadata.json"
+	check report_alone_on_run_folder report_alone
 }
 
 # bisect-step's mapping of a run's exit code to git bisect run's: a stub

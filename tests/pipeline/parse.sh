@@ -123,6 +123,7 @@ parse_stage() {
 	PARSE_XFAIL=$(counts_get "$dir" xfail)
 	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
 	grep -q "^rig: kernel " "$log" || PARSE_PROBLEM="the kernel did not reach /init: $PARSE_PROBLEM"
+	printf '%s\n' "$PARSE_PROBLEM" | sed '/^$/d' >"$dir/problem.txt"
 	# Tests the plan promised but the guest never reported count as failed
 	# (missing); a failed run with no failed test, as one.
 	if [ -n "$PARSE_PROBLEM" ] && [ "$PARSE_FAILED" = 0 ]; then

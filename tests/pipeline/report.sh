@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Stage 8: the summary a human reads and the closing line CI reads;
 # results/latest points at the newest run.
 
@@ -140,4 +140,32 @@ report_flaky() {
 	report_body >"$RUN_DIR/summary.txt"
 	report_closing >>"$RUN_DIR/summary.txt"
 	report_closing
+}
+
+# report_load DIR: what report and export need, from a recorded run
+# folder's files alone (./run.sh report DIR): request.json, metadata.json,
+# counts.txt, problem.txt and timings.txt.
+report_load() {
+	local m=$1/metadata.json r=$1/request.json
+	if [ ! -f "$m" ] || [ ! -f "$1/results.txt" ]; then
+		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and metadata.json: give results/<run>"
+	fi
+	RUN_DIR=$1
+	ARCH=$(jq -r .arch "$m") CGROUP=$(jq -r .cgroup "$m") DEBUG=$(jq -r .debug "$m")
+	KERNEL_RELEASE=$(jq -r .kernel_release "$m") SRC_REV=$(jq -r .source "$m")
+	SERIES_HASH=$(jq -r .series_hash "$m") CONFIG_HASH=$(jq -r .config_hash "$m")
+	IMAGE_HASH=$(jq -r .image_sha256 "$m") SUITES=$(jq -r .suites "$m")
+	ACCEL_USED=$(jq -r '.accel | split(", ")[0]' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
+	SERIES=$RIG_TOP/patches/series
+	[ ! -f "$r" ] || SERIES=$(jq -r .series "$r")
+	PHASES=$(cat "$1/timings.txt" 2>/dev/null)
+	PHASES=${PHASES:+$PHASES
+}
+	PARSE_PASSED=$(counts_get "$1" pass) PARSE_SKIPPED=$(counts_get "$1" skip)
+	PARSE_XFAIL=$(counts_get "$1" xfail) PARSE_XPASS=$(counts_get "$1" xpass)
+	PARSE_FLAKY=$(counts_get "$1" flaky)
+	PARSE_FAILED=$(($(counts_get "$1" fail) + $(counts_get "$1" missing)))
+	PARSE_PROBLEM=$(cat "$1/problem.txt" 2>/dev/null || true)
+	[ -z "$PARSE_PROBLEM" ] || [ "$PARSE_FAILED" != 0 ] || PARSE_FAILED=1
+	REPORT_EXIT=$(jq -r .exit "$m")
 }
