@@ -155,7 +155,7 @@ report_load() {
 	KERNEL_RELEASE=$(jq -r .kernel_release "$m") SRC_REV=$(jq -r .source "$m")
 	SERIES_HASH=$(jq -r .series_hash "$m") CONFIG_HASH=$(jq -r .config_hash "$m")
 	IMAGE_HASH=$(jq -r .image_sha256 "$m") SUITES=$(jq -r .suites "$m")
-	ACCEL_USED=$(jq -r '.accel | split(", ")[0]' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
+	ACCEL_USED=$(jq -r '(.accel | split(", ")[0]) // ""' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
 	SERIES=$RIG_TOP/patches/series
 	[ ! -f "$r" ] || SERIES=$(jq -r .series "$r")
 	PHASES=$(cat "$1/timings.txt" 2>/dev/null)
