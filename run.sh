@@ -11,7 +11,7 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps source patch config build kselftest rootfs boot ktap parse parse_kselftest parse_known report export index cells; do
+for stage in common deps tree source patch config build kselftest rootfs guest boot ktap parse parse_kselftest parse_known report export index cells; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done
@@ -167,7 +167,7 @@ prepare_kernel() {
 	phase_begin unpack
 	source_prepare
 	phase_end
-	new_run_dir "$(source_version "$SRC")"
+	new_run_dir "$(tree_version "$SRC")"
 	run_request
 	printf '%s' "$PHASES" >"$RUN_DIR/timings.txt"
 	O=$BUILD_DIR/$ARCH-$SRC_ID

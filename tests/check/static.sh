@@ -37,6 +37,7 @@ static_checks() {
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
 	check one_ktap_reader check_one_ktap_reader
+	check stages_call_one_way check_stages_one_way
 }
 
 # tests/measured/ is written by make soak, mutants and bench, never by hand:
@@ -49,6 +50,32 @@ check_measured_files() {
 		[ -f "$f" ] || continue
 		measured_intact "$f" || { echo "$f was edited by hand: rerun $(sed -n '1s/^# Written by \(make [a-z]*\).*/\1/p' "$f")"; return 1; }
 	done
+}
+
+# The driver calls stages, stages call helpers (common, tree, guest, ktap,
+# cells), never another stage: no function of one stage's files is named
+# in another's code. Files of one stage: rootfs with kselftest, boot with
+# arch/, parse with parse_kselftest and parse_known, report with export.
+check_stages_one_way() {
+	local d=$TOP/tests/pipeline g h f fn bad=0
+	local -a groups=(source patch config build "rootfs kselftest" "boot arch/um arch/x86_64"
+		"parse parse_kselftest parse_known" "report export" index)
+	for g in "${groups[@]}"; do
+		for h in "${groups[@]}"; do
+			[ "$g" != "$h" ] || continue
+			for f in $g; do
+				# shellcheck disable=SC2013,SC2086 # names, and $h split into files
+				for fn in $(sed -n 's/^\([a-z_0-9]*\)() {/\1/p' "$d/$f.sh"); do
+					# shellcheck disable=SC2046,SC2086
+					if grep -v '^\s*#' $(printf "$d/%s.sh " $h) | grep -qw "$fn"; then
+						echo "$fn ($f.sh) is called from $h"
+						bad=1
+					fi
+				done
+			done
+		done
+	done
+	return "$bad"
 }
 
 # KTAP results are read in tests/pipeline/ktap.sh only: no other stage or

@@ -95,7 +95,7 @@ bisect_main() {
 	# as the main one (src/linux-<major.minor>, <arch>-...): ccache then
 	# serves the files it shares with the packaged tree (see build.sh).
 	BUILD_DIR=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)
-	tree=$BUILD_DIR/src/linux-$(source_version "$src" | cut -d. -f1,2)
+	tree=$BUILD_DIR/src/linux-$(tree_version "$src" | cut -d. -f1,2)
 	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-bisect-$ARCH
 	mkdir -p "$out/steps" || die "$EXIT_RIG" "cannot create $out"
 	ln -sfn "$(basename "$out")" "$RESULTS_DIR/latest"

@@ -107,7 +107,7 @@ run_cells() {
 	done
 	trap - INT TERM
 	rm -rf "$CELLS_DIR"
-	report_counts "$p" "$f" "$s" "$xf" "$xp" "$x"
+	counts_line "$p" "$f" "$s" "$xf" "$xp" "$x"
 	return "$worst"
 }
 

@@ -74,3 +74,13 @@ counts_write() {
 counts_get() {
 	awk -v k="$2" '$1 == k { n = $2 } END { print n + 0 }' "$1/counts.txt" 2>/dev/null || echo 0
 }
+
+# counts_line PASSED FAILED SKIPPED XFAIL XPASS FLAKY: the closing line's
+# counts; the last three only when not 0.
+counts_line() {
+	local line="$1 passed, $2 failed, $3 skipped"
+	[ "$4" = 0 ] || line="$line, $4 xfail"
+	[ "$5" = 0 ] || line="$line, $5 xpass"
+	[ "$6" = 0 ] || line="$line, $6 flaky"
+	echo "$line"
+}

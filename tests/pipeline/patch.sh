@@ -18,12 +18,8 @@ series_file() {
 	esac
 }
 
-series_pristine_hash() {
-	hash_text ""
-}
-
 # The series' identity is its patches' names and contents, in order.
-series_hash() {
+series_digest() {
 	local p
 	[ -n "$(series_patches)" ] || { series_pristine_hash; return; }
 	series_patches | while read -r p; do
@@ -38,7 +34,7 @@ series_check() {
 	for p in $(series_patches); do
 		[ -f "$(series_file "$p")" ] || die "$EXIT_USAGE" "patch '$p' listed in $SERIES does not exist: add it or remove the line"
 	done
-	SERIES_HASH=$(series_hash)
+	SERIES_HASH=$(series_digest)
 }
 
 # The applied series, for the results: each patch with its hash.
@@ -88,8 +84,7 @@ patch_restore_packaged() {
 	local tree=$1 old=$2
 	# Without git, only a tree known to be pristine may become the base.
 	if [ ! -d "$tree/.git" ] && [ "$old" != "$SRC_REV $(series_pristine_hash)" ]; then
-		rm -f "$tree.unpacked"
-		source_packaged
+		tree_unpack "$SRC_TARBALL" "$tree" "$SRC_REV"
 	fi
 	if [ ! -d "$tree/.git" ]; then
 		note "recording the pristine tree in git (once)"
@@ -138,7 +133,7 @@ patch_apply_all() {
 		if ! out=$(patch -d "$tree" -p1 --batch --forward --fuzz=0 --dry-run \
 			-r - <"$(series_file "$p")" 2>&1); then
 			printf '%s\n' "$out" >"${RUN_DIR:-$BUILD_DIR}/patch.log"
-			die "$EXIT_CANNOT_TEST" "patch $p does not apply: $(patch_failure "$out"); refresh it against $(source_version "$tree") or drop it from $SERIES (log: ${RUN_DIR:-$BUILD_DIR}/patch.log)"
+			die "$EXIT_CANNOT_TEST" "patch $p does not apply: $(patch_failure "$out"); refresh it against $(tree_version "$tree") or drop it from $SERIES (log: ${RUN_DIR:-$BUILD_DIR}/patch.log)"
 		fi
 		patch -d "$tree" -p1 --batch --forward --fuzz=0 -r - -s <"$(series_file "$p")" ||
 			die "$EXIT_RIG" "patch $p passed --dry-run but failed to apply"

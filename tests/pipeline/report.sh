@@ -59,18 +59,8 @@ report_problems() {
 	fi
 }
 
-# report_counts PASSED FAILED SKIPPED XFAIL XPASS FLAKY: the closing line's
-# counts; the last three only when not 0.
-report_counts() {
-	local line="$1 passed, $2 failed, $3 skipped"
-	[ "$4" = 0 ] || line="$line, $4 xfail"
-	[ "$5" = 0 ] || line="$line, $5 xpass"
-	[ "$6" = 0 ] || line="$line, $6 flaky"
-	echo "$line"
-}
-
 report_closing() {
-	echo "${RIG_ARCH_PREFIX:-}$(report_counts "$PARSE_PASSED" "$PARSE_FAILED" "$PARSE_SKIPPED" \
+	echo "${RIG_ARCH_PREFIX:-}$(counts_line "$PARSE_PASSED" "$PARSE_FAILED" "$PARSE_SKIPPED" \
 		"${PARSE_XFAIL:-0}" "${PARSE_XPASS:-0}" "${PARSE_FLAKY:-0}")"
 }
 
@@ -155,7 +145,7 @@ report_load() {
 	KERNEL_RELEASE=$(jq -r .kernel_release "$m") SRC_REV=$(jq -r .source "$m")
 	SERIES_HASH=$(jq -r .series_hash "$m") CONFIG_HASH=$(jq -r .config_hash "$m")
 	IMAGE_HASH=$(jq -r .image_sha256 "$m") SUITES=$(jq -r .suites "$m")
-	ACCEL_USED=$(jq -r '.accel | split(", ")[0]' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
+	ACCEL_USED=$(jq -r '(.accel | split(", ")[0]) // ""' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
 	SERIES=$RIG_TOP/patches/series
 	[ ! -f "$r" ] || SERIES=$(jq -r .series "$r")
 	PHASES=$(cat "$1/timings.txt" 2>/dev/null)

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034
 # Stage 1: the kernel source. Sets SRC (the tree to build), SRC_ID (its
 # name in build/), SRC_REV (what exactly it is, for stamps and records)
-# and SRC_KIND (packaged, git or tree).
+# SRC_KIND (packaged, git or tree) and, packaged, SRC_TARBALL.
 
 source_prepare() {
 	if [ -n "${KERNEL_SRC:-}" ]; then
@@ -12,7 +12,7 @@ source_prepare() {
 }
 
 source_packaged() {
-	local pkg=linux-source-$KERNEL tarball version stamp
+	local pkg=linux-source-$KERNEL tarball version
 	case "$KERNEL" in
 	6.12 | 6.1) ;;
 	*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12 or KERNEL=6.1, or KERNEL_SRC=/path/to/linux" ;;
@@ -24,16 +24,9 @@ source_packaged() {
 	SRC_ID=$KERNEL
 	SRC_KIND=packaged
 	SRC_REV="$pkg $version"
-	stamp=$SRC.unpacked
-	if [ "$(cat "$stamp" 2>/dev/null)" != "$SRC_REV" ]; then
-		note "unpacking $tarball"
-		rm -rf "$SRC" "$stamp" "$SRC.applied"
-		mkdir -p "$SRC"
-		tar -xf "$tarball" -C "$SRC" --strip-components=1 ||
-			die "$EXIT_RIG" "cannot unpack $tarball into $SRC (disk full?)"
-		echo "$SRC_REV" >"$stamp"
-		echo "$SRC_REV $(series_pristine_hash)" >"$SRC.applied"
-	fi
+	SRC_TARBALL=$tarball
+	[ "$(cat "$SRC.unpacked" 2>/dev/null)" = "$SRC_REV" ] ||
+		tree_unpack "$tarball" "$SRC" "$SRC_REV"
 }
 
 is_kernel_tree() {
@@ -61,8 +54,3 @@ source_external() {
 }
 
 # VERSION.PATCHLEVEL.SUBLEVEL and EXTRAVERSION, read without running make.
-source_version() {
-	awk -F' = ' '/^VERSION =/ {v=$2} /^PATCHLEVEL =/ {p=$2}
-		/^SUBLEVEL =/ {s=$2} /^EXTRAVERSION =/ {e=$2}
-		/^NAME/ {exit} END {printf "%s.%s.%s%s\n", v, p, s, e}' "$1/Makefile"
-}

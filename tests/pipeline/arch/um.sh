@@ -20,7 +20,7 @@ arch_boot_argv() {
 	local con="con0=null,fd:1"
 	[ "${1:-}" != shell ] || con="con0=fd:0,fd:1"
 	printf '%s\n' "${BOOT_IMAGE:-$KERNEL_IMAGE}" "mem=$MEM" "initrd=${BOOT_ROOTFS:-$ROOTFS}" con=null "$con"
-	boot_cmdline "${1:-}" | tr ' ' '\n'
+	guest_cmdline "${1:-}" | tr ' ' '\n'
 }
 
 arch_guest_status() {

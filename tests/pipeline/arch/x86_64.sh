@@ -27,7 +27,7 @@ arch_boot_argv() {
 	printf '%s\n' -kernel "${BOOT_IMAGE:-$KERNEL_IMAGE}" -initrd "${BOOT_ROOTFS:-$ROOTFS}" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
 	# RIG_CPUS, RIG_NODES: what was asked, which parse holds the guest to.
-	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES $(boot_cmdline "${1:-}")"
+	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES $(guest_cmdline "${1:-}")"
 }
 
 arch_guest_status() {
@@ -76,7 +76,7 @@ accel_probe() {
 	mapfile -t argv < <(RIG_CMDLINE="RIG_PROBE=1" arch_boot_argv test)
 	ACCEL_USED=tcg
 	t0=$(date +%s)
-	boot_run "$log" "$ACCEL_PROBE_TIMEOUT" "${argv[@]}"
+	guest_run "$log" "$ACCEL_PROBE_TIMEOUT" "${argv[@]}"
 	if grep -q '^rig: kernel' "$log"; then
 		ACCEL_USED=kvm
 		ACCEL_WHY="a KVM probe boot reached init in $(($(date +%s) - t0)) s"
