@@ -742,28 +742,6 @@ static int prepare_units(const struct outlive *o, int n)
 	return 0;
 }
 
-int outlive_run(const struct outlive *decl)
-{
-	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "";
-	struct outlive all = *decl, *o = &all;
-	long seen[OUTLIVE_MOVES] = { 0 };
-	int ret;
-
-	all.seen = seen;
-	if (moves_complete(o))
-		return KSFT_FAIL;
-	ktap_diag("%d %s, %ld B each, %d worker(s), ledgers %s and %s",
-		  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
-		  ledger_stat_name(o->key), ledger_pages_name());
-	ret = prepare_units(o, o->n) || run_steps(o, p, c);
-	if (o->offline_cpu && cpu_set_online(o->offline_cpu, 1))
-		ret = -1;
-	cleanup(o);
-	cg_destroy(c);
-	cg_destroy(p);
-	return ret ? KSFT_FAIL : KSFT_PASS;
-}
-
 /*
  * Units: [2a, n) are made in C first (v2 lets C hold processes only
  * until memory is on for its children), then [0, 2a) in G. After rmdir
@@ -798,7 +776,8 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	return 0;
 }
 
-int outlive_chain(const struct outlive *decl)
+/* P > C (run_steps), or P > C > G (chain_steps) when chain is set. */
+static int outlive_steps(const struct outlive *decl, int chain)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", g[CG_PATH_MAX] = "";
 	struct outlive all = *decl, *o = &all;
@@ -808,14 +787,32 @@ int outlive_chain(const struct outlive *decl)
 	all.seen = seen;
 	if (moves_complete(o))
 		return KSFT_FAIL;
-	ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
-		  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);
-	ret = prepare_units(o, o->n) || chain_steps(o, p, c, g);
+	if (chain)
+		ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
+			  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);
+	else
+		ktap_diag("%d %s, %ld B each, %d worker(s), ledgers %s and %s",
+			  o->n, o->what, o->unit, o->workers > 1 ? o->workers : 1,
+			  ledger_stat_name(o->key), ledger_pages_name());
+	ret = prepare_units(o, o->n) ||
+	      (chain ? chain_steps(o, p, c, g) : run_steps(o, p, c));
+	if (o->offline_cpu && cpu_set_online(o->offline_cpu, 1))
+		ret = -1;
 	cleanup(o);
 	cg_destroy(g);
 	cg_destroy(c);
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;
+}
+
+int outlive_run(const struct outlive *decl)
+{
+	return outlive_steps(decl, 0);
+}
+
+int outlive_chain(const struct outlive *decl)
+{
+	return outlive_steps(decl, 1);
 }
 
 int fd_send(int sock, int fd)
