@@ -11,6 +11,8 @@ NIGHTLY_CGROUP=v2,v1
 NIGHTLY_DEBUG=0,1
 # The nightly soak: warm UML suites, each test's failures and figure spreads.
 NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
+# The quick suite stresses for 3 s; a nightly cell has the time for more.
+NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
 	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64 or soak"
@@ -115,6 +117,7 @@ nightly_main() {
 	out=$RESULTS_DIR/nightly-$(date -u +%Y%m%dT%H%M%SZ)${SHARD:+-shard-${SHARD/\//-of-}}
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
 	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
+	export RIG_CMDLINE="RIG_STRESS_SECONDS=$NIGHTLY_STRESS_SECONDS${RIG_CMDLINE:+ $RIG_CMDLINE}"
 	CELLS=$(grep -vE '^(mutants|soak)' <<<"$cells" | nightly_suites || true)
 	if [ -n "$CELLS" ]; then
 		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?

@@ -10,9 +10,11 @@
  * set ROOM_PAGES above what it holds, and A, pinned to CPU 0, charges
  * half of S's cached pre-charge beyond that, in anon memory. Nothing can
  * be reclaimed (no swap, anon only): only the drain makes room. A must
- * not be OOM-killed, the limit must count (memory.events max; v1
- * failcnt), oom_kill must not, and S's page counter must fall back to
- * what S uses, with the rig's hands off every stock.
+ * not be OOM-killed, P must never hold more than its limit (A reads P's
+ * page counter while it holds its memory), the limit must count
+ * (memory.events max; v1 failcnt), oom_kill must not, and S's page
+ * counter must fall back to what S uses, with the rig's hands off every
+ * stock.
  */
 #include <sched.h>
 #include <signal.h>
@@ -67,24 +69,32 @@ static int hold_page(void *arg)
 	return 0;
 }
 
-/* A: len bytes of anon memory, charged in one call on CPU 0. */
+/*
+ * A: len bytes of anon memory, charged in one call on CPU 0. While it
+ * holds them, A reads P's page counter into *seen (a shared page): P
+ * above its limit then is a charge that went past it, which no
+ * "room was made elsewhere" can explain.
+ */
+struct charge {
+	long len;
+	const char *p;
+	long *seen;
+};
+
 static int charge_on_cpu0(void *arg)
 {
-	long len = *(long *)arg;
-	char *p;
+	struct charge *c = arg;
+	char *m;
 
 	if (pin(0))
 		return 2;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	m = mmap(NULL, c->len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	return p == MAP_FAILED;
+	if (m == MAP_FAILED)
+		return 1;
+	return cg_get(c->p, ledger_pages_name(), NULL, c->seen) ? 3 : 0;
 }
 
-/*
- * What cg's page counter holds beyond what its statistics account for:
- * v2 memory.current less anon, file, kernel and sock; v1 usage less rss,
- * cache and the kmem counter. A stock's cached pre-charge, here.
- */
 /* What P holds, for a failure's diagnostics: what reclaim could take. */
 static void holdings(const char *p, const char *when)
 {
@@ -99,6 +109,11 @@ static void holdings(const char *p, const char *when)
 			  cg_read_key(p, "memory.events", "max"));
 }
 
+/*
+ * What cg's page counter holds beyond what its statistics account for:
+ * v2 memory.current less anon, file, kernel and sock; v1 usage less rss,
+ * cache and the kmem counter. A stock's cached pre-charge, here.
+ */
 static int unused(const char *cg, long *gap)
 {
 	static const char *const v2[] = { "anon", "file", "kernel", "sock" };
@@ -135,9 +150,10 @@ static bool s_drained(void *arg)
 	return unused(d->s, &d->gap) || d->gap <= ledger_tol(0);
 }
 
-static int drain_steps(const char *p, const char *s, const char *a)
+static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 {
-	long held, need, cur, max0, max1, oom0, oom1;
+	long held, need, cur, max0, max1, oom0, oom1, limit;
+	struct charge charge = { 0, p, seen };
 	long room = ROOM_PAGES * page_size();
 	struct drained d = { s, -1 };
 	char c;
@@ -157,11 +173,13 @@ static int drain_steps(const char *p, const char *s, const char *a)
 	}
 	need = room + held / 2;
 	if (cg_get(p, ledger_pages_name(), NULL, &cur) ||
-	    cg_event(p, "max", &max0) || cg_event(p, "oom_kill", &oom0) ||
-	    cg_set_limit(p, "memory.max", cur + room))
+	    cg_event(p, "max", &max0) || cg_event(p, "oom_kill", &oom0))
+		return -1;
+	limit = cur + room;
+	if (cg_set_limit(p, "memory.max", limit))
 		return -1;
 	ktap_diag("P's limit %ld B, %ld B above what it holds; A charges %ld B on CPU 0",
-		  cur + room, room, need);
+		  limit, room, need);
 	holdings(p, "at the limit");
 	if (unused(s, &cur))
 		return -1;
@@ -169,17 +187,27 @@ static int drain_steps(const char *p, const char *s, const char *a)
 		ktap_diag("S's stock went (%ld B left of %ld B) before A charged: no case", cur, held);
 		return LOST;
 	}
-	if (cg_run(a, charge_on_cpu0, &need)) {
+	charge.len = need;
+	*seen = -1;
+	if (cg_run(a, charge_on_cpu0, &charge)) {
 		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed?): the limit did not drain the stock",
 			  need, room, held);
 		return -1;
 	}
 	if (cg_event(p, "max", &max1) || cg_event(p, "oom_kill", &oom1))
 		return -1;
+	ktap_diag("A, holding its %ld B, saw P's page counter at %ld B (limit %ld B)",
+		  need, *seen, limit);
+	if (*seen > limit) {
+		ktap_fail("P's page counter held %ld B while A held its %ld B, above P's limit of %ld B: a charge went past the limit",
+			  *seen, need, limit);
+		return -1;
+	}
 	/*
-	 * A fit, with neither max nor oom_kill counted: room was made before A
-	 * reached the limit (S's stock flushed by another charge on CPU 1, or
-	 * something else in P freed). The limit was never reached: not a case.
+	 * A fit, P measured within its limit, with neither max nor oom_kill
+	 * counted: room was made before A reached the limit (S's stock
+	 * flushed by another charge on CPU 1, or something else in P freed).
+	 * The limit was never reached: not a case.
 	 */
 	if (max1 == max0 && oom1 == oom0 && !unused(s, &cur)) {
 		ktap_diag("A fit under the limit with no max event (S's stock now %ld B of %ld B): room was made before A reached it",
@@ -203,6 +231,13 @@ static int drain_attempt(void)
 	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", a[CG_PATH_MAX] = "";
 	pid_t holder = -1;
 	int ret = -1;
+	/* A's reading of P, shared with the rig and touched here, by the rig */
+	long *seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (seen == MAP_FAILED)
+		return -1;
+	*seen = -1;
 
 	/*
 	 * The rig itself stays off CPU 1: what it charges there (forking A
@@ -235,7 +270,7 @@ static int drain_attempt(void)
 	close(ready[1]);
 	close(go[0]);
 	if (holder > 0 && !pin(0))
-		ret = drain_steps(p, s, a);
+		ret = drain_steps(p, s, a, seen);
 out:
 	close(go[1]);
 	if (holder > 0 && cg_reap(holder))
@@ -245,6 +280,7 @@ out:
 	cg_destroy(a);
 	cg_destroy(s);
 	cg_destroy(p);
+	munmap(seen, sizeof(*seen));
 	return ret;
 }
 

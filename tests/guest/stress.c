@@ -2,7 +2,7 @@
 /*
  * stress: workers keep creating child cgroups, allocating in them (files,
  * pipes, IPC messages), exiting and removing them, for RIG_STRESS_SECONDS
- * (default 5; nightly runs it longer, with DEBUG=1 and several CPUs).
+ * (default 3; make nightly runs it for 30 s, with DEBUG=1 and several CPUs).
  * Each round's files are unlinked two rounds later, from outside: freed
  * after their cgroup is gone, which keeps the inode count bounded.
  * Afterwards, once the objects are freed, the parent is back at its
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -78,7 +79,7 @@ static void unlink_round(int worker, int round)
 	}
 }
 
-static int worker(const char *p, int k, long deadline)
+static int worker(const char *p, int k, long deadline, long *rounds)
 {
 	char c[CG_PATH_MAX * 2], name[32];
 	struct round r = { k, 0 };
@@ -93,6 +94,7 @@ static int worker(const char *p, int k, long deadline)
 		}
 		r.round++;
 	}
+	*rounds = r.round;
 	return 0;
 }
 
@@ -122,22 +124,32 @@ static long free_all(int workers)
 	return files;
 }
 
-static int run_workers(const char *p, int workers, int seconds)
+static int run_workers(const char *p, int workers, int seconds, long *total)
 {
 	long deadline = now_ms() + seconds * 1000L;
 	pid_t pid[MAX_WORKERS];
 	int k, status, bad = 0;
+	/* each worker's count of rounds, shared so that the diagnostics can say how many ran */
+	long *rounds = mmap(NULL, MAX_WORKERS * sizeof(long), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
+	if (rounds == MAP_FAILED)
+		return 1;
 	for (k = 0; k < workers; k++) {
+		rounds[k] = 0;
 		fflush(stdout);
 		pid[k] = fork();
 		if (pid[k] == 0)
-			_exit(worker(p, k, deadline));
+			_exit(worker(p, k, deadline, &rounds[k]));
 	}
-	for (k = 0; k < workers; k++)
+	*total = 0;
+	for (k = 0; k < workers; k++) {
 		if (pid[k] < 0 || waitpid(pid[k], &status, 0) != pid[k] ||
 		    !WIFEXITED(status) || WEXITSTATUS(status))
 			bad = 1;
+		*total += rounds[k];
+	}
+	munmap(rounds, MAX_WORKERS * sizeof(long));
 	return bad;
 }
 
@@ -165,22 +177,22 @@ static int nr_end_keys(void)
 static int stress_steps(const char *p, int workers, int seconds)
 {
 	struct ledgers base[ARRAY_SIZE(end_keys)], after;
-	long files;
+	long files, rounds;
 	int i;
 
 	for (i = 0; i < nr_end_keys(); i++)
 		if (ledger_read(p, end_keys[i], &base[i]))
 			return -1;
 	mkdir(DIR_PATH, 0755);
-	if (run_workers(p, workers, seconds)) {
+	if (run_workers(p, workers, seconds, &rounds)) {
 		ktap_fail("a worker failed to create, fill or remove its cgroups");
 		return -1;
 	}
 	if (ledger_read(p, "slab", &after))
 		return -1;
 	files = free_all(workers);
-	ktap_diag("%d workers, %d s: %ld files left to free from P, which held %ld B more %s than before", workers,
-		  seconds, files, after.stat - base[0].stat, ledger_stat_name("slab"));
+	ktap_diag("%d workers, %d s, %ld cgroups made, filled and removed: %ld files left to free from P, which held %ld B more %s than before",
+		  workers, seconds, rounds, files, after.stat - base[0].stat, ledger_stat_name("slab"));
 	if (cg_wait_gone_kicked(p, "concurrent drains give up on their mutex"))
 		return -1;
 	for (i = 0; i < nr_end_keys(); i++)
@@ -194,7 +206,7 @@ static int stress_steps(const char *p, int workers, int seconds)
 int test_stress(void)
 {
 	const char *s = getenv("RIG_STRESS_SECONDS");
-	int seconds = s ? atoi(s) : 5, workers = 2 * nr_cpus(), ret;
+	int seconds = s ? atoi(s) : 3, workers = 2 * nr_cpus(), ret;
 	char p[CG_PATH_MAX] = "";
 
 	if (workers > MAX_WORKERS)
