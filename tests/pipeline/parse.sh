@@ -103,17 +103,20 @@ parse_splats() {
 # PARSE_PASSED, PARSE_FAILED, PARSE_SKIPPED and PARSE_PROBLEM (why the
 # run failed beyond its tests, empty if it did not).
 parse_stage() {
-	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known
+	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known rig
 	parse_ktap "$log" >"$dir/ktap.txt"
-	parse_results "$dir/ktap.txt" >"$dir/results.txt"
-	got=$(wc -l <"$dir/results.txt")
-	parse_kselftest "$log" "$dir"
+	rig=$(parse_results "$dir/ktap.txt")
+	got=$(printf '%s\n' "$rig" | grep -c . || true)
 	hits=$(parse_scan "$log")
 	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
 	parse_splats "$log" >"$dir/splats.txt"
 	known=$(parse_known "$log")
-	parse_kernel_log_result "$dir" "$known" >>"$dir/results.txt"
-	parse_xfail "$dir/results.txt" "$known"
+	# results.txt, written once: the rig's, upstream's, the kernel log's.
+	{
+		[ -z "$rig" ] || printf '%s\n' "$rig"
+		parse_kselftest "$log" "$dir"
+		parse_kernel_log_result "$dir" "$known"
+	} | parse_xfail "$known" >"$dir/results.txt"
 	plan=$(parse_plan "$dir/ktap.txt")
 	counts_write "$dir" "$([ -n "$plan" ] && [ "$got" -lt "$plan" ] && echo $((plan - got)) || echo 0)"
 	PARSE_PASSED=$(counts_get "$dir" pass)

@@ -44,13 +44,13 @@ parse_kernel_log_result() {
 		}' - "$dir/splats.txt"
 }
 
-# parse_xfail RES KNOWN: a listed test that fails or skips becomes xfail
-# with the listed reason; one that passes is xpass, counted apart (a
-# listing that may be stale). An
-# id ending in ".*" lists a whole program (a race all its tests share).
+# parse_xfail KNOWN: the results on stdin, with the known failures
+# applied: a listed test that fails or skips becomes xfail with the listed
+# reason; one that passes is xpass, counted apart (a listing that may be
+# stale). An id ending in ".*" lists a whole program (a race all its tests share).
 parse_xfail() {
-	local res=$1 known=$2
-	printf '%s\n' "$known" | awk -F'\t' '
+	local known=$1
+	awk -F'\t' '
 		function why(id,   p) {
 			if (id in known)
 				return known[id]
@@ -67,5 +67,5 @@ parse_xfail() {
 		{ split($0, w, " "); r = why(w[1]) }
 		r != "" && (w[2] == "fail" || w[2] == "skip") { print w[1], "xfail", r; next }
 		r != "" && w[2] == "pass" { print w[1], "xpass", "passed, but listed as a known failure in tests/known-failures: " r; next }
-		{ print }' - "$res" >"$res.new" && mv "$res.new" "$res"
+		{ print }' <(printf '%s\n' "$known") -
 }

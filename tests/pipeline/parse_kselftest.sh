@@ -6,7 +6,7 @@
 # or printed results that do not add up fails as kselftest.cgroup.P.
 # Known failures become xfail in parse_known.sh.
 
-# parse_kselftest LOG DIR: appends results to DIR/results.txt, writes
+# parse_kselftest LOG DIR: prints the results (lines of results.txt), writes
 # DIR/kselftest.txt (each program's TAP, result lines renamed to the full
 # name so diagnostics can be found by it) and DIR/kselftest-problem.txt.
 parse_kselftest() {
@@ -64,7 +64,5 @@ parse_kselftest() {
 		END {
 			if (cur != "") print "the guest stopped during upstream'"'"'s " cur > problem
 			else if (want && !done && !setup_failed) print "the kselftest suite did not finish" > problem
-		}' >"$dir/kselftest-results.txt"
-	cat "$dir/kselftest-results.txt" >>"$dir/results.txt"
-	rm -f "$dir/kselftest-results.txt"
+		}'
 }
