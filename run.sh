@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
-# parse -> report. Each stage lives in tests/pipeline/<stage>.sh; the user
-# commands beside make test (bisect, nightly, soak) in tests/commands/.
+# parse -> [rerun] -> report. Each stage lives in
+# tests/pipeline/<stage>.sh; the user commands beside make test (bisect,
+# nightly, soak) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|report RUN_DIR|figures RUN_DIR...] [VAR=value...]
@@ -11,7 +12,7 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps tree source patch config build kselftest rootfs guest boot ktap parse parse_kselftest parse_known report export index cells; do
+for stage in common deps tree source patch config build kselftest rootfs guest boot ktap parse parse_kselftest parse_known rerun report export index cells; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done
@@ -21,7 +22,7 @@ for command in measured bisect nightly soak; do
 done
 
 usage() {
-	sed -n '2,9s/^# \{0,1\}//p' "$0"
+	sed -n '2,11s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
@@ -217,8 +218,8 @@ run_test() {
 	phase_begin parse
 	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
 	phase_end
+	rerun_stage "$RUN_DIR" "$RERUN"
 	report_stage || rc=$?
-	[ "$rc" != 1 ] || [ "$RERUN" = 0 ] || ! run_rerun || rc=0
 	return "$rc"
 }
 
@@ -230,41 +231,6 @@ run_exit() {
 	[ -z "${RUN_DIR:-}" ] || rm -rf "${RUN_DIR:?}/boot"
 	export_stage "$rc"
 	exit "$rc"
-}
-
-# RERUN=n: failed tests run again, alone, up to n times in fresh boots;
-# if they then pass they are FLAKY, reported and counted apart, not PASS,
-# and the run still fails unless the test is listed as known-flaky.
-# A kernel_log splat or a crashed guest is never retried away.
-run_rerun() {
-	local failed n=0 rc=1
-	failed=$(awk '$2 == "fail" { print $1 }' "$RUN_DIR/results.txt" | paste -sd, -)
-	# Upstream's programs run whole, in order: not one test alone.
-	case ",$failed," in ",," | *,kernel_log,* | *,kselftest.*) return 1 ;; esac
-	[ -z "$PARSE_PROBLEM" ] || return 1
-	while [ "$rc" != 0 ] && [ "$n" -lt "$RERUN" ]; do
-		n=$((n + 1))
-		note "rerunning $failed (attempt $((n + 1)))"
-		rc=0
-		RERUN=0 SUITES=rig TESTS=$failed RIG_ATTEMPT=$((n + 1)) RESULTS_DIR=$RUN_DIR/rerun \
-			RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS='' "$0" test || rc=$?
-	done
-	[ "$rc" = 0 ] || return 1
-	report_flaky "${failed//,/ }"
-	run_flaky_listed "${failed//,/ }"
-}
-
-# A test that fails, then passes, is a race: the run still fails unless
-# tests/known-failures lists it as "flaky:<test>", with its measured rate.
-run_flaky_listed() {
-	local t known bad=
-	known=$(parse_known "$RUN_DIR/console.log" | cut -f1)
-	for t in $1; do
-		grep -qx "flaky:$t" <<<"$known" || bad="$bad $t"
-	done
-	[ -z "$bad" ] && return 0
-	note "FLAKY is a failure:$bad not listed as flaky:<test> in tests/known-failures (a race in the kernel is a bug: list one only with its rate from make soak)"
-	return 1
 }
 
 load_arch() {
@@ -295,9 +261,9 @@ main() {
 		RUN_DIR=${ARGS[2]}
 		mkdir -p "$RUN_DIR"
 		parse_stage "${ARGS[0]}" "$RUN_DIR" "${ARGS[1]}" "${RIG_TIMED_OUT:-0}"
-		[ -z "$PARSE_PROBLEM" ] || note "$PARSE_PROBLEM"
+		[ ! -s "$RUN_DIR/problem.txt" ] || note "$(cat "$RUN_DIR/problem.txt")"
 		report_closing
-		[ "$PARSE_FAILED" = 0 ] && [ -z "$PARSE_PROBLEM" ] || exit "$EXIT_FAIL"
+		[ "$(counts_get "$RUN_DIR" failed)" = 0 ] || exit "$EXIT_FAIL"
 		;;
 	report)
 		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh report RUN_DIR"

@@ -69,9 +69,8 @@ report_export_fixture() (
 	"$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$RUN_DIR" >/dev/null 2>&1 || true
 	cp "$FIXTURES/fail.log" "$RUN_DIR/console.log"
 	ARCH=um CGROUP=v2 DEBUG=0 KERNEL_RELEASE=6.12.0-fixture SRC_REV="package fixture"
-	SERIES=$TOP/patches/series SERIES_HASH=0123 CONFIG_HASH=4567 PARSE_PROBLEM=""
-	PARSE_PASSED=$(counts_get "$RUN_DIR" pass) PARSE_FAILED=$(counts_get "$RUN_DIR" fail)
-	PARSE_SKIPPED=0 RESULTS_DIR=$CHECK_LOGS/report-results
+	SERIES=$TOP/patches/series SERIES_HASH=0123 CONFIG_HASH=4567
+	RESULTS_DIR=$CHECK_LOGS/report-results
 	report_body >"$RUN_DIR/summary.txt"
 	export_stage 1
 )
@@ -88,6 +87,21 @@ report_alone() {
 		diff <(jq -S 'del(.reproduce)' "$d/metadata.json.first") <(jq -S 'del(.reproduce)' "$d/metadata.json")
 }
 
+# flaky_fixture LISTED: the failing fixture folder with a rerun that
+# passed (flaky.txt), its known failures listing the test as flaky or not:
+# report_stage's exit, closing line and summary.
+flaky_fixture() (
+	stages_load
+	RUN_DIR=$CHECK_LOGS/flaky-$1 RESULTS_DIR=$CHECK_LOGS/flaky-results
+	rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR" "$RESULTS_DIR"
+	"$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$RUN_DIR" >/dev/null 2>&1 || true
+	cp "$FIXTURES/fail.log" "$RUN_DIR/console.log"
+	echo reparent_slab >"$RUN_DIR/flaky.txt"
+	[ "$1" = unlisted ] || printf 'flaky:reparent_slab\tlisted with its rate\n' >"$RUN_DIR/known.txt"
+	ARCH=um CGROUP=v2 DEBUG=0 SRC_REV=fixture SERIES=series SERIES_HASH=0 CONFIG_HASH=0
+	report_stage
+)
+
 report_checks() {
 	check report_export_run report_export_fixture
 	check report_summary_names_failure grep -qE '^not ok [0-9]+ [a-z_]+' "$CHECK_LOGS/report-run/summary.txt"
@@ -98,6 +112,10 @@ report_checks() {
 	check export_metadata_valid jq -e '.verdict == "fail" and .failed == 1 and .arch == "um" and (.reproduce | test("run.sh"))' \
 		"$CHECK_LOGS/report-run/metadata.json"
 	check report_alone_on_run_folder report_alone
+	expect flaky_unlisted_fails_report 1 '^2 passed, 0 failed, 0 skipped, 1 flaky$' -- flaky_fixture unlisted
+	check flaky_unlisted_named grep -q 'FLAKY is a failure: reparent_slab not listed' "$CHECK_LOGS/flaky_unlisted_fails_report.log"
+	check flaky_in_summary grep -q '^reparent_slab  *FLAKY' "$CHECK_LOGS/flaky-unlisted/summary.txt"
+	expect flaky_listed_passes 0 '^2 passed, 0 failed, 0 skipped, 1 flaky$' -- flaky_fixture listed
 }
 
 # bisect-step's mapping of a run's exit code to git bisect run's: a stub

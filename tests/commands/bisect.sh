@@ -156,7 +156,7 @@ bisect_summary() {
 		bisect_suspect "$tree" "$first"
 		echo "failed there:"
 		report_failures "$run" | sed 's/^/    /'
-		grep '^kernel_log fail' "$run/results.txt" | sed 's/^/    /' || true
+		results_read "$run" | grep '^kernel_log fail' | sed 's/^/    /' || true
 		echo "log:     $run/console.log"
 	fi
 	awk '$2 == "skip" || $2 == "flaky" || $2 == "rig-error" { print $1, $2, $3, $4 }' \

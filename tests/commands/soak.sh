@@ -3,8 +3,8 @@
 # and the spread of every figure it compares (the "# figure" lines of
 # ktap.txt): this is where the tolerances' measured noise comes from.
 
-# soak_figures RUN_DIR...: per test its runs, failures and slowest poll to
-# settle (the measured side of WAIT_MS); per test and figure: runs,
+# soak_figures RUN_DIR...: per test its runs, failures, slowest poll to
+# settle (the measured side of WAIT_MS) and median duration; per test and figure: runs,
 # the least and greatest error (measured - expected) and the tolerance.
 soak_figures() {
 	local dir
@@ -22,6 +22,7 @@ soak_figures() {
 		next
 	}
 	$1 == "D" && line ~ /^# slowest settle: / { split(line, w, " "); settle = w[4] + 0; next }
+	$1 == "D" && line ~ /^# duration: / { split(line, w, " "); dur = w[3] + 0; next }
 	$1 == "R" {
 		test = $2
 		runs[test]++
@@ -43,14 +44,25 @@ soak_figures() {
 		}
 		if (settle > slow[test]) slow[test] = settle
 		settle = 0
+		durs[test, runs[test]] = dur
+		dur = 0
 		np = 0
+	}
+	function median(t, k,   i, j, v, a) {
+		for (i = 1; i <= k; i++) {
+			v = durs[t, i]
+			for (j = i - 1; j >= 1 && a[j] > v; j--)
+				a[j + 1] = a[j]
+			a[j + 1] = v
+		}
+		return a[int((k + 1) / 2)]
 	}
 	END {
 		if (!nt)
 			exit
-		printf "%-24s %5s %5s %11s\n", "test", "runs", "fails", "settle (ms)"
+		printf "%-24s %5s %5s %11s %13s\n", "test", "runs", "fails", "settle (ms)", "median (ms)"
 		for (t in order)
-			row[order[t]] = sprintf("%-24s %5d %5d %11d", t, runs[t], fails[t], slow[t])
+			row[order[t]] = sprintf("%-24s %5d %5d %11d %13d", t, runs[t], fails[t], slow[t], median(t, runs[t]))
 		for (i = 1; i <= nt; i++)
 			print row[i]
 		printf "\n%-24s %6s %9s %9s %9s  %s\n", "test", "runs", "min err", "max err", "tolerance", "figure"
@@ -83,7 +95,7 @@ soak_figures() {
 soak_upstream() {
 	local dir
 	for dir in "$@"; do
-		[ -f "$dir/results.txt" ] && cat "$dir/results.txt"
+		[ ! -f "$dir/results.txt" ] || results_read "$dir"
 	done | awk '
 	$1 !~ /^kselftest\./ { next }
 	{ runs[$1]++; if (!($1 in order)) order[$1] = ++n }
@@ -106,9 +118,19 @@ soak_upstream() {
 	}'
 }
 
+# soak_suite RUN_DIR...: the warm suite's time (timings.txt) over the runs.
+soak_suite() {
+	local dir
+	for dir in "$@"; do
+		awk '$1 == "suite" { print $2 }' "$dir/timings.txt" 2>/dev/null
+	done | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR) printf "\nsuite (s) over %d runs: min %s, median %s, max %s\n", NR, v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+
 # What make soak (and run.sh figures) prints for a set of runs.
 soak_tables() {
 	soak_figures "$@"
+	soak_suite "$@"
 	soak_upstream "$@"
 }
 
@@ -149,7 +171,7 @@ soak_failed_runs() {
 	local f n=0
 	for f in "$1/runs-$2"/*/results.txt; do
 		[ -f "$f" ] || continue
-		awk '$2 == "fail" || $2 == "flaky" { bad = 1 } END { exit !bad }' "$f" && n=$((n + 1))
+		results_read "${f%/*}" | awk '$2 == "fail" || $2 == "flaky" { bad = 1 } END { exit !bad }' && n=$((n + 1))
 	done
 	echo "$n"
 }

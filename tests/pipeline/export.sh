@@ -34,10 +34,6 @@ export_reproduce() {
 	printf '%s' "cd $(printf '%q' "$RIG_TOP") && git checkout $(git -C "$RIG_TOP" rev-parse --short HEAD 2>/dev/null || echo '?') && ./run.sh test$w"
 }
 
-export_flaky_count() {
-	counts_get "$RUN_DIR" flaky
-}
-
 # What the series is called in metadata.json and in index.html's cells:
 # "" for the rig's own patches/series, else its path (under the rig's
 # top, relative to it) with its hash, so runs of another series get cells
@@ -64,10 +60,10 @@ export_metadata() {
 		--arg image "${IMAGE_HASH:-}" --arg compiler "$(gcc --version 2>/dev/null | head -n 1)" \
 		--arg qemu "$qemu" --arg accel "${ACCEL_USED:-}${ACCEL_WHY:+, $ACCEL_WHY}" \
 		--argjson phases "$(export_phases)" --argjson exit "$rc" \
-		--arg verdict "$(export_verdict "$rc")" --argjson passed "${PARSE_PASSED:-0}" \
-		--argjson failed "${PARSE_FAILED:-0}" --argjson skipped "${PARSE_SKIPPED:-0}" \
-		--argjson flaky "$(export_flaky_count)" --argjson xfail "${PARSE_XFAIL:-0}" \
-		--argjson xpass "${PARSE_XPASS:-0}" \
+		--arg verdict "$(export_verdict "$rc")" --argjson passed "$(counts_get "$RUN_DIR" pass)" \
+		--argjson failed "$(counts_get "$RUN_DIR" failed)" --argjson skipped "$(counts_get "$RUN_DIR" skip)" \
+		--argjson flaky "$(counts_get "$RUN_DIR" flaky)" --argjson xfail "$(counts_get "$RUN_DIR" xfail)" \
+		--argjson xpass "$(counts_get "$RUN_DIR" xpass)" \
 		--arg suites "${SUITES:-rig}" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
 		--arg error "${RIG_ERROR:-}" --arg reproduce "$(export_reproduce)" '{
@@ -98,7 +94,7 @@ export_testcase() {
 			xml_esc <"$RUN_DIR/kernel-log.txt"
 		else
 			export_diags "$name" | xml_esc
-			[ -z "${PARSE_PROBLEM:-}" ] || printf '%s\n' "$PARSE_PROBLEM" | xml_esc
+			report_problem | xml_esc
 			tail -n 20 "$RUN_DIR/console.log" 2>/dev/null | xml_esc
 		fi
 		printf '</failure>\n'
@@ -116,7 +112,8 @@ export_testcase() {
 }
 
 export_junit() {
-	local class name verdict reason n f s
+	local class name verdict reason n f s problem
+	problem=$(report_problem)
 	class="kmemcg-rig.$ARCH.${KERNEL_RELEASE:-unbuilt}.cgroup-$CGROUP.debug-$DEBUG"
 	n=0 f=0 s=0
 	if [ -f "$RUN_DIR/results.txt" ]; then
@@ -125,7 +122,7 @@ export_junit() {
 		s=$(($(counts_get "$RUN_DIR" skip) + $(counts_get "$RUN_DIR" xfail)))
 	fi
 	# The extra "run" testcase: nothing ran, or a panic, hang or early stop.
-	if [ "$n" = 0 ] || [ -n "${PARSE_PROBLEM:-}" ]; then
+	if [ "$n" = 0 ] || [ -n "$problem" ]; then
 		n=$((n + 1)) f=$((f + 1))
 	fi
 	echo '<?xml version="1.0" encoding="UTF-8"?>'
@@ -135,9 +132,9 @@ export_junit() {
 	if [ -f "$RUN_DIR/results.txt" ]; then
 		while read -r name verdict reason; do
 			export_testcase "$name" "$verdict" "$reason" "$class"
-		done <"$RUN_DIR/results.txt"
+		done < <(results_read "$RUN_DIR")
 		# A panic, hang or early stop is a failure of its own.
-		[ -z "${PARSE_PROBLEM:-}" ] || export_testcase run fail "$PARSE_PROBLEM" "$class"
+		[ -z "$problem" ] || export_testcase run fail "$problem" "$class"
 	else
 		# Nothing ran: one testcase says why (patch, config, build, boot).
 		export_testcase run fail "${RIG_ERROR:-the run stopped before the suite}" "$class"
@@ -152,6 +149,12 @@ export_stage() {
 	export_metadata "$rc" >"$RUN_DIR/metadata.json"
 	export_junit >"$RUN_DIR/junit.xml"
 	# For run_cells: the counts and where this cell's run is.
-	[ -z "${RIG_COUNTS:-}" ] ||
-		echo "${PARSE_PASSED:-0} ${PARSE_FAILED:-1} ${PARSE_SKIPPED:-0} ${PARSE_FLAKY:-0} ${PARSE_XFAIL:-0} ${PARSE_XPASS:-0} $RUN_DIR" >"$RIG_COUNTS"
+	# A run that stopped before parse counts as one failure.
+	[ -z "${RIG_COUNTS:-}" ] || export_counts >"$RIG_COUNTS"
+}
+
+export_counts() {
+	local failed=1
+	[ ! -f "$RUN_DIR/counts.txt" ] || failed=$(counts_get "$RUN_DIR" failed)
+	echo "$(counts_get "$RUN_DIR" pass) $failed $(counts_get "$RUN_DIR" skip) $(counts_get "$RUN_DIR" flaky) $(counts_get "$RUN_DIR" xfail) $(counts_get "$RUN_DIR" xpass) $RUN_DIR"
 }

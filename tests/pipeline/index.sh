@@ -49,11 +49,11 @@ index_history() {
 		printf '<h3>%s</h3>\n<table class="history"><tr><th>test</th>' "$cell"
 		for d in $dirs; do printf '<th><a href="%s/summary.txt">%s</a></th>' "$d" "${d:4:11}"; done
 		echo '</tr>'
-		for d in $dirs; do cat "$root/$d/results.txt" 2>/dev/null; done |
+		for d in $dirs; do [ ! -f "$root/$d/results.txt" ] || results_read "$root/$d"; done |
 			awk '{ print $1 }' | awk '!seen[$0]++' | while read -r t; do
 			printf '<tr><td>%s</td>' "$t"
 			for d in $dirs; do
-				v=$(awk -v t="$t" '$1 == t { print $2 }' "$root/$d/results.txt" 2>/dev/null)
+				v=$([ ! -f "$root/$d/results.txt" ] || results_read "$root/$d" | awk -v t="$t" '$1 == t { print $2 }')
 				printf '<td class="%s">%s</td>' "${v:-none}" "${v:--}"
 			done
 			echo '</tr>'

@@ -56,10 +56,24 @@ ktap_read_run() {
 	[ ${#f[@]} = 0 ] || ktap_read "${f[@]}"
 }
 
-# counts_write DIR [MISSING]: DIR/counts.txt, "<verdict> <n>" for each
-# verdict of DIR/results.txt, "results <n>" and "missing <n>" (tests the
-# plan promised that never reported), written again whenever results.txt
-# changes; every count anyone shows is read from it (counts_get).
+# results_read DIR: the run's verdicts, "name verdict [reason]" a line:
+# parse's DIR/results.txt, with the tests the rerun stage found flaky
+# (DIR/flaky.txt: failed, then passed alone) as flaky. Every consumer of
+# verdicts reads them here.
+results_read() {
+	if [ -s "$1/flaky.txt" ]; then
+		awk 'FILENAME == ARGV[1] { f[$1] = 1; next }
+			($1 in f) && $2 == "fail" { $2 = "flaky" } { print }' \
+			"$1/flaky.txt" "$1/results.txt"
+	else
+		cat "$1/results.txt"
+	fi
+}
+
+# counts_write DIR [MISSING]: DIR/counts.txt, parse's: "<verdict> <n>" for
+# each verdict of DIR/results.txt, "results <n>" and "missing <n>" (tests
+# the plan promised that never reported). Every count anyone shows is read
+# through counts_get.
 counts_write() {
 	awk -v missing="${2:-0}" '{ n[$2]++ }
 		END {
@@ -70,9 +84,33 @@ counts_write() {
 		}' "$1/results.txt" >"$1/counts.txt"
 }
 
-# counts_get DIR KEY: one count of counts_write's (0 when absent).
+# counts_get DIR KEY: one count (0 when absent). "flaky" is the rerun
+# stage's (lines of DIR/flaky.txt), taken out of "fail"; "failed" is what
+# the closing line says failed: fail and missing, or 1 for a run with a
+# problem (DIR/problem.txt) and no failed test of its own.
 counts_get() {
+	local n flaky=0
+	[ ! -s "$1/flaky.txt" ] || flaky=$(grep -c . "$1/flaky.txt")
+	case "$2" in
+	flaky) echo "$flaky" ;;
+	fail) echo $(($(counts_read "$1" fail) - flaky)) ;;
+	failed)
+		n=$(($(counts_read "$1" fail) - flaky + $(counts_read "$1" missing)))
+		[ "$n" != 0 ] || [ ! -s "$1/problem.txt" ] || n=1
+		echo "$n"
+		;;
+	*) counts_read "$1" "$2" ;;
+	esac
+}
+
+counts_read() {
 	awk -v k="$2" '$1 == k { n = $2 } END { print n + 0 }' "$1/counts.txt" 2>/dev/null || echo 0
+}
+
+# counts_closing DIR: the closing line's counts, from DIR's files.
+counts_closing() {
+	counts_line "$(counts_get "$1" pass)" "$(counts_get "$1" failed)" "$(counts_get "$1" skip)" \
+		"$(counts_get "$1" xfail)" "$(counts_get "$1" xpass)" "$(counts_get "$1" flaky)"
 }
 
 # counts_line PASSED FAILED SKIPPED XFAIL XPASS FLAKY: the closing line's

@@ -99,11 +99,13 @@ parse_splats() {
 	' <(parse_drop_oom "$1")
 }
 
-# Writes ktap.txt, results.txt and kernel-log.txt into $2 and sets
-# PARSE_PASSED, PARSE_FAILED, PARSE_SKIPPED and PARSE_PROBLEM (why the
-# run failed beyond its tests, empty if it did not).
+# parse_stage LOG DIR STATUS TIMED_OUT: reads the console log and the
+# guest's status; writes into DIR ktap.txt, kselftest.txt, results.txt,
+# counts.txt, kernel-log.txt, splats.txt, known.txt (the known failures
+# that hold for this kernel) and problem.txt (why the run failed beyond
+# its tests, empty if it did not).
 parse_stage() {
-	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known rig
+	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known rig problem
 	parse_ktap "$log" >"$dir/ktap.txt"
 	rig=$(parse_results "$dir/ktap.txt")
 	got=$(printf '%s\n' "$rig" | grep -c . || true)
@@ -111,6 +113,7 @@ parse_stage() {
 	printf '%s\n' "$hits" | sed '/^$/d' >"$dir/kernel-log.txt"
 	parse_splats "$log" >"$dir/splats.txt"
 	known=$(parse_known "$log")
+	printf '%s\n' "$known" | sed '/^$/d' >"$dir/known.txt"
 	# results.txt, written once: the rig's, upstream's, the kernel log's.
 	{
 		[ -z "$rig" ] || printf '%s\n' "$rig"
@@ -119,19 +122,9 @@ parse_stage() {
 	} | parse_xfail "$known" >"$dir/results.txt"
 	plan=$(parse_plan "$dir/ktap.txt")
 	counts_write "$dir" "$([ -n "$plan" ] && [ "$got" -lt "$plan" ] && echo $((plan - got)) || echo 0)"
-	PARSE_PASSED=$(counts_get "$dir" pass)
-	PARSE_XPASS=$(counts_get "$dir" xpass)
-	PARSE_FAILED=$(($(counts_get "$dir" fail) + $(counts_get "$dir" missing)))
-	PARSE_SKIPPED=$(counts_get "$dir" skip)
-	PARSE_XFAIL=$(counts_get "$dir" xfail)
-	PARSE_PROBLEM=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
-	grep -q "^rig: kernel " "$log" || PARSE_PROBLEM="the kernel did not reach /init: $PARSE_PROBLEM"
-	printf '%s\n' "$PARSE_PROBLEM" | sed '/^$/d' >"$dir/problem.txt"
-	# Tests the plan promised but the guest never reported count as failed
-	# (missing); a failed run with no failed test, as one.
-	if [ -n "$PARSE_PROBLEM" ] && [ "$PARSE_FAILED" = 0 ]; then
-		PARSE_FAILED=1
-	fi
+	problem=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
+	grep -q "^rig: kernel " "$log" || problem="the kernel did not reach /init: $problem"
+	printf '%s\n' "$problem" | sed '/^$/d' >"$dir/problem.txt"
 }
 
 # KTAP results must be numbered 1..plan, each once and in order: a
