@@ -143,10 +143,10 @@ run_request() {
 		--arg series "$SERIES" --arg cgroup "$CGROUP" --arg debug "$DEBUG" \
 		--arg suites "${SUITES:-rig}" --arg tests "${TESTS:-}" --arg timeout "$TIMEOUT" \
 		--arg mem "$MEM" --arg cpus "$CPUS" --arg nodes "$NODES" \
-		--arg rerun "$RERUN" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
+		--arg rerun "$RERUN" --arg kconfig_add "${KCONFIG_ADD:-}" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
 		'{ arch: $arch, kernel: $kernel, kernel_src: $kernel_src, series: $series,
 		   cgroup: $cgroup, debug: ($debug | tonumber), suites: $suites, tests: $tests,
-		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), rerun: ($rerun | tonumber),
+		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), rerun: ($rerun | tonumber), kconfig_add: $kconfig_add,
 		   build_dir: $build_dir, results_dir: $results_dir }' >"$RUN_DIR/request.json"
 }
 
@@ -170,6 +170,7 @@ prepare_kernel() {
 	phase_end
 	new_run_dir "$(tree_version "$SRC")"
 	run_request
+	source_record
 	printf '%s' "$PHASES" >"$RUN_DIR/timings.txt"
 	O=$BUILD_DIR/$ARCH-$SRC_ID
 	[ "$DEBUG" = 0 ] || O=$O-debug
@@ -220,6 +221,8 @@ run_test() {
 	phase_end
 	rerun_stage "$RUN_DIR" "$RERUN"
 	report_stage || rc=$?
+	# results/latest: the run that finished last
+	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
 	return "$rc"
 }
 
@@ -249,6 +252,7 @@ test_cells() {
 }
 
 main() {
+	local rc=0
 	parse_args "$@"
 	defaults
 	validate
@@ -268,11 +272,10 @@ main() {
 	report)
 		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh report RUN_DIR"
 		report_load "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
-		report_body >"$RUN_DIR/summary.txt"
-		report_closing >>"$RUN_DIR/summary.txt"
-		export_stage "$REPORT_EXIT"
-		report_closing
-		exit "$REPORT_EXIT"
+		rc=0
+		report_stage || rc=$?
+		export_stage "$rc"
+		exit "$rc"
 		;;
 	test | shell)
 		deps

@@ -62,16 +62,26 @@ rootfs_listing() (
 # A recorded failing run folder (the parse check's) through report and
 # export: summary.txt names the failure with its diagnostics, junit.xml
 # is valid XML that counts what results.txt holds, metadata.json says fail.
-report_export_fixture() (
-	stages_load
-	RUN_DIR=$CHECK_LOGS/report-run
+# fixture_run DIR: the failing fixture log parsed into a run folder, with
+# the request and facts the earlier stages would have written.
+fixture_run() {
+	RUN_DIR=$1
 	rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 	"$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$RUN_DIR" >/dev/null 2>&1 || true
 	cp "$FIXTURES/fail.log" "$RUN_DIR/console.log"
-	ARCH=um CGROUP=v2 DEBUG=0 KERNEL_RELEASE=6.12.0-fixture SRC_REV="package fixture"
-	SERIES=$TOP/patches/series SERIES_HASH=0123 CONFIG_HASH=4567
-	RESULTS_DIR=$CHECK_LOGS/report-results
-	report_body >"$RUN_DIR/summary.txt"
+	jq -n --arg series "$TOP/patches/series" '{ arch: "um", kernel: "6.12", kernel_src: "",
+		series: $series, cgroup: "v2", debug: 0, suites: "rig", tests: "" }' >"$RUN_DIR/request.json"
+	fact_put source "package fixture"
+	fact_put series_hash 0123
+	fact_put config_hash 4567
+	fact_put kernel_release 6.12.0-fixture
+	printf 'boot        1.0\nsuite       2.0\n' >"$RUN_DIR/timings.txt"
+}
+
+report_export_fixture() (
+	stages_load
+	fixture_run "$CHECK_LOGS/report-run"
+	report_stage >/dev/null 2>&1 || true
 	export_stage 1
 )
 
@@ -92,13 +102,9 @@ report_alone() {
 # report_stage's exit, closing line and summary.
 flaky_fixture() (
 	stages_load
-	RUN_DIR=$CHECK_LOGS/flaky-$1 RESULTS_DIR=$CHECK_LOGS/flaky-results
-	rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR" "$RESULTS_DIR"
-	"$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$RUN_DIR" >/dev/null 2>&1 || true
-	cp "$FIXTURES/fail.log" "$RUN_DIR/console.log"
+	fixture_run "$CHECK_LOGS/flaky-$1"
 	echo reparent_slab >"$RUN_DIR/flaky.txt"
 	[ "$1" = unlisted ] || printf 'flaky:reparent_slab\tlisted with its rate\n' >"$RUN_DIR/known.txt"
-	ARCH=um CGROUP=v2 DEBUG=0 SRC_REV=fixture SERIES=series SERIES_HASH=0 CONFIG_HASH=0
 	report_stage
 )
 

@@ -45,6 +45,8 @@ build_stage() {
 	KERNEL_RELEASE=$(cat "$O/include/config/kernel.release")
 	IMAGE_HASH=$(sha256sum <"$KERNEL_IMAGE" | cut -d" " -f1)
 	echo "$IMAGE_HASH" >"$RUN_DIR/image.sha256"
+	fact_put kernel_release "$KERNEL_RELEASE"
+	fact_put image_sha256 "$IMAGE_HASH"
 }
 
 # Progress of a build that takes a while: the files compiled against

@@ -12,7 +12,8 @@ EXIT_RIG=128
 die() {
 	local code=$1
 	shift
-	RIG_ERROR=$*
+	# the run folder keeps it, for export (error.txt)
+	[ -z "${RUN_DIR:-}" ] || [ ! -d "$RUN_DIR" ] || printf '%s\n' "$*" >"$RUN_DIR/error.txt"
 	printf 'rig: error: %s\n' "$*" >&2
 	exit "$code"
 }
@@ -49,4 +50,23 @@ hash_files() {
 
 hash_text() {
 	printf '%s' "$1" | sha256sum | cut -c1-16
+}
+
+# fact_put KEY VALUE: one of a stage's results (kernel release, hashes,
+# accelerator) in the run folder's facts.json, where report and export
+# read them (fact DIR KEY): no stage reads another's variables.
+fact_put() {
+	[ -n "${RUN_DIR:-}" ] || return 0
+	local f=$RUN_DIR/facts.json
+	[ -s "$f" ] || echo '{}' >"$f"
+	jq --arg k "$1" --arg v "$2" '.[$k] = $v' "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+fact() {
+	jq -r --arg k "$2" '.[$k] // ""' "$1/facts.json" 2>/dev/null || true
+}
+
+# request DIR KEY: what the run was asked (request.json).
+request() {
+	jq -r --arg k "$2" '.[$k] // "" | tostring' "$1/request.json" 2>/dev/null || true
 }

@@ -118,4 +118,5 @@ config_stage() {
 	fi
 	cp "$O/.config" "$RUN_DIR/config"
 	CONFIG_HASH=$(hash_files "$O/.config")
+	fact_put config_hash "$CONFIG_HASH"
 }

@@ -20,17 +20,20 @@ export_verdict() {
 	esac
 }
 
-# The one line that runs this cell again.
+# The one line that runs this cell again, from request.json.
 export_reproduce() {
-	local v w=""
+	local v k val w=""
 	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG SUITES TESTS SERIES KCONFIG_ADD; do
-		[ -n "${!v:-}" ] || continue
-		case "${!v}" in
-		*[!A-Za-z0-9_./,=:+-]*) w="$w $v=$(printf '%q' "${!v}")" ;;
-		*) w="$w $v=${!v}" ;;
+		k=${v,,}
+		val=$(request "$RUN_DIR" "$k")
+		[ -n "$val" ] || continue
+		# a tree given by path is the kernel: KERNEL would only mislead
+		[ "$v" != KERNEL ] || [ -z "$(request "$RUN_DIR" kernel_src)" ] || continue
+		case "$val" in
+		*[!A-Za-z0-9_./,=:+-]*) w="$w $v=$(printf '%q' "$val")" ;;
+		*) w="$w $v=$val" ;;
 		esac
 	done
-	[ -z "$KERNEL_SRC" ] || w=${w/ KERNEL=$KERNEL/}
 	printf '%s' "cd $(printf '%q' "$RIG_TOP") && git checkout $(git -C "$RIG_TOP" rev-parse --short HEAD 2>/dev/null || echo '?') && ./run.sh test$w"
 }
 
@@ -39,34 +42,37 @@ export_reproduce() {
 # top, relative to it) with its hash, so runs of another series get cells
 # of their own.
 export_series_name() {
-	local s=${SERIES:-$RIG_TOP/patches/series}
-	[ "$s" != "$RIG_TOP/patches/series" ] || return 0
-	printf '%s@%s' "${s#"$RIG_TOP"/}" "${SERIES_HASH:-?}"
+	local s h
+	s=$(request "$RUN_DIR" series) h=$(fact "$RUN_DIR" series_hash)
+	[ -n "$s" ] && [ "$s" != "$RIG_TOP/patches/series" ] || return 0
+	printf '%s@%s' "${s#"$RIG_TOP"/}" "${h:-?}"
 }
 
-# PHASES ("name seconds" lines) as one JSON object.
+# timings.txt ("name seconds" lines) as one JSON object.
 export_phases() {
-	printf '%s' "$PHASES" | jq -Rn '[inputs | split(" ") | map(select(. != ""))
-		| select(length == 2) | {(.[0]): (.[1] | tonumber)}] | add // {}'
+	[ -f "$RUN_DIR/timings.txt" ] || { echo '{}'; return; }
+	jq -Rn '[inputs | split(" ") | map(select(. != ""))
+		| select(length == 2) | {(.[0]): (.[1] | tonumber)}] | add // {}' <"$RUN_DIR/timings.txt"
 }
 
 export_metadata() {
-	local rc=$1 qemu=""
-	[ "$ARCH" != x86_64 ] || qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
-	jq -n --arg run "$(basename "$RUN_DIR")" --arg arch "$ARCH" --arg cgroup "$CGROUP" \
-		--argjson debug "$DEBUG" --arg release "${KERNEL_RELEASE:-}" \
-		--arg source "${SRC_REV:-}" --arg series "$(export_series_name)" \
-		--arg series_hash "${SERIES_HASH:-}" --arg config_hash "${CONFIG_HASH:-}" \
-		--arg image "${IMAGE_HASH:-}" --arg compiler "$(gcc --version 2>/dev/null | head -n 1)" \
-		--arg qemu "$qemu" --arg accel "${ACCEL_USED:-}${ACCEL_WHY:+, $ACCEL_WHY}" \
+	local rc=$1 qemu="" d=$RUN_DIR debug
+	debug=$(request "$d" debug)
+	[ "$(request "$d" arch)" != x86_64 ] || qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
+	jq -n --arg run "$(basename "$d")" --arg arch "$(request "$d" arch)" --arg cgroup "$(request "$d" cgroup)" \
+		--argjson debug "${debug:-0}" --arg release "$(fact "$d" kernel_release)" \
+		--arg source "$(fact "$d" source)" --arg series "$(export_series_name)" \
+		--arg series_hash "$(fact "$d" series_hash)" --arg config_hash "$(fact "$d" config_hash)" \
+		--arg image "$(fact "$d" image_sha256)" --arg compiler "$(gcc --version 2>/dev/null | head -n 1)" \
+		--arg qemu "$qemu" --arg accel "$(fact "$d" accel)" \
 		--argjson phases "$(export_phases)" --argjson exit "$rc" \
 		--arg verdict "$(export_verdict "$rc")" --argjson passed "$(counts_get "$RUN_DIR" pass)" \
 		--argjson failed "$(counts_get "$RUN_DIR" failed)" --argjson skipped "$(counts_get "$RUN_DIR" skip)" \
 		--argjson flaky "$(counts_get "$RUN_DIR" flaky)" --argjson xfail "$(counts_get "$RUN_DIR" xfail)" \
 		--argjson xpass "$(counts_get "$RUN_DIR" xpass)" \
-		--arg suites "${SUITES:-rig}" \
+		--arg suites "$(request "$d" suites)" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
-		--arg error "${RIG_ERROR:-}" --arg reproduce "$(export_reproduce)" '{
+		--arg error "$(cat "$d/error.txt" 2>/dev/null)" --arg reproduce "$(export_reproduce)" '{
 		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug,
 		kernel_release: $release, source: $source, series: $series,
 		series_hash: $series_hash, config_hash: $config_hash,
@@ -111,10 +117,18 @@ export_testcase() {
 	printf '    </testcase>\n'
 }
 
+# junit.xml's suite: kmemcg-rig.<arch>.<release>.cgroup-<v>.debug-<d>.
+export_class() {
+	local release
+	release=$(fact "$RUN_DIR" kernel_release)
+	printf 'kmemcg-rig.%s.%s.cgroup-%s.debug-%s' "$(request "$RUN_DIR" arch)" "${release:-unbuilt}" \
+		"$(request "$RUN_DIR" cgroup)" "$(request "$RUN_DIR" debug)"
+}
+
 export_junit() {
 	local class name verdict reason n f s problem
 	problem=$(report_problem)
-	class="kmemcg-rig.$ARCH.${KERNEL_RELEASE:-unbuilt}.cgroup-$CGROUP.debug-$DEBUG"
+	class=$(export_class)
 	n=0 f=0 s=0
 	if [ -f "$RUN_DIR/results.txt" ]; then
 		n=$(counts_get "$RUN_DIR" results)
@@ -137,7 +151,7 @@ export_junit() {
 		[ -z "$problem" ] || export_testcase run fail "$problem" "$class"
 	else
 		# Nothing ran: one testcase says why (patch, config, build, boot).
-		export_testcase run fail "${RIG_ERROR:-the run stopped before the suite}" "$class"
+		export_testcase run fail "$(cat "$RUN_DIR/error.txt" 2>/dev/null || echo 'the run stopped before the suite')" "$class"
 	fi
 	echo '  </testsuite>'
 	echo '</testsuites>'

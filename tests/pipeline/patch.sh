@@ -53,6 +53,7 @@ series_record() {
 patch_stage() {
 	local tree want old
 	series_check
+	fact_put series_hash "$SERIES_HASH"
 	TREE=$SRC
 	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ]; then
 		return 0	# the user's tree, built out of tree as it is

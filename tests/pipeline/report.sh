@@ -1,6 +1,5 @@
 # shellcheck shell=bash disable=SC2034
 # Stage 8: the summary a human reads and the closing line CI reads;
-# results/latest points at the newest run.
 # Reads: RUN_DIR's results.txt and flaky.txt (through results_read),
 # counts.txt, problem.txt, known.txt, console.log, ktap.txt and
 # kselftest.txt. Writes: summary.txt; report_stage returns the exit code.
@@ -31,21 +30,23 @@ report_failures() {
 }
 
 report_body() {
-	echo "kmemcg-rig run $(basename "$RUN_DIR")"
-	echo "kernel:  ${KERNEL_RELEASE:-?} from $SRC_REV"
-	echo "arch:    $ARCH, cgroup $CGROUP, debug $DEBUG"
-	echo "guest:   $(sed -n 's/^rig: cpus /cpus /p' "$RUN_DIR/console.log" | head -n 1)"
-	[ -z "${ACCEL_USED:-}" ] || echo "accel:   $ACCEL_USED, $ACCEL_WHY"
-	echo "series:  $SERIES_HASH ($SERIES)"
-	echo "config:  $CONFIG_HASH"
+	local d=$RUN_DIR accel
+	accel=$(fact "$d" accel)
+	echo "kmemcg-rig run $(basename "$d")"
+	echo "kernel:  $(fact "$d" kernel_release | grep . || echo '?') from $(fact "$d" source)"
+	echo "arch:    $(request "$d" arch), cgroup $(request "$d" cgroup), debug $(request "$d" debug)"
+	echo "guest:   $(sed -n 's/^rig: cpus /cpus /p' "$d/console.log" | head -n 1)"
+	[ -z "$accel" ] || echo "accel:   $accel"
+	echo "series:  $(fact "$d" series_hash) ($(request "$d" series))"
+	echo "config:  $(fact "$d" config_hash)"
 	echo
-	results_read "$RUN_DIR" |
+	results_read "$d" |
 		awk '{ printf "%-24s %s%s\n", $1, toupper($2), ($3 == "" ? "" : "  " substr($0, length($1 $2) + 3)) }'
 	report_problems
 	echo
 	echo "phases (s):"
-	printf '%s' "$PHASES" | sed 's/^/    /'
-	echo "logs:    $RUN_DIR"
+	sed 's/^/    /' "$d/timings.txt" 2>/dev/null
+	echo "logs:    $d"
 }
 
 report_problems() {
@@ -108,7 +109,6 @@ report_stage() {
 	problem=$(report_problem)
 	report_body >"$RUN_DIR/summary.txt"
 	report_closing >>"$RUN_DIR/summary.txt"
-	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
 	if [ "$(counts_get "$RUN_DIR" failed)" != 0 ]; then
 		report_problems >&2
 		if ! report_booted; then
@@ -138,24 +138,11 @@ report_stage() {
 	return "$EXIT_PASS"
 }
 
-# report_load DIR: what report and export need beyond the files they
-# read themselves, from a recorded run folder (./run.sh report DIR):
-# request.json, metadata.json and timings.txt.
+# report_load DIR: a recorded run folder for ./run.sh report DIR: report
+# and export read everything they need from its files.
 report_load() {
-	local m=$1/metadata.json r=$1/request.json
-	if [ ! -f "$m" ] || [ ! -f "$1/results.txt" ]; then
-		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and metadata.json: give results/<run>"
+	if [ ! -f "$1/results.txt" ] || [ ! -f "$1/request.json" ]; then
+		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and request.json: give results/<run>"
 	fi
 	RUN_DIR=$1
-	ARCH=$(jq -r .arch "$m") CGROUP=$(jq -r .cgroup "$m") DEBUG=$(jq -r .debug "$m")
-	KERNEL_RELEASE=$(jq -r .kernel_release "$m") SRC_REV=$(jq -r .source "$m")
-	SERIES_HASH=$(jq -r .series_hash "$m") CONFIG_HASH=$(jq -r .config_hash "$m")
-	IMAGE_HASH=$(jq -r .image_sha256 "$m") SUITES=$(jq -r .suites "$m")
-	ACCEL_USED=$(jq -r '(.accel | split(", ")[0]) // ""' "$m") ACCEL_WHY=$(jq -r '.accel | split(", ")[1:] | join(", ")' "$m")
-	SERIES=$RIG_TOP/patches/series
-	[ ! -f "$r" ] || SERIES=$(jq -r .series "$r")
-	PHASES=$(cat "$1/timings.txt" 2>/dev/null)
-	PHASES=${PHASES:+$PHASES
-}
-	REPORT_EXIT=$(jq -r .exit "$m")
 }

@@ -54,3 +54,8 @@ source_external() {
 }
 
 # VERSION.PATCHLEVEL.SUBLEVEL and EXTRAVERSION, read without running make.
+# source_record: the source's fact, once the run folder exists (its name
+# needs the tree's version, so the source comes first).
+source_record() {
+	fact_put source "$SRC_REV"
+}

@@ -63,6 +63,7 @@ accel_choose() {
 	*) die "$EXIT_USAGE" "unknown ACCEL '$ACCEL': use kvm, tcg or leave it unset" ;;
 	esac
 	note "x86_64 accelerator: $ACCEL_USED, $ACCEL_WHY"
+	fact_put accel "$ACCEL_USED, $ACCEL_WHY"
 }
 
 accel_probe() {
