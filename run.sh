@@ -5,7 +5,8 @@
 # nightly, soak) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
-#                 soak|deps|list|parse LOG STATUS DIR|report RUN_DIR|figures RUN_DIR...] [VAR=value...]
+#                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|
+#                 figures RUN_DIR...] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
@@ -22,7 +23,7 @@ for command in measured bisect nightly soak; do
 done
 
 usage() {
-	sed -n '2,11s/^# \{0,1\}//p' "$0"
+	sed -n '2,12s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
@@ -48,7 +49,7 @@ defaults() {
 	SERIES=${SERIES:-$RIG_TOP/patches/series}
 	DEBUG=${DEBUG:-0}
 	CGROUP=${CGROUP:-v2}
-	[ "$MODE" != nightly ] || RERUN=${RERUN:-1}
+	case "$MODE" in nightly | rerun) RERUN=${RERUN:-1} ;; esac
 	RERUN=${RERUN:-0}
 	[ "$CGROUP" != both ] || CGROUP="v2 v1"
 	TESTS=${TESTS:-}
@@ -104,12 +105,12 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | soak | figures) MODE=$1 ;;
+		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
-			case "$MODE" in parse | report | figures) ;; *) false ;; esac ||
+			case "$MODE" in parse | report | rerun | figures) ;; *) false ;; esac ||
 				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
 			ARGS+=("$1")
 			;;
@@ -269,9 +270,10 @@ main() {
 		report_closing
 		[ "$(counts_get "$RUN_DIR" failed)" = 0 ] || exit "$EXIT_FAIL"
 		;;
-	report)
-		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh report RUN_DIR"
+	report | rerun)
+		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh $MODE RUN_DIR"
 		report_load "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
+		[ "$MODE" != rerun ] || rerun_stage "$RUN_DIR" "$RERUN"
 		rc=0
 		report_stage || rc=$?
 		export_stage "$rc"

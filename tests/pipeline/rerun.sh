@@ -5,7 +5,8 @@
 # report judges (a race fails the run unless tests/known-failures lists
 # it). A kernel_log splat, an upstream failure or a run with a problem
 # (panic, hang, early stop) is never retried away.
-# Reads: DIR/results.txt, DIR/problem.txt. Writes: DIR/flaky.txt, DIR/rerun/.
+# Reads: DIR/request.json (the run to repeat), results.txt, problem.txt.
+# Writes: DIR/flaky.txt, DIR/rerun/. Alone: ./run.sh rerun DIR RERUN=n.
 
 # rerun_stage DIR RERUN
 rerun_stage() {
@@ -19,10 +20,24 @@ rerun_stage() {
 		n=$((n + 1))
 		note "rerunning $failed (attempt $((n + 1)))"
 		rc=0
-		RERUN=0 SUITES=rig TESTS=$failed RIG_ATTEMPT=$((n + 1)) RESULTS_DIR=$dir/rerun \
-			RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS='' "$RIG_TOP/run.sh" test || rc=$?
+		rerun_env "$dir" RERUN=0 SUITES=rig TESTS="$failed" RIG_ATTEMPT=$((n + 1)) \
+			RESULTS_DIR="$dir/rerun" RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS= \
+			"$RIG_TOP/run.sh" test || rc=$?
 	done
 	[ "$rc" = 0 ] || return 0
 	tr ',' '\n' <<<"$failed" >"$dir/flaky.txt"
 	note "FLAKY: ${failed//,/ } failed, then passed on rerun (logs: $dir/rerun)"
+}
+
+# rerun_env DIR VAR=value... CMD...: CMD with the run's request
+# (request.json) as its variables, then the given ones.
+rerun_env() {
+	local dir=$1 v k
+	local -a vars=()
+	shift
+	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG TIMEOUT MEM CPUS NODES KCONFIG_ADD BUILD_DIR; do
+		k=${v,,}
+		vars+=("$v=$(request "$dir" "$k")")
+	done
+	env "${vars[@]}" "$@"
 }
