@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "lib/outlive.h"
 #include "suite.h"
 
@@ -34,14 +35,8 @@ static void path_of(char *buf, size_t len, int i)
 
 static void remove_files(void *arg, int first, int n)
 {
-	char path[64];
-	int i;
-
 	(void)arg;
-	for (i = first; i < first + n; i++) {
-		path_of(path, sizeof(path), i);
-		unlink(path);
-	}
+	files_unlink(DIR_PATH, first, n);
 }
 
 static void cleanup(void *arg, int n)
