@@ -237,6 +237,15 @@ run_exit() {
 	exit "$rc"
 }
 
+# A recorded run folder for ./run.sh report|rerun DIR: those stages read
+# everything else from its files.
+load_run_dir() {
+	if [ ! -f "$1/results.txt" ] || [ ! -f "$1/request.json" ]; then
+		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and request.json: give results/<run>"
+	fi
+	RUN_DIR=$1
+}
+
 load_arch() {
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/arch/$ARCH.sh"
@@ -272,7 +281,7 @@ main() {
 		;;
 	report | rerun)
 		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh $MODE RUN_DIR"
-		report_load "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
+		load_run_dir "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
 		[ "$MODE" != rerun ] || rerun_stage "$RUN_DIR" "$RERUN"
 		rc=0
 		report_stage || rc=$?

@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034
-# Stage 8: the summary a human reads and the closing line CI reads;
+# Stage 8: the summary a human reads and the closing line CI reads.
 # Reads: RUN_DIR's results.txt and flaky.txt (through results_read),
-# counts.txt, problem.txt, known.txt, console.log, ktap.txt and
-# kselftest.txt. Writes: summary.txt; report_stage returns the exit code.
+# counts.txt, problem.txt, known.txt, request.json, facts.json, timings.txt,
+# console.log, ktap.txt and kselftest.txt. Writes: summary.txt;
+# report_stage returns the exit code.
 
 # Why the run failed beyond its tests (parse's problem.txt), or nothing.
 report_problem() {
@@ -138,11 +139,3 @@ report_stage() {
 	return "$EXIT_PASS"
 }
 
-# report_load DIR: a recorded run folder for ./run.sh report DIR: report
-# and export read everything they need from its files.
-report_load() {
-	if [ ! -f "$1/results.txt" ] || [ ! -f "$1/request.json" ]; then
-		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and request.json: give results/<run>"
-	fi
-	RUN_DIR=$1
-}
