@@ -38,6 +38,7 @@ static_checks() {
 	check measured_edit_caught check_measured_edit
 	check one_ktap_reader check_one_ktap_reader
 	check stages_call_one_way check_stages_one_way
+	check stage_variables_one_owner check_stage_variables
 }
 
 # tests/measured/ is written by make soak, mutants and bench, never by hand:
@@ -128,4 +129,32 @@ check_counter_reads() {
 			return 1
 		fi
 	done
+}
+
+# Each global has one owner: no two stages (nor a stage and the driver,
+# run.sh) assign the same variable. Statement lines that only assign
+# count; "local" ones and VAR=value before a command do not.
+check_stage_variables() {
+	local d=$TOP/tests/pipeline g f
+	local -a groups=(run.sh source patch config build "rootfs kselftest" "boot arch/um arch/x86_64"
+		"parse parse_kselftest parse_known" rerun "report export" index)
+	for g in "${groups[@]}"; do
+		for f in $g; do
+			case "$f" in run.sh) f=$TOP/run.sh ;; *) f=$d/$f.sh ;; esac
+			stage_assigned "$f"
+		done | sort -u | sed "s|^|${g// /+} |"
+	done | awk '{ owner[$2] = owner[$2] " " $1; n[$2]++ }
+		END { for (v in n) if (n[v] > 1) { print v " is assigned by" owner[v]; bad = 1 } exit bad }'
+}
+
+# stage_assigned FILE: the globals FILE's statements assign.
+stage_assigned() {
+	grep -E '^[[:space:]]*([A-Z][A-Z0-9_]*=("[^"]*"|\$\([^)]*\)|[^[:space:]]*)[[:space:]]*)+$' "$1" |
+		awk '{
+			sub(/^[[:space:]]*/, "")
+			while (match($0, /^[A-Z][A-Z0-9_]*=("[^"]*"|\$\([^)]*\)|[^[:space:]]*)[[:space:]]*/)) {
+				print substr($0, 1, index($0, "=") - 1)
+				$0 = substr($0, RLENGTH + 1)
+			}
+		}'
 }
