@@ -240,11 +240,15 @@ static int drain_attempt(void)
 	*seen = -1;
 
 	/*
-	 * The rig itself stays off CPU 1: what it charges there (forking A
-	 * charges its own memcg) would flush S's stock before the limit
-	 * could (a soak saw A charge with no limit hit, 3 runs of 20).
+	 * The cgroups are made on CPU 1. Making S and A charges P's own
+	 * structures (their per-CPU data is charged to the parent), and the
+	 * rest of that batch stays in the maker's CPU stock: on CPU 0 it
+	 * would give A its room (3 x86_64 soak runs of 20 saw A fit so, or
+	 * max counted with S's stock left whole). On CPU 1, S's first charge
+	 * takes the stock over and so gives P's back: the kernel's own
+	 * turnover, no kick.
 	 */
-	if (pin(0) || pipe(ready) || pipe(go))
+	if (pin(1) || pipe(ready) || pipe(go))
 		return -1;
 	if (cg_create(p, cg_root, "rig_limit_stock") || cg_enable_memory(p) ||
 	    cg_create(s, p, "stocked") || cg_create(a, p, "charger")) {
@@ -253,19 +257,15 @@ static int drain_attempt(void)
 		goto out;
 	}
 	/*
-	 * Making S and A charged P's own structures from CPU 0, where the rig
-	 * runs: the rest of that batch sits in CPU 0's stock and would give
-	 * A its room (3 x86_64 soak runs of 20 saw A fit so, or max counted
-	 * with S's stock left whole). CPU 0 alone is kicked, before S exists.
-	 */
-	cg_kick_cpu(0, "P's own pre-charge from making S and A sits in CPU 0's stock; the stock under test will be CPU 1's");
-	/*
 	 * S is born on CPU 1, the rig back on CPU 0 at once: S's first
 	 * faults after fork charge S, and on CPU 0 they would leave a batch
 	 * in CPU 0's stock, which A's first charge there gives back (an
 	 * x86_64 soak run saw A fit with S's CPU 1 stock never drained).
+	 * The rig then stays off CPU 1: what it charges there (forking A
+	 * charges its own memcg) would flush S's stock before the limit
+	 * could (a soak saw A charge with no limit hit, 3 runs of 20).
 	 */
-	holder = pin(1) ? -1 : cg_spawn(s, hold_page, NULL);
+	holder = cg_spawn(s, hold_page, NULL);
 	/* S's ends: an S that died unblocks the read of ready */
 	close(ready[1]);
 	close(go[0]);
