@@ -189,6 +189,7 @@ mutants_table_checks() {
 stage_checks() {
 	patch_checks
 	check rootfs_listing rootfs_listing
+	check config_unmet_dependency config_deps_fixture
 	rerun_checks
 	report_checks
 	bisect_mapping_checks
@@ -225,3 +226,18 @@ rerun_checks() {
 		check "rerun_$c" rerun_fixture "$c"
 	done
 }
+
+# The config stage's dependency rule on a toy Kconfig: ZRAM depends on
+# ZSMALLOC (off in the .config, so named) and on BLOCK (on), not on
+# !EXPERT (a negation), the way 5.4's drivers/block/zram/Kconfig reads.
+config_deps_fixture() (
+	local d=$CHECK_LOGS/config-deps
+	stages_load
+	. "$TOP/tests/pipeline/config.sh"
+	rm -rf "$d" && mkdir -p "$d/tree/drivers" "$d/out"
+	printf 'config ZRAM\n\ttristate "zram"\n\tdepends on BLOCK && ZSMALLOC && !EXPERT\n\tselect CRYPTO_LZO\n\nconfig ZSMALLOC\n\ttristate "zsmalloc"\n' \
+		>"$d/tree/drivers/Kconfig"
+	printf 'CONFIG_BLOCK=y\n# CONFIG_ZSMALLOC is not set\n' >"$d/out/.config"
+	TREE=$d/tree O=$d/out
+	[ "$(config_unmet_deps ZRAM)" = "ZRAM ZSMALLOC" ]
+)

@@ -96,6 +96,59 @@ config_current() {
 	config_record "$fh"
 }
 
+config_merge() {
+	(cd "$TREE" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
+		"$@" && make -s O="$O" ARCH="$ARCH_KARCH" olddefconfig) \
+		>>"$RUN_DIR/config.log" 2>&1 ||
+		die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $TREE (log: $RUN_DIR/config.log)"
+}
+
+# config_unmet_deps SYM...: "SYM DEP" for each symbol DEP that SYM
+# "depends on" in the tree's Kconfig and the .config has off (older trees
+# make a user choose what newer ones select: 5.4's ZRAM needs ZSMALLOC).
+config_unmet_deps() {
+	local sym dep
+	# shellcheck disable=SC2016 # awk's fields
+	find "$TREE" -name 'Kconfig*' -not -path '*/.git/*' -print0 |
+		xargs -0 awk -v want=" $* " '
+		/^[ \t]*(menu)?config[ \t]+/ { cur = $2; in_block = index(want, " " cur " ") > 0; next }
+		/^[ \t]*(choice|endchoice|menu|endmenu|if|endif|source|comment)([ \t]|$)/ { in_block = 0; next }
+		in_block && /^[ \t]*depends on/ {
+			e = $0; sub(/.*depends on/, "", e); gsub(/![ \t]*[A-Za-z0-9_]+/, "", e)
+			n = split(e, w, /[^A-Za-z0-9_]+/)
+			for (i = 1; i <= n; i++) if (w[i] ~ /^[A-Z][A-Z0-9_]*$/) print cur, w[i]
+		}' | sort -u | while read -r sym dep; do
+		grep -qE "^CONFIG_$dep=(y|m)$" "$O/.config" || echo "$sym $dep"
+	done
+}
+
+# config_with_deps FRAGMENT...: what the fragments ask for and did not
+# get; an option whose unmet "depends on" is a symbol a user can set gets
+# it set too (build/<arch>-<kernel>/rig-deps.config, named in a note),
+# at most three rounds. Prints what is still missing.
+config_with_deps() {
+	local extra=$O/rig-deps.config missing syms deps sym dep added round=0
+	: >"$extra"
+	while :; do
+		missing=$(config_missing "$@")
+		syms=$(grep -oE 'CONFIG_[A-Za-z0-9_]+=[ym] ' <<<"$missing" | sed 's/^CONFIG_//; s/=.*//' | tr '\n' ' ')
+		if [ -z "$syms" ] || [ "$round" = 3 ]; then break; fi
+		round=$((round + 1))
+		# shellcheck disable=SC2086 # the symbols, one argument each
+		deps=$(config_unmet_deps $syms)
+		added=""
+		while read -r sym dep; do
+			if [ -z "$dep" ] || grep -qx "CONFIG_$dep=y" "$extra"; then continue; fi
+			echo "CONFIG_$dep=y" >>"$extra"
+			note "CONFIG_$sym depends on CONFIG_$dep in this tree's Kconfig: setting CONFIG_$dep=y too" 2>&1 | tee -a "$RUN_DIR/config.log" >&2
+			added=1
+		done <<<"$deps"
+		[ -n "$added" ] || break
+		config_merge "$@" "$extra"
+	done
+	printf '%s' "$missing"
+}
+
 config_stage() {
 	local frags conflicts fh missing
 	mapfile -t frags < <(config_fragments)
@@ -106,11 +159,9 @@ config_stage() {
 	CONFIG_KEY=""
 	if ! config_current "$fh"; then
 		rm -f "$O/.rig-config"
-		(cd "$TREE" && ARCH=$ARCH_KARCH scripts/kconfig/merge_config.sh -n -O "$O" \
-			"${frags[@]}" && make -s O="$O" ARCH="$ARCH_KARCH" olddefconfig) \
-			>"$RUN_DIR/config.log" 2>&1 ||
-			die "$EXIT_CANNOT_TEST" "merge_config.sh failed on $TREE (log: $RUN_DIR/config.log)"
-		missing=$(config_missing "${frags[@]}")
+		: >"$RUN_DIR/config.log"
+		config_merge "${frags[@]}"
+		missing=$(config_with_deps "${frags[@]}")
 		[ -z "$missing" ] ||
 			die "$EXIT_CANNOT_TEST" "config options requested but not in the final .config: $missing; fix their dependencies in kernel-config/ or use a kernel that has them ($O/.config)"
 		[ -n "$CONFIG_KEY" ] || CONFIG_KEY=$(config_key)
