@@ -20,6 +20,12 @@ guest_cmdline() {
 		! grep -qx 'CONFIG_KASAN=y' "${RUN_DIR:-}/config" 2>/dev/null; }; then
 		printf ' slub_debug=FZPU'
 	fi
+	# A kernel of per-memcg slab caches (before 5.9; its Kconfig has
+	# SLUB_MEMCG_SYSFS_ON) shows them in sysfs only when asked: the
+	# pre-5.9 name checks need them.
+	if grep -q 'SLUB_MEMCG_SYSFS_ON' "${RUN_DIR:-}/config" 2>/dev/null; then
+		printf ' slub_memcg_sysfs=1'
+	fi
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
 }
 
