@@ -281,7 +281,7 @@ main() {
 		;;
 	report | rerun)
 		[ ${#ARGS[@]} = 1 ] || die "$EXIT_USAGE" "usage: run.sh $MODE RUN_DIR"
-		load_run_dir "$(cd "${ARGS[0]}" 2>/dev/null && pwd || echo "${ARGS[0]}")"
+		load_run_dir "$(cd "${ARGS[0]}" 2>/dev/null && pwd -P || echo "${ARGS[0]}")"
 		[ "$MODE" != rerun ] || rerun_stage "$RUN_DIR" "$RERUN"
 		rc=0
 		report_stage || rc=$?
