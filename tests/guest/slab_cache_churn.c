@@ -11,7 +11,8 @@
  * slab_memcg_cache_names: kernels before 5.9 had per-memcg caches under
  * /sys/kernel/slab/<cache>/cgroup/, named after their cgroup; removing a
  * cgroup and making one of the same name must give the new one its own
- * cache (patch 12 of the series). Newer kernels have none: SKIP.
+ * cache (patch 12 of the series). Newer kernels have none: SKIP. The
+ * era is the kernel's own: slab_per_memcg_era() (lib/slab.c).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -106,11 +107,17 @@ static int era_caches(void)
 int test_slab_memcg_cache_names(void)
 {
 	char c[CG_PATH_MAX] = "";
-	int round, bad = 0;
+	int round, bad = 0, era = slab_per_memcg_era();
 
-	if (access("/sys/kernel/slab/dentry/cgroup", F_OK)) {
+	if (era < 0)
+		return KSFT_FAIL;
+	if (!era) {
 		test_reason("no per-memcg caches on this kernel (5.9 on): nothing to name");
 		return KSFT_SKIP;
+	}
+	if (access("/sys/kernel/slab/dentry/cgroup", F_OK)) {
+		ktap_fail("slub_memcg_sysfs=1 was given, but /sys/kernel/slab/dentry/cgroup does not exist: %m");
+		return KSFT_FAIL;
 	}
 	for (round = 0; round < 2 && !bad; round++) {
 		mkdir(ERA_DIR, 0755);

@@ -201,3 +201,18 @@ int slab_entries_diff(struct slab_entries *a, struct slab_entries *b)
 	ktap_diag("%d entries before, %d after, %d differ", a->n, b->n, bad);
 	return bad;
 }
+
+int slab_per_memcg_era(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		ktap_fail("cannot read /proc/cmdline: %m");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return strstr(line, "slub_memcg_sysfs=1") != NULL;
+}
