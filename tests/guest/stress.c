@@ -7,7 +7,9 @@
  * after their cgroup is gone, which keeps the inode count bounded.
  * Afterwards, once the objects are freed, the parent is back at its
  * baseline and no dying descendant remains; the host checks that the
- * kernel log is clean.
+ * kernel log is clean. P starts with a ballast (files a removed child
+ * left it): on SMP kernels memory.stat shows a statistic that drifted
+ * below 0 as 0, so a drift down shows only from a baseline above it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/files.h"
 #include "lib/ledger.h"
 #include "lib/wait.h"
 #include "suite.h"
@@ -29,6 +32,14 @@
 #define FILES_PER_ROUND	20
 #define MSG_KEY_BASE	0x52494700
 #define MAX_WORKERS	64
+/*
+ * P's own ballast: files a removed child left it, so that its baseline
+ * "kernel" is well above 0. On SMP kernels memory.stat shows a statistic
+ * that drifted below 0 as 0 (memcg_page_state() clamps it), so a P that
+ * starts at 0 could never show a drift down.
+ */
+#define BALLAST_DIR	"/tmp/rig_stress_ballast"
+#define BALLAST_FILES	1000
 
 struct round {
 	int worker, round;
@@ -153,6 +164,33 @@ static int run_workers(const char *p, int workers, int seconds, long *total)
 	return bad;
 }
 
+static int make_ballast(void *arg)
+{
+	(void)arg;
+	return files_make(BALLAST_DIR, 0, BALLAST_FILES) ? 1 : 0;
+}
+
+/* P's ballast, made in a child of P that is then removed. */
+static int make_ballast_in(const char *p)
+{
+	char b[CG_PATH_MAX * 2];
+
+	mkdir(BALLAST_DIR, 0755);
+	if (cg_create(b, p, "ballast") || cg_run(b, make_ballast, NULL)) {
+		ktap_fail("could not make P's ballast of %d files", BALLAST_FILES);
+		cg_destroy(b);
+		return -1;
+	}
+	cg_destroy(b);
+	return cg_wait_gone_kicked(p, "the ballast's child is set-up, not the question");
+}
+
+static void ballast_free(void)
+{
+	files_unlink(BALLAST_DIR, 0, BALLAST_FILES);
+	rmdir(BALLAST_DIR);
+}
+
 /*
  * Every key the workers' units move, and the cgroups' own percpu; v1 has
  * one: its kmem counter.
@@ -180,6 +218,8 @@ static int stress_steps(const char *p, int workers, int seconds)
 	long files, rounds;
 	int i;
 
+	if (make_ballast_in(p))
+		return -1;
 	for (i = 0; i < nr_end_keys(); i++)
 		if (ledger_read(p, end_keys[i], &base[i]))
 			return -1;
@@ -215,6 +255,7 @@ int test_stress(void)
 		return KSFT_FAIL;
 	ret = stress_steps(p, workers, seconds);
 	free_all(workers);
+	ballast_free();
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }
