@@ -61,6 +61,13 @@ int cg_enable_memory(const char *cg)
 	return cg_write(cg, "cgroup.subtree_control", "+memory");
 }
 
+int cg_disable_memory(const char *cg)
+{
+	if (!cg_is_v2())
+		return 0;
+	return cg_write(cg, "cgroup.subtree_control", "-memory");
+}
+
 /*
  * The whole file, or -1 with errno: a file that cannot be opened, a read()
  * that fails, an empty file (ENODATA: no cgroup or sysfs file the rig

@@ -19,6 +19,8 @@ extern const char *cg_root;
 int cg_create(char *path, const char *parent, const char *name);
 int cg_destroy(const char *cg);
 int cg_enable_memory(const char *cg);
+/* Memory off for cg's children again (v2), so that cg can hold processes. */
+int cg_disable_memory(const char *cg);
 int cg_read(const char *cg, const char *file, char *buf, size_t len);
 int cg_write(const char *cg, const char *file, const char *val);
 long cg_read_long(const char *cg, const char *file);

@@ -743,30 +743,37 @@ static int prepare_units(const struct outlive *o, int n)
 }
 
 /*
- * Units: [2a, n) are made in C first (v2 lets C hold processes only
- * until memory is on for its children), then [0, 2a) in G. After rmdir
- * G, [0, a) is freed while C lives; after rmdir C, [a, 2a), then [2a, n).
+ * Units: [0, 2a) are made in G, and G is removed: C must hold them. Then
+ * C (memory off for its children again: v2 lets a cgroup hold processes
+ * only while it is) makes [2a, n) itself, last, so that what its own
+ * stock holds is fresh when C goes; [0, a) is freed while C lives; after
+ * rmdir C, [a, 2a), then [2a, n). With free NULL, C makes its units
+ * first and its own reclaim must then reach G's lists.
  */
 static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 {
-	int a = o->n / 3, b = o->n - 2 * a;
+	int a = o->n / 3, b = o->n - 2 * a, first = !o->free;
 	struct ledgers p0, c0, c1, g0, g1, at;
 
 	if (make_parent(o, p, &p0) || create(o, p, "child", c) ||
-	    read_all(o, c, &c0) || make_in(o, c, 2 * a, b) ||
-	    check_rise(o, "C", c, &c0, b, &c1))
+	    read_all(o, c, &c0) ||
+	    (first && (make_in(o, c, 2 * a, b) ||
+		       check_rise(o, "C", c, &c0, b, &c1))))
 		return -1;
 	if (cg_enable_memory(c) || create(o, c, "grandchild", g) ||
 	    read_all(o, g, &g0) || make_in(o, g, 0, 2 * a) ||
 	    check_rise(o, "G", g, &g0, 2 * a, &g1))
 		return -1;
 	if (remove_cg(o, g) || cg_wait_gone(c, "rmdir G") ||
-	    check_holds(o, "C", c, &c0, o->n, 2, "after rmdir G", &at))
+	    check_holds(o, "C", c, &c0, first ? o->n : 2 * a, 2,
+			"after rmdir G", &at))
 		return -1;
 	/* G's lists went to C: C's own reclaim must reach them. */
 	if (!o->free)
 		return check_reclaimed(o, "C", c, &at);
-	if (check_fall(o, "C", c, 0, a, &at))
+	if (cg_disable_memory(c) || make_in(o, c, 2 * a, b) ||
+	    check_rise(o, "C", c, &at, b, &c1) ||
+	    check_fall(o, "C", c, 0, a, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n - a, 2, "after rmdir C", &at) ||

@@ -123,9 +123,10 @@ int outlive_run(const struct outlive *o);
 #define RECLAIM_PCT	90
 
 /*
- * P > C > G: G makes two thirds of the units, C the last third. After
- * rmdir G, freeing a third while C lives must take it from C; after rmdir
- * C, the rest must leave P. This is where a wrong destination shows.
+ * P > C > G: G makes two thirds of the units, C the last third, after G
+ * is gone (its own stock is then fresh when C goes). After rmdir G,
+ * freeing a third while C lives must take it from C; after rmdir C, the
+ * rest must leave P. This is where a wrong destination shows.
  * With free NULL, C's own reclaim after rmdir G must free them all:
  * G's lists went to C, not only to an ancestor.
  */
