@@ -771,9 +771,11 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	/* G's lists went to C: C's own reclaim must reach them. */
 	if (!o->free)
 		return check_reclaimed(o, "C", c, &at);
+	/* C's fresh stock stays out of the reference the fall starts from */
 	if (cg_disable_memory(c) || make_in(o, c, 2 * a, b) ||
 	    check_rise(o, "C", c, &at, b, &c1) ||
-	    check_fall(o, "C", c, 0, a, &c1))
+	    check_holds(o, "C", c, &c0, o->n, 2, "once it made its own", &at) ||
+	    check_fall(o, "C", c, 0, a, &at))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n - a, 2, "after rmdir C", &at) ||
