@@ -743,11 +743,11 @@ static int prepare_units(const struct outlive *o, int n)
 }
 
 /*
- * Units: [0, 2a) are made in G, and G is removed: C must hold them. Then
- * C (memory off for its children again: v2 lets a cgroup hold processes
- * only while it is) makes [2a, n) itself, last, so that what its own
- * stock holds is fresh when C goes; [0, a) is freed while C lives; after
- * rmdir C, [a, 2a), then [2a, n). With free NULL, C makes its units
+ * Units: [0, 2a) are made in G, and G is removed: C must hold them;
+ * [0, a) is freed while C lives. Then C (memory off for its children
+ * again: v2 lets a cgroup hold processes only while it is) makes [2a, n)
+ * itself, last, so that its own stock is fresh when C goes; after rmdir
+ * C, [a, 2a), then [2a, n) leave P. With free NULL, C makes its units
  * first and its own reclaim must then reach G's lists.
  */
 static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
@@ -771,11 +771,12 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	/* G's lists went to C: C's own reclaim must reach them. */
 	if (!o->free)
 		return check_reclaimed(o, "C", c, &at);
-	/* C's fresh stock stays out of the reference the fall starts from */
-	if (cg_disable_memory(c) || make_in(o, c, 2 * a, b) ||
-	    check_rise(o, "C", c, &at, b, &c1) ||
-	    check_holds(o, "C", c, &c0, o->n, 2, "once it made its own", &at) ||
-	    check_fall(o, "C", c, 0, a, &at))
+	/*
+	 * C makes its own units last, just before it goes: a kick of a live
+	 * C's stock (its checks above may need one) must not come between.
+	 */
+	if (check_fall(o, "C", c, 0, a, &at) || cg_disable_memory(c) ||
+	    make_in(o, c, 2 * a, b) || check_rise(o, "C", c, &at, b, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||
 	    check_holds(o, "P", p, &p0, o->n - a, 2, "after rmdir C", &at) ||
