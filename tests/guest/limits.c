@@ -190,7 +190,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	charge.len = need;
 	*seen = -1;
 	if (cg_run(a, charge_on_cpu0, &charge)) {
-		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed?): the limit did not drain the stock",
+		ktap_fail("A, charging %ld B under P's limit (%ld B free, %ld B in S's stock on CPU 1), did not exit normally (OOM-killed, or its read of P failed, above): the limit did not drain the stock",
 			  need, room, held);
 		return -1;
 	}

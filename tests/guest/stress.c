@@ -35,10 +35,11 @@
 #define MSG_KEY_BASE	0x52494700
 #define MAX_WORKERS	64
 /*
- * P's own ballast: files a removed child left it, so that its baseline
- * "kernel" is well above 0. On SMP kernels memory.stat shows a statistic
- * that drifted below 0 as 0 (memcg_page_state() clamps it), so a P that
- * starts at 0 could never show a drift down.
+ * P's own ballast: files a removed child left it, so that P holds slab
+ * objects of its own (and, on a sound kernel, the "kernel" pages under
+ * them). On SMP kernels memory.stat shows a statistic that drifted below
+ * 0 as 0 (memcg_page_state() clamps it): a baseline of 0 could never
+ * show a drift down, and "kernel" below the ballast's "slab" does.
  */
 #define BALLAST_DIR	"/tmp/rig_stress_ballast"
 #define BALLAST_FILES	1000
