@@ -4,7 +4,7 @@
 # tests/pipeline/<stage>.sh; the user commands beside make test (bisect,
 # nightly, soak) in tests/commands/.
 #
-# Usage: ./run.sh [test|shell|build|bisect|bisect-step|nightly|nightly-list|index|
+# Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|
 #                 figures RUN_DIR...] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
@@ -26,7 +26,7 @@ usage() {
 	sed -n '2,12s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
-Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1
+Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1|5.4
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
 SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 NODES=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
@@ -78,12 +78,7 @@ validate() {
 		[ -f "$RIG_TOP/tests/pipeline/arch/$a.sh" ] ||
 			die "$EXIT_USAGE" "unknown ARCH '$a': use ARCH=um, ARCH=x86_64 or both (the default)"
 	done
-	if [ -z "$KERNEL_SRC" ]; then
-		case "$KERNEL" in
-		6.12 | 6.1) ;;
-		*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12 or KERNEL=6.1, or KERNEL_SRC=/path/to/linux" ;;
-		esac
-	fi
+	[ -n "$KERNEL_SRC" ] || source_kernel_check
 	for a in $CGROUP; do
 		case "$a" in v1 | v2) ;; *) die "$EXIT_USAGE" "unknown CGROUP '$a': use v2, v1 or both" ;; esac
 	done
@@ -105,7 +100,7 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures) MODE=$1 ;;
+		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
@@ -312,6 +307,11 @@ main() {
 		run_lock
 		prepare_kernel
 		echo "$KERNEL_IMAGE $IMAGE_HASH"
+		;;
+	era)
+		deps
+		source_prepare
+		tree_era "$SRC"
 		;;
 	bisect)
 		deps

@@ -45,6 +45,13 @@ expected() {
 	sed -n "s/^$2: *//p" "$1" | tr -d ' ' | paste -sd, -
 }
 
+# The era whose code a mutation breaks (tree_era).
+mutant_era() {
+	local e
+	e=$(sed -n "s/^Era: *//p" "$1")
+	echo "${e:-obj_cgroup}"
+}
+
 expected_all() {
 	local v2 v1
 	v2=$(expected "$1" Expect-fail | sed 's/$/,/')$(expected "$1" "Expect-fail-$ARCH")
@@ -159,18 +166,29 @@ mutant_row() {
 # the suites that ran (x86_64 under TCG runs the rig's alone in time).
 mutants_record() {
 	[ -z "${MUTANTS:-}" ] && [ "$MUT_KSFT" = "*" ] || return 0
+	# A packaged kernel's own table; the default (6.12) keeps the plain name.
+	local file=mutants-$ARCH
+	[ -z "${KERNEL_SRC:-}" ] || return 0
+	case "${KERNEL:-6.12}" in 6.12) ;; *) file=$file-$KERNEL ;; esac
 	# shellcheck source=tests/commands/measured.sh
 	. "$TOP/tests/commands/measured.sh"
-	measured_write "$TOP/tests/measured/mutants-$ARCH.txt" "$OUT/table.txt" \
-		"make mutants ARCH=$ARCH on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
+	measured_write "$TOP/tests/measured/$file.txt" "$OUT/table.txt" \
+		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12} on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
 }
 
 main() {
 	local m name killed=0 other=0 names=()
 	mkdir -p "$OUT" "$ROWS"
+	# The tree's era (from its Kconfig): a mutation breaks one era's code
+	# ("Era:", obj_cgroup when absent) and is applied to trees of that era.
+	TREE_ERA=$("$TOP/run.sh" era) || exit
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		case ",${MUTANTS:-$name}," in *",$name,"*) ;; *) continue ;; esac
+		if [ "$(mutant_era "$m")" != "$TREE_ERA" ]; then
+			echo "mutants: $name breaks $(mutant_era "$m") code, not this $TREE_ERA tree" >&2
+			continue
+		fi
 		# Only tests of another arch can see it (Expect-fail-x86_64 alone).
 		if [ -z "$(expected_all "$m")" ] && grep -q '^Expect-fail-[a-z0-9_]*:' "$m"; then
 			echo "mutants: $name is for $(sed -n 's/^Expect-fail-\([a-z0-9_]*\):.*/\1/p' "$m" | paste -sd, -), not $ARCH" >&2

@@ -6,7 +6,7 @@
 # passes alone, is FLAKY. results/index.html is remade at the end.
 
 NIGHTLY_ARCH=um,x86_64
-NIGHTLY_KERNEL=6.12,6.1
+NIGHTLY_KERNEL=6.12,6.1,5.4
 NIGHTLY_CGROUP=v2,v1
 NIGHTLY_DEBUG=0,1
 # The nightly soak: warm UML suites, each test's failures and figure spreads.
@@ -15,14 +15,14 @@ NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64 or soak"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64 or soak"
 }
 
 nightly_check_value() {
 	local dim=$1 v
 	for v in ${2//,/ }; do
 		case "$dim:$v" in
-		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1) ;;
+		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:5.4 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1) ;;
 		*) nightly_bad_word "$dim=$v" ;;
 		esac
 	done

@@ -9,9 +9,10 @@
  * live cache must still resolve and every merged name must stay true.
  *
  * slab_memcg_cache_names: kernels before 5.9 had per-memcg caches under
- * /sys/kernel/slab/<cache>/cgroup/, named after their cgroup; removing a
- * cgroup and making one of the same name must give the new one its own
- * cache (patch 12 of the series). Newer kernels have none: SKIP. The
+ * /sys/kernel/slab/<cache>/cgroup/, named after their cgroup; a cgroup
+ * removed while its objects live keeps its cache (reparented), and a new
+ * cgroup of the same name must get a cache of its own beside it (patch 12
+ * of the series). Newer kernels have none: SKIP. The
  * era is the kernel's own: slab_per_memcg_era() (lib/slab.c).
  */
 #include <dirent.h>
@@ -80,61 +81,84 @@ int test_slab_cache_churn(void)
 
 static int era_files(void *arg)
 {
-	(void)arg;
-	return files_make(ERA_DIR, 0, ERA_FILES) ? 1 : 0;
+	return files_make(ERA_DIR, *(int *)arg * ERA_FILES, ERA_FILES) ? 1 : 0;
 }
 
 static void era_cleanup(void)
 {
-	files_unlink(ERA_DIR, 0, ERA_FILES);
+	files_unlink(ERA_DIR, 0, 2 * ERA_FILES);
 	rmdir(ERA_DIR);
 }
 
-/* Per-memcg dentry caches named after cgroup "rig_era", e.g. "(5:rig_era)". */
-static int era_caches(void)
+/*
+ * The per-memcg dentry caches named after cgroup "rig_era", e.g.
+ * "dentry(5:rig_era)": how many, and the name of one that is not skip.
+ */
+struct era_caches {
+	const char *skip;
+	char name[NAME_LEN];
+	int n;
+};
+
+static bool era_caches_read(void *arg)
 {
 	DIR *dir = opendir("/sys/kernel/slab/dentry/cgroup");
+	struct era_caches *e = arg;
 	struct dirent *d;
-	int n = 0;
 
-	while (dir && (d = readdir(dir)))
-		n += strstr(d->d_name, ":rig_era)") != NULL;
+	e->n = 0;
+	while (dir && (d = readdir(dir))) {
+		if (!strstr(d->d_name, ":rig_era)"))
+			continue;
+		e->n++;
+		if ((!e->skip || strcmp(e->skip, d->d_name)) &&
+		    strlen(d->d_name) < NAME_LEN)
+			strcpy(e->name, d->d_name);
+	}
 	if (dir)
 		closedir(dir);
-	return n;
+	return e->n == (e->skip ? 2 : 1);
 }
 
+/*
+ * Round 0: cgroup rig_era makes dentries and is removed with them alive,
+ * so its cache lives on, reparented. Round 1: a new rig_era, which may
+ * get the old one's css id, must get a cache of its own beside it.
+ * Caches are made asynchronously on a memcg's first allocation: poll.
+ */
 int test_slab_memcg_cache_names(void)
 {
-	char c[CG_PATH_MAX] = "";
+	char c[CG_PATH_MAX] = "", first[NAME_LEN] = "";
+	struct era_caches e = { NULL };
 	int round, bad = 0, era = slab_per_memcg_era();
 
 	if (era < 0)
 		return KSFT_FAIL;
 	if (!era) {
-		test_reason("no per-memcg caches on this kernel (5.9 on): nothing to name");
+		test_reason("no per-memcg caches on this kernel (obj_cgroup, 5.9 on): nothing to name");
 		return KSFT_SKIP;
 	}
-	if (access("/sys/kernel/slab/dentry/cgroup", F_OK)) {
-		ktap_fail("slub_memcg_sysfs=1 was given, but /sys/kernel/slab/dentry/cgroup does not exist: %m");
-		return KSFT_FAIL;
-	}
+	mkdir(ERA_DIR, 0755);
 	for (round = 0; round < 2 && !bad; round++) {
-		mkdir(ERA_DIR, 0755);
-		if (cg_create(c, cg_root, "rig_era") || cg_run(c, era_files, NULL)) {
+		e.skip = round ? first : NULL;
+		if (cg_create(c, cg_root, "rig_era") ||
+		    cg_run(c, era_files, &round)) {
 			bad = 1;
 			break;
 		}
-		if (!era_caches()) {
-			ktap_fail("round %d: no dentry cache for cgroup rig_era under /sys/kernel/slab/dentry/cgroup",
-				  round);
+		if (poll_until(era_caches_read, &e, WAIT_MS)) {
+			ktap_fail("round %d: expected %d dentry caches named for cgroup rig_era under /sys/kernel/slab/dentry/cgroup%s%s, found %d (see the kernel log for a duplicate sysfs name)",
+				  round, round + 1, round ? " beside the removed one's " : "",
+				  first, e.n);
 			bad = 1;
 		}
-		era_cleanup();
-		cg_destroy(c);
-		cg_wait_gone_kicked(cg_root, "the cache names are the question here");
+		ktap_diag("round %d: cgroup rig_era's cache: %s", round, e.name);
+		if (!round)
+			strcpy(first, e.name);
+		if (cg_destroy(c))
+			bad = 1;
 	}
 	era_cleanup();
-	cg_destroy(c);
+	cg_wait_gone_kicked(cg_root, "the cache names are the question here");
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }

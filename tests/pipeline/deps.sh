@@ -20,7 +20,7 @@ deps_missing() {
 # Which packages a run needs: the kernel source package is chosen by KERNEL.
 deps_wanted() {
 	local want=$DEPS_TEST
-	[ -n "${KERNEL_SRC:-}" ] || want="$want linux-source-$KERNEL"
+	[ -n "${KERNEL_SRC:-}" ] || ! source_is_deb || want="$want linux-source-$KERNEL"
 	[ "${1:-}" = check ] && want="$want $DEPS_CHECK"
 	# RIG_DEPS_EXTRA: extra packages, used by the rig's own tests.
 	echo "$want ${RIG_DEPS_EXTRA:-}"

@@ -26,7 +26,17 @@ guest_cmdline() {
 	if grep -q 'SLUB_MEMCG_SYSFS_ON' "${RUN_DIR:-}/config" 2>/dev/null; then
 		printf ' slub_memcg_sysfs=1'
 	fi
+	guest_compat_words
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
+}
+
+# What the host-compat patches applied to this kernel ask of its boot
+# ("Boot-append-<arch>:" lines), read from the run's series file.
+guest_compat_words() {
+	local name
+	sed -n "s/^# host-compat: //p" "${RUN_DIR:-}/series" 2>/dev/null | while read -r name; do
+		sed -n "s/^Boot-append-$ARCH: */ /p" "$RIG_TOP/patches/compat/$name" | tr -d "\n"
+	done
 }
 
 # Kill every process of the guest's session, whatever its process group.

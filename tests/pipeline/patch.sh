@@ -42,10 +42,47 @@ series_record() {
 	local p
 	{
 		echo "# series $SERIES hash $SERIES_HASH on $SRC_REV"
+		[ ! -s "$TREE.compat" ] || sed "s/^/# host-compat: /" "$TREE.compat"
 		for p in $(series_patches); do
 			printf '%s %s\n' "$(hash_files "$(series_file "$p")")" "$p"
 		done
 	} >"$1"
+}
+
+# patches/compat/: host-compatibility fixes for old trees (an old UML on
+# a newer host), applied before the series to a tree they apply to with
+# no fuzz; a tree that has the fix, or other code, is left alone. None
+# touches memcg code; the run's series file names each one applied.
+compat_patches() {
+	find "$RIG_TOP/patches/compat" -name "*.patch" 2>/dev/null | sort
+}
+
+compat_applies() {
+	patch -d "$1" -p1 --batch --forward --fuzz=0 --dry-run -s -r - <"$2" >/dev/null 2>&1
+}
+
+compat_digest() {
+	compat_patches | xargs -r cat | sha256sum | cut -c1-16
+}
+
+# Whether SRC, as it is, needs one (a user's tree is then copied).
+compat_needed() {
+	local p
+	for p in $(compat_patches); do
+		if compat_applies "$SRC" "$p"; then return 0; fi
+	done
+	return 1
+}
+
+compat_apply() {
+	local tree=$1 p
+	for p in $(compat_patches); do
+		compat_applies "$tree" "$p" || continue
+		patch -d "$tree" -p1 --batch --forward --fuzz=0 -s -r - <"$p" ||
+			die "$EXIT_RIG" "compat patch $p passed --dry-run but failed to apply"
+		note "applied host-compat $(basename "$p") ($(head -n1 "$p" | cut -c1-60)...)"
+		basename "$p" >>"$tree.compat"
+	done
 }
 
 # TREE: the tree the later stages build, SRC with the series applied
@@ -55,16 +92,18 @@ patch_stage() {
 	series_check
 	fact_put series_hash "$SERIES_HASH"
 	TREE=$SRC
-	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ]; then
+	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed; then
 		return 0	# the user's tree, built out of tree as it is
 	fi
 	tree=$SRC
 	[ "$SRC_KIND" = packaged ] || tree=$BUILD_DIR/src/$SRC_ID
-	want="$SRC_REV $SERIES_HASH"
+	want="$SRC_REV $SERIES_HASH compat:$(compat_digest)"
 	old=$(cat "$tree.applied" 2>/dev/null || true)
 	if [ "$SRC_KIND" = tree ] || [ "$old" != "$want" ]; then
 		echo dirty >"$tree.applied"
 		patch_restore "$tree" "$old"
+		rm -f "$tree.compat"
+		compat_apply "$tree"
 		patch_apply_all "$tree"
 		echo "$want" >"$tree.applied"
 	fi

@@ -2,6 +2,13 @@
 # Stage 1: the kernel source. Sets SRC (the tree to build), SRC_ID (its
 # name in build/), SRC_REV (what exactly it is, for stamps and records)
 # SRC_KIND (packaged, git or tree) and, packaged, SRC_TARBALL.
+#
+# KERNEL names a packaged tree: 6.12 and 6.1 come from Debian's
+# linux-source-N packages; 5.4 (vanilla upstream, the per-memcg cache era)
+# from a tarball in KERNEL_TARBALLS (default: ../shared/kernels beside
+# the rig), unpacked the same way.
+
+SOURCE_KERNELS="6.12 6.1 5.4"
 
 source_prepare() {
 	if [ -n "${KERNEL_SRC:-}" ]; then
@@ -11,22 +18,45 @@ source_prepare() {
 	fi
 }
 
-source_packaged() {
-	local pkg=linux-source-$KERNEL tarball version
-	case "$KERNEL" in
-	6.12 | 6.1) ;;
-	*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12 or KERNEL=6.1, or KERNEL_SRC=/path/to/linux" ;;
+source_kernel_check() {
+	case " $SOURCE_KERNELS " in
+	*" $KERNEL "*) ;;
+	*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12, 6.1 or 5.4, or KERNEL_SRC=/path/to/linux" ;;
 	esac
-	tarball=$(dpkg -L "$pkg" 2>/dev/null | grep -m1 '\.tar\.xz$') ||
-		die "$EXIT_USAGE" "package $pkg has no source tarball: apt-get install --reinstall $pkg"
-	version=$(dpkg-query -W -f='${Version}' "$pkg")
+}
+
+# source_is_deb: KERNEL comes from a Debian package (deps installs it).
+source_is_deb() {
+	case "$KERNEL" in 6.*) return 0 ;; esac
+	return 1
+}
+
+# source_locate: prints "TARBALL<tab>REV" for KERNEL.
+source_locate() {
+	local pkg=linux-source-$KERNEL dir=${KERNEL_TARBALLS:-$RIG_TOP/../shared/kernels} tarball
+	if source_is_deb; then
+		tarball=$(dpkg -L "$pkg" 2>/dev/null | grep -m1 '\.tar\.xz$') ||
+			die "$EXIT_USAGE" "package $pkg has no source tarball: apt-get install --reinstall $pkg"
+		printf '%s\t%s\n' "$tarball" "$pkg $(dpkg-query -W -f='${Version}' "$pkg")"
+		return
+	fi
+	tarball=$(find "$dir" -maxdepth 1 -name "linux-$KERNEL.*.tar.xz" 2>/dev/null | sort -V | tail -n1)
+	[ -n "$tarball" ] ||
+		die "$EXIT_USAGE" "KERNEL=$KERNEL needs linux-$KERNEL.N.tar.xz in $dir: put it there, or set KERNEL_TARBALLS=/dir/with/it"
+	printf '%s\t%s\n' "$tarball" "$(basename "$tarball" .tar.xz) sha256:$(sha256sum "$tarball" | cut -c1-16)"
+}
+
+source_packaged() {
+	local located
+	source_kernel_check
+	located=$(source_locate)
 	SRC=$BUILD_DIR/src/linux-$KERNEL
 	SRC_ID=$KERNEL
 	SRC_KIND=packaged
-	SRC_REV="$pkg $version"
-	SRC_TARBALL=$tarball
+	SRC_TARBALL=${located%%	*}
+	SRC_REV=${located#*	}
 	[ "$(cat "$SRC.unpacked" 2>/dev/null)" = "$SRC_REV" ] ||
-		tree_unpack "$tarball" "$SRC" "$SRC_REV"
+		tree_unpack "$SRC_TARBALL" "$SRC" "$SRC_REV"
 }
 
 is_kernel_tree() {

@@ -26,3 +26,15 @@ tree_unpack() {
 	echo "$rev" >"$dir.unpacked"
 	echo "$rev $(series_pristine_hash)" >"$dir.applied"
 }
+
+# tree_era DIR: what the tree's kmem accounting is built on, from its own
+# Kconfig (never its version): "per-memcg-caches" (each memcg its own
+# slab caches, SLUB_MEMCG_SYSFS_ON: 3.x to 5.8) or "obj_cgroup" (5.9 on).
+# Mutations name the era whose code they break (Era:).
+tree_era() {
+	if grep -q '^config SLUB_MEMCG_SYSFS_ON' "$1/init/Kconfig" 2>/dev/null; then
+		echo per-memcg-caches
+	else
+		echo obj_cgroup
+	fi
+}

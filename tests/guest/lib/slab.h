@@ -26,10 +26,10 @@ int slabinfo_resolves(void);
 /* How many merged names disagree with their own attributes. */
 int slab_names_agree(const struct slab_entries *e);
 /*
- * 1 where slab caches are per memcg (before 5.9): the host finds
- * SLUB_MEMCG_SYSFS_ON in the kernel's Kconfig and boots it with
- * slub_memcg_sysfs=1, which shows them under <cache>/cgroup/; 0 for
- * obj_cgroup kernels; -1 (a failure) when /proc/cmdline is unreadable.
+ * 1 where slab caches are per memcg (before 5.9), as SLUB shows them
+ * under <cache>/cgroup/ (the host boots such kernels with
+ * slub_memcg_sysfs=1); 0 for obj_cgroup kernels; -1 (a failure) when
+ * /sys/kernel/slab cannot be read.
  */
 int slab_per_memcg_era(void);
 
