@@ -12,6 +12,7 @@
 #include <sys/msg.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/outlive.h"
 #include "suite.h"
 
@@ -119,16 +120,19 @@ static int mq_fill(void *arg, int first, int n)
 	return 0;
 }
 
-/* A queue's messages: each from msg_msg-<n> (6.11 on) or kmalloc-cg-<n>. */
+/*
+ * A queue's messages: each from msg_msg-<n> (6.11 on), kmalloc-cg-<n> (5.14
+ * on) or the memcg's copy of kmalloc-<n> (per-memcg caches).
+ */
 static int queue_unit(struct outlive *o)
 {
 	char cache[CG_CACHE_NAME];
 	long all;
 
 	if (bucket_cache("msg_msg-", MSG_HDR + MSG_SIZE, cache) &&
-	    bucket_cache("kmalloc-cg-", MSG_HDR + MSG_SIZE, cache)) {
-		ktap_fail("no msg_msg-<n> or kmalloc-cg-<n> cache for %d B in /sys/kernel/slab",
-			  MSG_HDR + MSG_SIZE);
+	    bucket_cache(era_kmalloc_prefix(), MSG_HDR + MSG_SIZE, cache)) {
+		ktap_fail("no msg_msg-<n> or %s<n> cache for %d B in /sys/kernel/slab",
+			  era_kmalloc_prefix(), MSG_HDR + MSG_SIZE);
 		return -1;
 	}
 	all = outlive_slab(o, cache, NR_MSGS);

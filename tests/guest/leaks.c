@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/files.h"
 #include "lib/wait.h"
 #include "lib/slab.h"
@@ -157,7 +158,8 @@ static int hold_children(const char *p, struct probe *pr)
 
 	cg_flush(p);
 	if (kmem_read(&all_a) ||
-	    (cg_is_v2() && cg_get(p, "memory.stat", "percpu", &pcpu0)))
+	    (cg_is_v2() && era_key_ok("percpu") &&
+	     cg_get(p, "memory.stat", "percpu", &pcpu0)))
 		return -1;
 	for (i = 0; i < NR_PROBE; i++)
 		if (mkchild(p, i, c[i]))
@@ -167,7 +169,7 @@ static int hold_children(const char *p, struct probe *pr)
 		pr->per_child[i] = (all_b.meminfo[i] - all_a.meminfo[i]) /
 				   NR_PROBE;
 	/* Percpu is populated a page a CPU at a time: v2 says what a child takes. */
-	if (cg_is_v2()) {
+	if (cg_is_v2() && era_key_ok("percpu")) {
 		cg_flush(p);
 		ret |= cg_get(p, "memory.stat", "percpu", &pcpu);
 		pr->per_child[PERCPU] = (pcpu - pcpu0) / NR_PROBE;

@@ -122,13 +122,14 @@ static bool era_caches_read(void *arg)
 
 /*
  * Round 0: cgroup rig_era makes dentries and is removed with them alive,
- * so its cache lives on, reparented. Round 1: a new rig_era, which may
- * get the old one's css id, must get a cache of its own beside it.
+ * so its cache lives on, reparented, and the memcg itself must be freed
+ * (5.3 on), which frees its css id. Round 1: a new rig_era, which gets
+ * that id again, must get a cache of its own beside the old one.
  * Caches are made asynchronously on a memcg's first allocation: poll.
  */
 int test_slab_memcg_cache_names(void)
 {
-	char c[CG_PATH_MAX] = "", first[NAME_LEN] = "";
+	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", first[NAME_LEN] = "";
 	struct era_caches e = { NULL };
 	int round, bad = 0, era = slab_per_memcg_era();
 
@@ -138,10 +139,12 @@ int test_slab_memcg_cache_names(void)
 		test_reason("no per-memcg caches on this kernel (obj_cgroup, 5.9 on): nothing to name");
 		return KSFT_SKIP;
 	}
+	if (cg_create(p, cg_root, "rig_era_names") || cg_enable_memory(p))
+		return KSFT_FAIL;
 	mkdir(ERA_DIR, 0755);
 	for (round = 0; round < 2 && !bad; round++) {
 		e.skip = round ? first : NULL;
-		if (cg_create(c, cg_root, "rig_era") ||
+		if (cg_create(c, p, "rig_era") ||
 		    cg_run(c, era_files, &round)) {
 			bad = 1;
 			break;
@@ -155,10 +158,11 @@ int test_slab_memcg_cache_names(void)
 		ktap_diag("round %d: cgroup rig_era's cache: %s", round, e.name);
 		if (!round)
 			strcpy(first, e.name);
-		if (cg_destroy(c))
+		/* freed, hands off (its caches hold the parent now): its id is free */
+		if (cg_destroy(c) || cg_wait_gone(p, "rmdir rig_era"))
 			bad = 1;
 	}
 	era_cleanup();
-	cg_wait_gone_kicked(cg_root, "the cache names are the question here");
+	cg_destroy(p);
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/files.h"
 #include "lib/wait.h"
 #include "suite.h"
@@ -194,6 +195,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_TESTS; i++)
 		n += selected(list, &tests[i]);
 	ktap_header(n);
+	if (cg_is_v2() ? era_probe() : era_per_memcg_caches() < 0)
+		ktap_diag("the era probe failed: the tests that need it fail");
 	n = 0;
 	for (i = 0; i < NR_TESTS; i++)
 		if (selected(list, &tests[i]))

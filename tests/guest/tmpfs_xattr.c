@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/files.h"
+#include "lib/era.h"
 #include "lib/outlive.h"
 #include "suite.h"
 
@@ -117,10 +118,10 @@ int test_tmpfs_xattr(void)
 
 	if (r)
 		return r > 0 ? KSFT_SKIP : KSFT_FAIL;
-	if (bucket_cache("kmalloc-cg-", XATTR_HDR + VALUE_SIZE, value) ||
-	    bucket_cache("kmalloc-cg-", sizeof(NAME), name)) {
-		ktap_fail("no kmalloc-cg-<n> cache for %d or %zu B in /sys/kernel/slab",
-			  XATTR_HDR + VALUE_SIZE, sizeof(NAME));
+	if (bucket_cache(era_kmalloc_prefix(), XATTR_HDR + VALUE_SIZE, value) ||
+	    bucket_cache(era_kmalloc_prefix(), sizeof(NAME), name)) {
+		ktap_fail("no %s<n> cache for %d or %zu B in /sys/kernel/slab",
+			  era_kmalloc_prefix(), XATTR_HDR + VALUE_SIZE, sizeof(NAME));
 		return KSFT_FAIL;
 	}
 	/* The value with its header, and the name, kstrdup()ed. */

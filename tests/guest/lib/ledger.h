@@ -34,6 +34,11 @@ const char *ledger_pages_name(void);
  */
 #define NOISE_PPM	1000
 long ledger_tol(long expected);
+/*
+ * The statistic that counts all of a memcg's kmem: "kernel" where this
+ * kernel has it, else "slab" (before "kernel" came, 5.4 among them).
+ */
+const char *ledger_kmem_key(void);
 
 /*
  * measured must be expected +- tol. Either way a "figure" line records

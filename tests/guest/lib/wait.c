@@ -194,7 +194,7 @@ static bool gone_tracking(void *arg)
 
 	if (cg_dying(g->cg) <= 0)
 		return true;
-	if (ledger_read(g->cg, "kernel", &l)) {
+	if (ledger_read(g->cg, ledger_kmem_key(), &l)) {
 		g->err = 1;
 		return true;
 	}
@@ -220,11 +220,11 @@ int cg_wait_gone(const char *cg, const char *what)
 		what = "a removed memcg";
 	if (dying <= 0)
 		return dying;
-	if (ledger_read(cg, "kernel", &before))
+	if (ledger_read(cg, ledger_kmem_key(), &before))
 		return -1;
 	cg_kick_stocks("to tell what held the removed memcg");
 	if (!poll_until(none_dying, (void *)cg, WAIT_MS)) {
-		if (ledger_read(cg, "kernel", &after))
+		if (ledger_read(cg, ledger_kmem_key(), &after))
 			return -1;
 		return stock_verdict(cg, what, dying, g.low, &before, &after);
 	}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "cg.h"
+#include "era.h"
+#include "ktap.h"
+#include "slab.h"
+
+#define PROBE_NAME	"rig_era_probe"
+
+int era_per_memcg_caches(void)
+{
+	static int era = -2;
+
+	if (era == -2)
+		era = slab_per_memcg_era();
+	return era;
+}
+
+/* One memcg's memory.stat, read once: the keys this kernel has. */
+static const char *probe_stat(void)
+{
+	static char buf[16384];
+	static int state;	/* 0 not read, 1 read, -1 failed */
+	char cg[CG_PATH_MAX] = "";
+
+	if (state)
+		return state > 0 ? buf : NULL;
+	state = -1;
+	buf[0] = '\n';
+	if (cg_create(cg, cg_root, PROBE_NAME) ||
+	    cg_read(cg, "memory.stat", buf + 1, sizeof(buf) - 1))
+		ktap_fail("cannot read memory.stat of a probe cgroup %s: %m", cg);
+	else
+		state = 1;
+	cg_destroy(cg);
+	return state > 0 ? buf : NULL;
+}
+
+int era_stat_key(const char *key)
+{
+	const char *stat = probe_stat();
+	char want[64];
+
+	if (!stat)
+		return -1;
+	snprintf(want, sizeof(want), "\n%s ", key);
+	return strstr(stat, want) != NULL;
+}
+
+const char *era_kmalloc_prefix(void)
+{
+	return slab_attr("kmalloc-cg-8", "slab_size") > 0 ||
+	       slab_attr("kmalloc-cg-16", "slab_size") > 0 ? "kmalloc-cg-" :
+							     "kmalloc-";
+}
+
+static long slab_bytes(const char *cache)
+{
+	long order = slab_attr(cache, "order");
+
+	return order < 0 ? -1 : page_size() << order;
+}
+
+long era_obj_charge(const char *cache, int count)
+{
+	long per, bytes;
+
+	if (era_per_memcg_caches() <= 0)
+		return (per = obj_charge(cache)) < 0 ? -1 : per * count;
+	per = slab_attr(cache, "objs_per_slab");
+	bytes = slab_bytes(cache);
+	if (per <= 0 || bytes < 0)
+		return -1;
+	return bytes * count / per;
+}
+
+static long slack;
+
+void era_slab_slack_add(const char *cache)
+{
+	if (era_per_memcg_caches() > 0 && slab_bytes(cache) > 0)
+		slack += slab_bytes(cache) * nr_cpus();
+}
+
+long era_slab_slack(void)
+{
+	return slack;
+}
+
+bool era_key_ok(const char *key)
+{
+	static char said[256];
+	char word[64];
+	int has = era_stat_key(key);
+
+	if (has)
+		return true;
+	snprintf(word, sizeof(word), " %s ", key);
+	if (!strstr(said, word) && strlen(said) + strlen(word) < sizeof(said)) {
+		strcat(said, word);
+		ktap_diag("this kernel's memory.stat has no %s key: that figure is not read", key);
+	}
+	return false;
+}
+
+long era_stat_slack(void)
+{
+	if (era_per_memcg_caches() <= 0)
+		return 0;
+	return 2L * ERA_STAT_BATCH * page_size() * nr_cpus();
+}
+
+int era_probe(void)
+{
+	int era = era_per_memcg_caches();
+
+	if (era < 0 || !probe_stat())
+		return -1;
+	ktap_diag("era: %s slab accounting, memory.stat %s%s, accounted kmalloc from %s<n>",
+		  era ? "per-memcg caches" : "obj_cgroup",
+		  era_stat_key("kernel") > 0 ? "with kernel" : "without kernel",
+		  era_stat_key("percpu") > 0 ? " and percpu" : ", without percpu",
+		  era_kmalloc_prefix());
+	return 0;
+}
