@@ -201,8 +201,11 @@ static void power_off(int status)
 	fflush(stdout);
 	sync();
 	if (!access("/proc/exitcode", W_OK)) {
-		/* UML exits with this code when it halts. */
-		snprintf(buf, sizeof(buf), "%d", status);
+		/*
+		 * UML exits with this code when it halts. The newline ends the
+		 * number for kernels that parse it unterminated (5.4).
+		 */
+		snprintf(buf, sizeof(buf), "%d\n", status);
 		write_file("/proc/exitcode", buf);
 		reboot(RB_POWER_OFF);
 	}

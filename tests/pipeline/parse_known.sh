@@ -9,18 +9,20 @@
 KNOWN_FAILURES=${RIG_KNOWN_FAILURES:-$RIG_TOP/tests/known-failures}
 
 # parse_known LOG: "id TAB reason" for each entry that holds for the
-# log's kernel (major.minor, from "rig: kernel"), arch ("rig: arch") and
-# DEBUG (RIG_DEBUG=1 on the kernel's command line).
+# log's kernel (major.minor, from "rig: kernel", or its slab era as the
+# suite probed it: era:per-memcg-caches or era:obj_cgroup), arch ("rig:
+# arch") and DEBUG (RIG_DEBUG=1 on the kernel's command line).
 parse_known() {
-	local kernel arch debug=0
+	local kernel arch debug=0 era=obj_cgroup
 	[ -f "$KNOWN_FAILURES" ] || return 0
 	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
 	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
 	! grep -q 'Kernel command line:.* RIG_DEBUG=1' "$1" || debug=1
-	awk -F'\t' -v k="$kernel" -v a="$arch" -v d="$debug" '
+	! grep -q "^# era: per-memcg caches" "$1" || era=per-memcg-caches
+	awk -F'\t' -v k="$kernel" -v e="era:$era" -v a="$arch" -v d="$debug" '
 		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
 		/^[[:space:]]*(#|$)/ { next }
-		has($2, k) && has($3, a) && has($4, d) { print $1 "\t" $5 }' "$KNOWN_FAILURES"
+		(has($2, k) || has($2, e)) && has($3, a) && has($4, d) { print $1 "\t" $5 }' "$KNOWN_FAILURES"
 }
 
 # parse_kernel_log_result DIR KNOWN: the kernel_log line of results.txt

@@ -19,6 +19,12 @@
  * test's measurements. -1 when a probe failed (said).
  */
 int era_probe(void);
+/*
+ * How long a new memcg's caches take to be made there (a work item,
+ * memcg_kmem_cache_create_func()): a worker's first unit comes from the
+ * root cache, uncharged, and the worker then sleeps this long.
+ */
+#define ERA_CACHE_MS	50
 /* 1 on kernels of per-memcg slab caches, 0 on obj_cgroup ones, -1 (a failure). */
 int era_per_memcg_caches(void);
 /*
