@@ -1,10 +1,13 @@
 # shellcheck shell=bash
-# The bisect drill. There is no kernel history on these machines, so make
-# one on top of the packaged 6.12 tree (its rig-pristine commit, recorded
-# when mutants ran): harmless commits, one that does not build, and one
-# regression taken from patches/mutations/. make bisect must name the
-# regression, list the unbuildable commit as skipped, and leave the
-# history's checkout as it was.
+# The bisect drill, across eras. There is no kernel history on these
+# machines, so make one from the packaged trees' rig-pristine commits
+# (recorded when a series was first applied): vanilla 5.4 (per-memcg slab
+# caches) with a harmless commit, then a commit that takes the tree to
+# 6.12 (obj_cgroup), then harmless commits, one that does not build, and
+# one regression taken from patches/mutations/. make bisect from 5.4 must
+# name the regression, not the era change, list the unbuildable commit as
+# skipped, and leave the history's checkout as it was. Without the 5.4
+# tarball the history starts at 6.12.
 
 DRILL=$CHECK_LOGS/drill/linux
 DRILL_MUTATION=reparent-to-root
@@ -14,23 +17,38 @@ drill_commit() {
 		commit -qam "$1"
 }
 
+# DIR's pristine commit, recorded in git if no series was applied yet.
+drill_pristine() {
+	local src=$1
+	git -C "$src" rev-parse -q --verify rig-pristine >/dev/null && return 0
+	# -f: Debian's packaged .gitignore ignores the whole top level.
+	git -C "$src" init -q && git -C "$src" add -Af . &&
+		git -C "$src" -c user.name=rig -c user.email=rig@localhost commit -qm pristine &&
+		git -C "$src" tag rig-pristine
+}
+
+# The history starts at 5.4 where it is unpacked (era_checks ran), at
+# 6.12 otherwise; 6.12's tree comes in as one commit, the era change.
 drill_history() {
-	local src=${BUILD_DIR:-$TOP/build}/src/linux-6.12
+	local src=${BUILD_DIR:-$TOP/build}/src old=linux-5.4 tree
+	[ -d "$src/$old" ] || old=linux-6.12
 	rm -rf "$DRILL"
 	mkdir -p "$(dirname "$DRILL")"
-	if git -C "$src" rev-parse -q --verify rig-pristine >/dev/null; then
-		# The pristine commit recorded when a series was first applied.
-		git clone -q --shared --no-checkout "$src" "$DRILL" &&
-			git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
-	else
-		# -f: Debian's packaged .gitignore ignores the whole top level.
-		cp -a "$src" "$DRILL" && git -C "$DRILL" init -q -b drill &&
-			git -C "$DRILL" add -Af . && drill_commit pristine &&
-			git -C "$DRILL" tag rig-pristine || return 1
-	fi
+	drill_pristine "$src/$old" && drill_pristine "$src/linux-6.12" &&
+		git clone -q --shared --no-checkout "$src/$old" "$DRILL" &&
+		git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
 	(
 		set -e
 		cd "$DRILL"
+		if [ "$old" != linux-6.12 ]; then
+			sed -i '1a /* drill: an unrelated driver change on 5.4 */' drivers/net/dummy.c
+			drill_commit "net: dummy: an unrelated change on 5.4"
+			# 6.12's objects are borrowed, not copied (alternates).
+			echo "$src/linux-6.12/.git/objects" >>.git/objects/info/alternates
+			tree=$(git -C "$src/linux-6.12" rev-parse 'rig-pristine^{tree}')
+			git reset -q --hard "$(git -c user.name=drill -c user.email=drill@localhost \
+				commit-tree "$tree" -p HEAD -m "the era change: the tree becomes 6.12 (obj_cgroup)")"
+		fi
 		sed -i '0,/Memory Controller/s//Memory Controller (drill)/' mm/memcontrol.c
 		drill_commit "mm: memcontrol: reword the header comment"
 		sed -i '1a /* drill: an unrelated driver change */' drivers/net/dummy.c

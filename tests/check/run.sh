@@ -11,7 +11,7 @@ export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 [ "$TIER" = full ] || CHECK_LOGS=$TOP/build/check-$TIER
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse stages inputs e2e interrupt user bisect weaken nightly; do
+for f in lib static parse stages inputs e2e era interrupt user bisect weaken nightly; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -53,6 +53,7 @@ full() {
 		"$TOP/tests/commands/mutants.sh"
 	check mutants_kselftest_column grep -qE '^no-drain-at-offline .*killed \(test_kmem\.test_kmem_dead_cgroups failed\) +killed by both' \
 		"$CHECK_LOGS/mutants_killed.log"
+	era_checks
 	weaken_checks
 	bisect_inputs
 	bisect_checks

@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# Kernels of another era: vanilla 5.4 (per-memcg slab caches) built as UML
+# and judged by what it promises, probed in the guest; its own mutation
+# (a cache name from a reused css id, the seed's patch 12) must be killed
+# there. Without the 5.4 tarball (KERNEL_TARBALLS) the checks say so and
+# skip.
+
+era_tarball() {
+	find "${KERNEL_TARBALLS:-$TOP/../shared/kernels}" -maxdepth 1 -name 'linux-5.4.*.tar.xz' 2>/dev/null | grep -q .
+}
+
+era_checks() {
+	if ! era_tarball; then
+		skip_check make_test_5_4 "no linux-5.4.*.tar.xz in ${KERNEL_TARBALLS:-$TOP/../shared/kernels}"
+		return 0
+	fi
+	expect make_test_5_4 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped(, [0-9]+ xfail)?$' -- \
+		make -C "$TOP" test KERNEL=5.4 ARCH=um
+	check era_5_4_probed grep -q '^# era: per-memcg caches slab accounting' \
+		"$RESULTS_DIR/latest/ktap.txt"
+	check era_5_4_names_ran grep -q '^slab_memcg_cache_names pass' \
+		"$RESULTS_DIR/latest/results.txt"
+	# Every skip says what the kernel does not show or account.
+	check era_5_4_skips_named era_skips_named
+	expect mutants_5_4 0 '^[0-9]+ passed, 0 failed$' -- \
+		env KERNEL=5.4 MUT_SUITES=rig MUT_KSFT=- "$TOP/tests/commands/mutants.sh"
+	check mutants_5_4_era_only grep -q 'breaks obj_cgroup code, not this per-memcg-caches tree' \
+		"$CHECK_LOGS/mutants_5_4.log"
+}
+
+era_skips_named() {
+	! awk '$2 == "skip" && $0 !~ /(CPU|NUMA node|tmpfs refuses|not charged to memcgs|keeps no negative dentries)/' \
+		"$RESULTS_DIR/latest/results.txt" | grep .
+}
