@@ -113,7 +113,7 @@ static bool era_caches_read(void *arg)
 		e->n++;
 		if ((!e->skip || strcmp(e->skip, d->d_name)) &&
 		    strlen(d->d_name) < NAME_LEN)
-			strcpy(e->name, d->d_name);
+			snprintf(e->name, NAME_LEN, "%s", d->d_name);
 	}
 	if (dir)
 		closedir(dir);
@@ -157,7 +157,7 @@ int test_slab_memcg_cache_names(void)
 		}
 		ktap_diag("round %d: cgroup rig_era's cache: %s", round, e.name);
 		if (!round)
-			strcpy(first, e.name);
+			snprintf(first, NAME_LEN, "%s", e.name);
 		/* freed, hands off (its caches hold the parent now): its id is free */
 		if (cg_destroy(c) || cg_wait_gone(p, "rmdir rig_era"))
 			bad = 1;
