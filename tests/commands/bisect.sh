@@ -91,16 +91,19 @@ bisect_main() {
 	bad=$(bisect_rev "$src" "$BAD" BAD)
 	git -C "$src" merge-base --is-ancestor "$good" "$bad" ||
 		die "$EXIT_USAGE" "GOOD=$GOOD is not an ancestor of BAD=$BAD"
-	# The clone and its builds get a build directory of their own, laid out
-	# as the main one (src/linux-<major.minor>, <arch>-...): ccache then
-	# serves the files it shares with the packaged tree (see build.sh).
+	# The clone and its builds get a build directory of their own. Each step
+	# builds a private copy laid out as the main one (src/linux-<major.minor>
+	# of the step's own version, <arch>-linux-...: RIG_TREE_NAMED), so that
+	# ccache serves the files it shares with the packaged tree (build.sh)
+	# and each era of a history keeps its own incremental build.
 	BUILD_DIR=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)
-	tree=$BUILD_DIR/src/linux-$(tree_version "$src" | cut -d. -f1,2)
+	tree=$BUILD_DIR/clone/linux
 	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-bisect-$ARCH
 	mkdir -p "$out/steps" || die "$EXIT_RIG" "cannot create $out"
 	ln -sfn "$(basename "$out")" "$RESULTS_DIR/latest"
 	bisect_clone "$src" "$tree"
 	export KERNEL_SRC=$tree RESULTS_DIR=$out/steps BISECT_VERDICTS=$out/verdicts.txt BUILD_DIR
+	export RIG_TREE_NAMED=1
 	export REPEAT=${REPEAT:-1} ARCH CGROUP TESTS
 	: >"$BISECT_VERDICTS"
 	bisect_endpoint "$tree" "$good" GOOD 0

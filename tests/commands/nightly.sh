@@ -15,7 +15,7 @@ NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64 or soak"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML) or soak"
 }
 
 nightly_check_value() {
@@ -41,12 +41,12 @@ nightly_cell_tuple() {
 }
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
-# lines, then "mutants" and "mutants-x86_64" (the mutation runs; SMP-only
+# lines, then "mutants", "mutants-x86_64" and "mutants-5.4" (the mutation runs; SMP-only
 # tests such as reparent_slab_smp are killed only on x86_64) and "soak"
 # (NIGHTLY_SOAK_N warm UML suites).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 soak" a k g d
+	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak" a k g d
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
@@ -54,7 +54,7 @@ nightly_matrix() {
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
-		mutants | mutants-x86_64 | soak) mutants="$mutants $w" ;;
+		mutants | mutants-x86_64 | mutants-5.4 | soak) mutants="$mutants $w" ;;
 		*-*-*-*) named="$named $w" ;;
 		*) nightly_bad_word "$w" ;;
 		esac
@@ -112,7 +112,7 @@ nightly_suites() {
 }
 
 nightly_main() {
-	local cells out rc=0 mrc m
+	local cells out rc=0 mrc m kernel
 	cells=$(nightly_cells) || exit
 	out=$RESULTS_DIR/nightly-$(date -u +%Y%m%dT%H%M%SZ)${SHARD:+-shard-${SHARD/\//-of-}}
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
@@ -125,8 +125,9 @@ nightly_main() {
 	for m in $(grep '^mutants' <<<"$cells" || true); do
 		mrc=0
 		ARCH=um
-		[ "$m" = mutants ] || ARCH=${m#mutants-}
-		ARCH=$ARCH "$RIG_TOP/tests/commands/mutants.sh" >"$out/$m.log" 2>&1 || mrc=$?
+		kernel=${KERNEL:-6.12}
+		case "$m" in mutants-x86_64) ARCH=x86_64 ;; mutants-5.4) kernel=5.4 ;; esac
+		ARCH=$ARCH KERNEL=$kernel "$RIG_TOP/tests/commands/mutants.sh" >"$out/$m.log" 2>&1 || mrc=$?
 		echo "$m $mrc $(sed -n 's/^table: //p' "$out/$m.log" | xargs -r dirname)" >>"$out/cells.txt"
 		echo "$m: $(tail -n 1 "$out/$m.log")"
 		[ "$mrc" = 0 ] || rc=1

@@ -92,7 +92,8 @@ patch_stage() {
 	series_check
 	fact_put series_hash "$SERIES_HASH"
 	TREE=$SRC
-	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed; then
+	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed &&
+		[ -z "${RIG_TREE_NAMED:-}" ]; then
 		return 0	# the user's tree, built out of tree as it is
 	fi
 	tree=$SRC
@@ -100,6 +101,7 @@ patch_stage() {
 	want="$SRC_REV $SERIES_HASH compat:$(compat_digest)"
 	old=$(cat "$tree.applied" 2>/dev/null || true)
 	if [ "$SRC_KIND" = tree ] || [ "$old" != "$want" ]; then
+		mkdir -p "$(dirname "$tree")"
 		echo dirty >"$tree.applied"
 		patch_restore "$tree" "$old"
 		rm -f "$tree.compat"
