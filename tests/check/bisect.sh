@@ -3,8 +3,8 @@
 # machines, so make one from the packaged trees' rig-pristine commits
 # (recorded when a series was first applied): vanilla 5.4 (per-memcg slab
 # caches) with a harmless commit, then a commit that takes the tree to
-# 6.12 (obj_cgroup), then harmless commits, one that does not build, and
-# one regression taken from patches/mutations/. make bisect from 5.4 must
+# 6.12 (obj_cgroup), then harmless commits, a regression taken from
+# patches/mutations/ and a commit that does not build. make bisect from 5.4 must
 # name the regression, not the era change, list the unbuildable commit as
 # skipped, and leave the history's checkout as it was. Without the 5.4
 # tarball the history starts at 6.12.
@@ -40,9 +40,13 @@ drill_history() {
 	(
 		set -e
 		cd "$DRILL"
-		if [ "$old" != linux-6.12 ]; then
-			sed -i '1a /* drill: an unrelated driver change on 5.4 */' drivers/net/dummy.c
-			drill_commit "net: dummy: an unrelated change on 5.4"
+		sed -i '1a /* drill: an unrelated driver change on the first tree */' drivers/net/dummy.c
+		drill_commit "net: dummy: an unrelated change on the first tree"
+		if [ "$old" = linux-6.12 ]; then
+			# the same shape of history, with no era change in it
+			echo >>MAINTAINERS
+			drill_commit "MAINTAINERS: a trailing line"
+		else
 			# 6.12's objects are borrowed, not copied (alternates).
 			echo "$src/linux-6.12/.git/objects" >>.git/objects/info/alternates
 			tree=$(git -C "$src/linux-6.12" rev-parse 'rig-pristine^{tree}')
@@ -53,12 +57,13 @@ drill_history() {
 		drill_commit "mm: memcontrol: reword the header comment"
 		sed -i '1a /* drill: an unrelated driver change */' drivers/net/dummy.c
 		drill_commit "net: dummy: an unrelated change"
+		git apply "$TOP/patches/mutations/$DRILL_MUTATION.patch"
+		drill_commit "mm: memcontrol: the regression ($DRILL_MUTATION)"
+		# after the regression, where the bisect lands on it
 		sed -i '1a #error drill: this commit does not build' mm/memcontrol.c
 		drill_commit "mm: memcontrol: a commit that does not build"
 		sed -i '/#error drill/d' mm/memcontrol.c
 		drill_commit "mm: memcontrol: fix the build"
-		git apply "$TOP/patches/mutations/$DRILL_MUTATION.patch"
-		drill_commit "mm: memcontrol: the regression ($DRILL_MUTATION)"
 		echo >>Documentation/admin-guide/cgroup-v2.rst
 		drill_commit "docs: cgroup-v2: a trailing line"
 	)
@@ -88,6 +93,7 @@ bisect_checks() {
 	check bisect_skips_unbuildable grep -qE \
 		"^skipped: $(drill_sha 'does not build' | cut -c1-7)[0-9a-f]* .*\\(skip, exit 125" "$summary"
 	check bisect_culprit_not_suspect grep -q '^image: *differs from its parent' "$summary"
+	check bisect_good_on_both_eras drill_good_on_both_eras
 	check bisect_tree_untouched drill_untouched
 }
 
@@ -96,4 +102,14 @@ bisect_inputs() {
 		env -u KERNEL_SRC "$TOP/run.sh" bisect GOOD=a BAD=b
 	expect bisect_bad_rev 2 "GOOD=no-such-rev is not a commit" -- \
 		"$TOP/run.sh" bisect KERNEL_SRC="$TOP/build/src/linux-6.12" GOOD=no-such-rev BAD=HEAD
+}
+
+# The history's good commits were judged on both eras: 5.4 (the GOOD end)
+# and 6.12 after the era change, which a verdict on the era's assumptions
+# would call bad. Without 5.4 the history has 6.12 alone.
+drill_good_on_both_eras() {
+	local v=$RESULTS_DIR/latest/verdicts.txt
+	awk '$2 == "good" && $4 ~ /-um-6\.12\./' "$v" | grep -q . || return 1
+	[ ! -d "${BUILD_DIR:-$TOP/build}/src/linux-5.4" ] ||
+		awk '$2 == "good" && $4 ~ /-um-5\.4\./' "$v" | grep -q .
 }

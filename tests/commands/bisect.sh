@@ -65,13 +65,19 @@ bisect_endpoint() {
 
 bisect_clone() {
 	local src=$1 tree=$2
+	# A clone whose commits left its source (a rewritten history) starts again.
+	if [ -d "$tree/.git" ] && ! git -C "$tree" rev-parse -q --verify 'HEAD^{commit}' >/dev/null; then
+		rm -rf "$tree"
+	fi
 	if [ ! -d "$tree/.git" ]; then
 		mkdir -p "$(dirname "$tree")"
 		git clone -q --shared --no-checkout "$src" "$tree" ||
 			die "$EXIT_RIG" "cannot clone $src into $tree"
 	fi
-	# A bisect interrupted earlier leaves its state in the clone.
-	git -C "$tree" bisect reset -q >/dev/null 2>&1 || true
+	# A bisect interrupted earlier leaves its state in the clone; the branch
+	# it started from may be gone since (a rewritten history): stay put.
+	git -C "$tree" bisect reset -q >/dev/null 2>&1 ||
+		git -C "$tree" bisect reset HEAD >/dev/null 2>&1 || true
 }
 
 bisect_main() {
