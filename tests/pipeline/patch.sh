@@ -42,7 +42,7 @@ series_record() {
 	local p
 	{
 		echo "# series $SERIES hash $SERIES_HASH on $SRC_REV"
-		[ ! -s "$TREE.compat" ] || sed "s/^/# host-compat: /" "$TREE.compat"
+		[ ! -s "$TREE/.rig-compat" ] || sed "s/^/# host-compat: /" "$TREE/.rig-compat"
 		for p in $(series_patches); do
 			printf '%s %s\n' "$(hash_files "$(series_file "$p")")" "$p"
 		done
@@ -52,7 +52,8 @@ series_record() {
 # patches/compat/: host-compatibility fixes for old trees (an old UML on
 # a newer host), applied before the series to a tree they apply to with
 # no fuzz; a tree that has the fix, or other code, is left alone. None
-# touches memcg code; the run's series file names each one applied.
+# touches memcg code; the tree keeps their names (.rig-compat, which a
+# restore from pristine removes) and the run's series file lists them.
 compat_patches() {
 	find "$RIG_TOP/patches/compat" -name "*.patch" 2>/dev/null | sort
 }
@@ -81,7 +82,7 @@ compat_apply() {
 		patch -d "$tree" -p1 --batch --forward --fuzz=0 -s -r - <"$p" ||
 			die "$EXIT_RIG" "compat patch $p passed --dry-run but failed to apply"
 		note "applied host-compat $(basename "$p") ($(head -n1 "$p" | cut -c1-60)...)"
-		basename "$p" >>"$tree.compat"
+		basename "$p" >>"$tree/.rig-compat"
 	done
 }
 
@@ -98,13 +99,12 @@ patch_stage() {
 	fi
 	tree=$SRC
 	[ "$SRC_KIND" = packaged ] || tree=$BUILD_DIR/src/$SRC_ID
-	want="$SRC_REV $SERIES_HASH compat:$(compat_digest)"
+	want="$SRC_REV $SERIES_HASH host-compat:$(compat_digest)"
 	old=$(cat "$tree.applied" 2>/dev/null || true)
 	if [ "$SRC_KIND" = tree ] || [ "$old" != "$want" ]; then
 		mkdir -p "$(dirname "$tree")"
 		echo dirty >"$tree.applied"
 		patch_restore "$tree" "$old"
-		rm -f "$tree.compat"
 		compat_apply "$tree"
 		patch_apply_all "$tree"
 		echo "$want" >"$tree.applied"
