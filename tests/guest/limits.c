@@ -111,12 +111,13 @@ static void holdings(const char *p, const char *when)
 
 /*
  * What cg's page counter holds beyond what its statistics account for:
- * v2 memory.current less anon, file, kernel and sock; v1 usage less rss,
- * cache and the kmem counter. A stock's cached pre-charge, here.
+ * v2 memory.current less anon, file, kernel (slab where this kernel has no
+ * "kernel": ledger_kmem_key()) and sock; v1 usage less rss, cache and the
+ * kmem counter. A stock's cached pre-charge, here.
  */
 static int unused(const char *cg, long *gap)
 {
-	static const char *const v2[] = { "anon", "file", "kernel", "sock" };
+	const char *const v2[] = { "anon", "file", ledger_kmem_key(), "sock" };
 	static const char *const v1[] = { "rss", "cache" };
 	long cur, v, i, n = cg_is_v2() ? 4 : 2;
 
