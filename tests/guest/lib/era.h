@@ -33,7 +33,8 @@ int era_per_memcg_caches(void);
  */
 int era_stat_key(const char *key);
 /*
- * A key the caller may read: one this kernel has (era_stat_key() > 0),
+ * A key the caller may read: any on v1 (its ledgers take no key), else one
+ * this kernel has (era_stat_key() > 0),
  * with a diagnostic, once per key, for one it has not. A probe that
  * failed reads as present, so that the read fails.
  */
