@@ -13,7 +13,7 @@
  * removed while its objects live keeps its cache (reparented), and a new
  * cgroup of the same name must get a cache of its own beside it (patch 12
  * of the series). Newer kernels have none: SKIP. The
- * era is the kernel's own: slab_per_memcg_era() (lib/slab.c).
+ * era is the kernel's own: era_per_memcg_caches() (lib/era.c).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/files.h"
 #include "lib/slab.h"
 #include "lib/wait.h"
@@ -131,7 +132,7 @@ int test_slab_memcg_cache_names(void)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", first[NAME_LEN] = "";
 	struct era_caches e = { NULL };
-	int round, bad = 0, era = slab_per_memcg_era();
+	int round, bad = 0, era = era_per_memcg_caches();
 
 	if (era < 0)
 		return KSFT_FAIL;

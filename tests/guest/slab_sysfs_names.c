@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/slab.h"
 #include "suite.h"
 
@@ -90,7 +91,7 @@ static int churn(const char *parent)
 int test_slab_sysfs_names(void)
 {
 	char p[CG_PATH_MAX] = "";
-	int bad = 0, era = slab_per_memcg_era();
+	int bad = 0, era = era_per_memcg_caches();
 
 	if (era < 0)
 		return KSFT_FAIL;
