@@ -6,9 +6,13 @@ CHECK_N=0
 CHECK_PASSED=0
 CHECK_FAILED=0
 CHECK_FAILED_NAMES=
+CHECK_LAST=$SECONDS
 
 check_result() {
 	local name=$1 ok=$2 why=${3:-}
+	# Each check's seconds, since the one before: where make check's time goes.
+	echo "$name $((SECONDS - CHECK_LAST))" >>"$CHECK_LOGS/times.txt"
+	CHECK_LAST=$SECONDS
 	CHECK_N=$((CHECK_N + 1))
 	if [ "$ok" = 1 ]; then
 		CHECK_PASSED=$((CHECK_PASSED + 1))
@@ -70,6 +74,22 @@ check_failure_tails() {
 
 # skip_check NAME REASON: a check that cannot run here, said as a skip.
 skip_check() {
+	echo "$1 $((SECONDS - CHECK_LAST))" >>"$CHECK_LOGS/times.txt"
+	CHECK_LAST=$SECONDS
 	CHECK_N=$((CHECK_N + 1))
 	echo "ok $CHECK_N $1 # SKIP $2"
+}
+
+# check_clock_start NAME: the seconds so far go to NAME (the set-up).
+check_clock_start() {
+	echo "$1 $SECONDS" >"$CHECK_LOGS/times.txt"
+	CHECK_LAST=$SECONDS
+}
+
+# One diagnostic line: the run's seconds and its slowest checks.
+check_times() {
+	[ -f "$CHECK_LOGS/times.txt" ] || return 0
+	sort -k2,2nr "$CHECK_LOGS/times.txt" | awk -v total="$SECONDS" '
+		NR <= 8 { slow = slow sep $1 " " $2 " s"; sep = ", " }
+		END { print "# time: " total " s; slowest: " slow }'
 }

@@ -21,6 +21,7 @@ RIG_DEPS_FOR=check "$TOP/run.sh" deps
 rm -rf "$CHECK_LOGS"
 mkdir -p "$CHECK_LOGS" "$RESULTS_DIR"
 chmod 755 "$CHECK_LOGS"
+check_clock_start deps
 
 quick() {
 	static_checks
@@ -67,6 +68,7 @@ full) full ;;
 *) echo "usage: $0 [quick]" >&2; exit 2 ;;
 esac
 check_failure_tails
+check_times
 echo "1..$CHECK_N"
 echo "$CHECK_PASSED passed, $CHECK_FAILED failed"
 [ "$CHECK_FAILED" = 0 ]

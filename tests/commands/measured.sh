@@ -20,3 +20,14 @@ measured_intact() {
 	want=$(sed -n '2s/^# body sha256 //p' "$1")
 	[ -n "$want" ] && [ "$(tail -n +3 "$1" | sha256sum | cut -d' ' -f1)" = "$want" ]
 }
+
+# measured_name KIND ARCH: the table's file for a packaged kernel (the
+# default, 6.12, keeps the plain name); nothing for KERNEL_SRC, whose tree
+# is the user's, not a recorded kernel.
+measured_name() {
+	[ -z "${KERNEL_SRC:-}" ] || return 1
+	case "${KERNEL:-6.12}" in
+	6.12) echo "$1-$2.txt" ;;
+	*) echo "$1-$2-$KERNEL.txt" ;;
+	esac
+}

@@ -166,13 +166,11 @@ mutant_row() {
 # the suites that ran (x86_64 under TCG runs the rig's alone in time).
 mutants_record() {
 	[ -z "${MUTANTS:-}" ] && [ "$MUT_KSFT" = "*" ] || return 0
-	# A packaged kernel's own table; the default (6.12) keeps the plain name.
-	local file=mutants-$ARCH
-	[ -z "${KERNEL_SRC:-}" ] || return 0
-	case "${KERNEL:-6.12}" in 6.12) ;; *) file=$file-$KERNEL ;; esac
+	local file
 	# shellcheck source=tests/commands/measured.sh
 	. "$TOP/tests/commands/measured.sh"
-	measured_write "$TOP/tests/measured/$file.txt" "$OUT/table.txt" \
+	file=$(measured_name mutants "$ARCH") || return 0
+	measured_write "$TOP/tests/measured/$file" "$OUT/table.txt" \
 		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12} on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
 }
 

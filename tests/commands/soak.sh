@@ -161,9 +161,10 @@ soak_main() {
 # header carries the body's hash, which make check verifies.
 SOAK_RECORD_MIN=20
 soak_record() {
-	local out=$1 a=$2 n=$3
+	local out=$1 a=$2 n=$3 file
 	[ -z "$TESTS" ] && [ "$n" -ge "$SOAK_RECORD_MIN" ] || return 0
-	measured_write "$RIG_TOP/tests/measured/soak-$a.txt" "$out/figures-$a.txt" \
+	file=$(measured_name soak "$a") || return 0
+	measured_write "$RIG_TOP/tests/measured/$file" "$out/figures-$a.txt" \
 		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
 }
 
