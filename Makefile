@@ -4,9 +4,9 @@
 # KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN N. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N
+export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N SWEEP_ONLY SWEEP_DEBUG SWEEP_X86 SWEEP_JOBS SWEEP_FUNCS MUTANT NAME
 
-.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants soak list clean distclean
+.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak list clean distclean
 
 test:
 	@./run.sh test
@@ -51,6 +51,15 @@ check-quick:
 
 mutants:
 	@tests/commands/mutants.sh
+
+# make sweep [SWEEP_ONLY=fn[:a-b]] [SWEEP_DEBUG=0]: generated mutants of the
+# reparenting functions (tests/sweep/functions), a kill rate for each
+sweep:
+	@tests/commands/sweep.sh
+
+# make sweep-keep MUTANT=.../patches/<id>.patch NAME=<name> TESTS=<tests>
+sweep-keep:
+	@tests/commands/sweep.sh keep
 
 bench:
 	@tests/commands/bench.sh

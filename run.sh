@@ -307,6 +307,8 @@ main() {
 		run_lock
 		prepare_kernel
 		echo "$KERNEL_IMAGE $IMAGE_HASH"
+		# make sweep reads the tree it mutates and the objects it compares.
+		echo "tree $TREE $O"
 		;;
 	era)
 		deps

@@ -167,6 +167,8 @@ int main(int argc, char **argv)
 {
 	const char *list = argc > 1 ? argv[1] : getenv("RIG_TESTS");
 	const char *tmo = getenv("RIG_TEST_TIMEOUT");
+	/* make sweep: one failure kills a mutant, the rest need not run */
+	bool fast = getenv("RIG_FAIL_FAST") != NULL;
 	int timeout = tmo ? atoi(tmo) : 120;
 	int i, n = 0, failed = 0;
 
@@ -198,9 +200,15 @@ int main(int argc, char **argv)
 	if (cg_is_v2() ? era_probe() : era_per_memcg_caches() < 0)
 		ktap_diag("the era probe failed: the tests that need it fail");
 	n = 0;
-	for (i = 0; i < NR_TESTS; i++)
-		if (selected(list, &tests[i]))
+	for (i = 0; i < NR_TESTS; i++) {
+		if (!selected(list, &tests[i]))
+			continue;
+		if (failed && fast)
+			ktap_result(++n, tests[i].name, KSFT_SKIP,
+				    "not run: RIG_FAIL_FAST stops at the first failure");
+		else
 			failed |= run_one(++n, &tests[i], timeout) == KSFT_FAIL;
+	}
 	return failed ? KSFT_FAIL : KSFT_PASS;
 }
 

@@ -24,17 +24,12 @@ build_ccache() {
 build_stage() {
 	local log=$RUN_DIR/build.log BUILD_CC=gcc BUILD_KCFLAGS='' mon
 	build_ccache
-	# LOCALVERSION set (empty) keeps setlocalversion from adding "+".
-	# A fixed timestamp, user, host and build number make the image a
-	# function of the source and config alone: bisect compares images.
 	# Not the run's locks (fds 8, 9): a monitor outliving a Ctrl-C must not hold them.
 	build_progress "$log" 8>&- 9>&- &
 	mon=$!
-	if ! KBUILD_BUILD_TIMESTAMP="2000-01-01 00:00:00 UTC" \
-		KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=kmemcg-rig KBUILD_BUILD_VERSION=1 \
-		make -C "$TREE" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$BUILD_CC" \
-		KCFLAGS="$BUILD_KCFLAGS" \
-		-j"$JOBS" "$(basename "$ARCH_IMAGE")" >"$log" 2>&1; then
+	: >"$log"
+	build_same_objects "$log" "$mon"
+	if ! build_make "$(basename "$ARCH_IMAGE")" >>"$log" 2>&1; then
 		build_progress_stop "$mon"
 		grep -E 'error:|Error [0-9]+|undefined reference' "$log" | head -n 8 >&2
 		die "$EXIT_CANNOT_TEST" "the kernel did not build (log: $log); fix the tree or the series"
@@ -47,6 +42,34 @@ build_stage() {
 	echo "$IMAGE_HASH" >"$RUN_DIR/image.sha256"
 	fact_put kernel_release "$KERNEL_RELEASE"
 	fact_put image_sha256 "$IMAGE_HASH"
+}
+
+# LOCALVERSION set (empty) keeps setlocalversion from adding "+".
+# A fixed timestamp, user, host and build number make the image a
+# function of the source and config alone: bisect compares images.
+build_make() {
+	KBUILD_BUILD_TIMESTAMP="2000-01-01 00:00:00 UTC" \
+		KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=kmemcg-rig KBUILD_BUILD_VERSION=1 \
+		make -C "$TREE" O="$O" ARCH="$ARCH_KARCH" LOCALVERSION= CC="$BUILD_CC" \
+		KCFLAGS="$BUILD_KCFLAGS" -j"$JOBS" "$@"
+}
+
+# RIG_PRISTINE="mm/memcontrol.o=<sha256> ...": make sweep's equivalence
+# test, made where the build holds its lock (a mutant built beside another
+# cannot swap the object under it). Those objects are built first; if
+# each is as the pristine tree built it, the mutation changed no
+# instruction: nothing to boot, and no link spent on it.
+build_same_objects() {
+	local log=$1 mon=$2 o objs=
+	[ -n "${RIG_PRISTINE:-}" ] || return 0
+	for o in $RIG_PRISTINE; do objs="${objs:+$objs }${o%%=*}"; done
+	# shellcheck disable=SC2086 # one word an object
+	build_make $objs >>"$log" 2>&1 || return 0	# the whole build says why
+	for o in $RIG_PRISTINE; do
+		[ "$(sha256sum <"$O/${o%%=*}" | cut -d" " -f1)" = "${o#*=}" ] || return 0
+	done
+	build_progress_stop "$mon"
+	die "$EXIT_CANNOT_TEST" "equivalent: $objs built as the pristine tree built it (RIG_PRISTINE), nothing to boot"
 }
 
 # Progress of a build that takes a while: the files compiled against
