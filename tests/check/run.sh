@@ -11,7 +11,7 @@ export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 [ "$TIER" = full ] || CHECK_LOGS=$TOP/build/check-$TIER
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse stages inputs e2e era interrupt user bisect weaken nightly; do
+for f in lib static parse stages inputs e2e era interrupt user bisect weaken nightly sweep; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -31,6 +31,7 @@ quick() {
 	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
+	sweep_quick_checks
 }
 
 full() {
@@ -39,6 +40,7 @@ full() {
 	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
+	sweep_quick_checks
 	e2e_pass
 	check checkpatch check_checkpatch
 	e2e_failures
@@ -56,6 +58,7 @@ full() {
 		"$CHECK_LOGS/mutants_killed.log"
 	era_checks
 	weaken_checks
+	sweep_checks
 	bisect_inputs
 	bisect_checks
 	e2e_restored

@@ -15,7 +15,7 @@ NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML) or soak"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
 }
 
 nightly_check_value() {
@@ -43,10 +43,11 @@ nightly_cell_tuple() {
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
 # lines, then "mutants", "mutants-x86_64" and "mutants-5.4" (the mutation runs; SMP-only
 # tests such as reparent_slab_smp are killed only on x86_64) and "soak"
-# (NIGHTLY_SOAK_N warm UML suites).
+# (NIGHTLY_SOAK_N warm UML suites) and "sweep" (make sweep, the default
+# functions).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak" a k g d
+	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
@@ -54,7 +55,7 @@ nightly_matrix() {
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
-		mutants | mutants-x86_64 | mutants-5.4 | soak) mutants="$mutants $w" ;;
+		mutants | mutants-x86_64 | mutants-5.4 | soak | sweep) mutants="$mutants $w" ;;
 		*-*-*-*) named="$named $w" ;;
 		*) nightly_bad_word "$w" ;;
 		esac
@@ -95,7 +96,7 @@ nightly_list() {
 	local line cells
 	cells=$(nightly_cells) || exit
 	while read -r line; do
-		case "$line" in mutants* | soak) echo "$line"; continue ;; esac
+		case "$line" in mutants* | soak | sweep) echo "$line"; continue ;; esac
 		# shellcheck disable=SC2086
 		CELL_NAMES=long cell_name $line
 	done <<<"$cells"
@@ -118,7 +119,7 @@ nightly_main() {
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
 	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
 	export RIG_CMDLINE="RIG_STRESS_SECONDS=$NIGHTLY_STRESS_SECONDS${RIG_CMDLINE:+ $RIG_CMDLINE}"
-	CELLS=$(grep -vE '^(mutants|soak)' <<<"$cells" | nightly_suites || true)
+	CELLS=$(grep -vE '^(mutants|soak|sweep)' <<<"$cells" | nightly_suites || true)
 	if [ -n "$CELLS" ]; then
 		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?
 	fi
@@ -137,6 +138,13 @@ nightly_main() {
 		env N="$NIGHTLY_SOAK_N" ARCH=um "$0" soak >"$out/soak.log" 2>&1 || mrc=$?
 		echo "soak $mrc $(sed -n 's/^soak: \(\S*\) .*/\1/p' "$out/soak.log")" >>"$out/cells.txt"
 		echo "soak: $(tail -n 1 "$out/soak.log")"
+		[ "$mrc" = 0 ] || rc=1
+	fi
+	if grep -qx sweep <<<"$cells"; then
+		mrc=0
+		KERNEL=${KERNEL:-6.12} "$RIG_TOP/tests/commands/sweep.sh" >"$out/sweep.log" 2>&1 || mrc=$?
+		echo "sweep $mrc $(sed -n 's/^page: \(.*\)\/sweep.html/\1/p' "$out/sweep.log")" >>"$out/cells.txt"
+		echo "sweep: $(grep -m 1 '^all ' "$out/sweep.log" || tail -n 1 "$out/sweep.log")"
 		[ "$mrc" = 0 ] || rc=1
 	fi
 	index_stage "$RESULTS_DIR"

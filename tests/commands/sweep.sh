@@ -28,7 +28,7 @@ SWEEP_X86=${SWEEP_X86:-1}
 # As make mutants: a mutated kernel's guest mostly sleeps in polls.
 SWEEP_JOBS=${SWEEP_JOBS:-$(($(nproc) + 1))}
 SERIES=${SERIES:-$TOP/patches/series}
-OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-sweep-$ARCH
+OUT=${SWEEP_OUT:-$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-sweep-$ARCH}
 TAB=$(printf '\t')
 
 say() { echo "sweep: $*" >&2; }
@@ -283,7 +283,7 @@ sweep_keep() {
 		say "usage: make sweep-keep MUTANT=results/<time>-sweep-um/patches/<id>.patch NAME=<name> TESTS=<tests that kill it>"
 		exit 2
 	fi
-	dest=$TOP/patches/mutations/$name.patch
+	dest=${SWEEP_KEEP_DIR:-$TOP/patches/mutations}/$name.patch
 	[ ! -e "$dest" ] || { say "$dest exists: choose another NAME"; exit 2; }
 	{
 		echo "Mutation: $(basename "$m" .patch), made by make sweep ($(grep -m 1 "^@@" "$m")): say"

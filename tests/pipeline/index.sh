@@ -104,6 +104,17 @@ index_mutants() {
 	done
 }
 
+# The latest sweep: its table, and a link to its page.
+index_sweep() {
+	local t
+	t=$(find "$1" -maxdepth 2 -path "*-sweep-*/sweep.html" | sort | tail -n 1)
+	[ -n "$t" ] || return 0
+	echo "<h2>Latest sweep</h2>"
+	printf '<p><a href="%s">%s</a></p>\n<pre>' "${t#"$1"/}" "${t#"$1"/}"
+	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' "$(dirname "$t")/table.txt"
+	echo '</pre>'
+}
+
 index_stage() {
 	local root=$1 runs
 	runs=$root/.index-runs.txt
@@ -128,6 +139,7 @@ HEAD
 		index_plots "$runs" "$root"
 		index_splats "$root"
 		index_mutants "$root"
+		index_sweep "$root"
 		echo '</body></html>'
 	} >"$root/index.html.new" && mv "$root/index.html.new" "$root/index.html"
 }
