@@ -21,6 +21,9 @@ BUILD_DIR=${BUILD_DIR:-$TOP/build}
 RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
 export BUILD_DIR RESULTS_DIR
 ARCH=um
+# A user's tree (KERNEL_SRC) is mutated in a private copy, the pristine
+# build included, so that both compile from one path and compare alike.
+export RIG_TREE_COPY=1
 SWEEP_FUNCS=${SWEEP_FUNCS:-$TOP/tests/sweep/functions}
 SWEEP_ONLY=${SWEEP_ONLY:-}
 SWEEP_DEBUG=${SWEEP_DEBUG:-1}
@@ -194,6 +197,20 @@ sweep_keep_pristine() {
 	done
 }
 
+# A survivor's reason, from SWEEP_REASONS (tests/sweep/survivors: function
+# <tab> kind <tab> an ERE on the line as it is <tab> why no test can see it,
+# with the evidence), matched by what the mutant changes, not by its line.
+sweep_reason() {
+	local id=$1 fn kind orig
+	fn=$(awk -F"$TAB" -v i="$id" '$1 == i { print $2 }' "$OUT/verdicts.tsv")
+	kind=$(awk -F"$TAB" -v i="$id" '$1 == i { print $4 }' "$OUT/verdicts.tsv")
+	orig=$(sed -n '/^-[^-]/{s/^-[[:space:]]*//;p;q}' "$OUT/patches/$id.patch")
+	FN=$fn KIND=$kind ORIG=$orig awk -F"$TAB" '
+		$1 == ENVIRON["FN"] && $2 == ENVIRON["KIND"] && ENVIRON["ORIG"] ~ $3 { print "    reason: " $4; found = 1; exit }
+		END { if (!found) print "    no reason yet: a test that kills it, or a line in tests/sweep/survivors" }' \
+		"${SWEEP_REASONS:-$TOP/tests/sweep/survivors}"
+}
+
 # The table per function, the survivors with their diffs, and the page.
 sweep_report() {
 	local id
@@ -223,7 +240,9 @@ sweep_report() {
 		while read -r id; do
 			awk -F'\t' -v i="$id" '$1 == i { printf "%s (%s, %s): %s%s\n", $1, $4, $3, $5, $7 == "-" ? "" : ": " $7 }' "$OUT/verdicts.tsv"
 			sed -n '/^@@/,$p' "$OUT/patches/$id.patch" | sed 's/^/    /'
+			sweep_reason "$id"
 		done >"$OUT/survivors.txt"
+	echo "$(grep -c '^    reason:' "$OUT/survivors.txt") of $(grep -c '^[^ ]' "$OUT/survivors.txt") survivors and log-only kills have a reason (tests/sweep/survivors)" >"$OUT/reasons.txt"
 	sweep_page >"$OUT/sweep.html"
 }
 
@@ -233,6 +252,7 @@ sweep_page() {
 	echo "<h1>Sweep of $(cut -f3 "$OUT/mutants.tsv" | sort -u | paste -sd' ') on $ARCH</h1>"
 	echo "<p>Tree: $(sed "$esc" "$OUT/tree.txt")</p><h2>Per function</h2><pre>"
 	sed "$esc" "$OUT/table.txt"
+	sed "$esc" "$OUT/reasons.txt"
 	echo '</pre><h2>Survivors and log-only kills, with their diffs</h2><pre>'
 	sed "$esc" "$OUT/survivors.txt"
 	echo '</pre><h2>Every mutant</h2><pre>'
@@ -256,7 +276,7 @@ main() {
 	done <"$OUT/mutants.tsv"
 	wait
 	sweep_report
-	cat "$OUT/table.txt"
+	cat "$OUT/table.txt" "$OUT/reasons.txt"
 	echo "survivors: $OUT/survivors.txt"
 	echo "page: $OUT/sweep.html"
 	sweep_record

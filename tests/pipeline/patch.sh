@@ -94,7 +94,7 @@ patch_stage() {
 	fact_put series_hash "$SERIES_HASH"
 	TREE=$SRC
 	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed &&
-		[ -z "${RIG_TREE_NAMED:-}" ]; then
+		[ -z "${RIG_TREE_NAMED:-}${RIG_TREE_COPY:-}" ]; then
 		return 0	# the user's tree, built out of tree as it is
 	fi
 	tree=$SRC
