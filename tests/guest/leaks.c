@@ -312,6 +312,7 @@ static struct kmem before, after;
 static int leak_steps(const char *p, int n)
 {
 	struct probe pr;
+	struct ledgers base;
 	int try;
 
 	for (try = 1; try <= PROBE_TRIES; try++) {
@@ -333,9 +334,19 @@ static int leak_steps(const char *p, int n)
 	 * percpu chunks at their working size, and as many frees still
 	 * pending (kfree_rcu() batches for up to 5 s) before as after.
 	 */
-	if (run_cycles(p, 0, 20) || kmem_read(&before))
+	if (run_cycles(p, 0, 20) || kmem_read(&before) ||
+	    ledger_read(p, ledger_kmem_key(), &base))
 		return -1;
 	if (run_cycles(p, 0, n))
+		return -1;
+	/*
+	 * P's own ledgers too: each dead child's obj_cgroup, reparented to P,
+	 * gives back the whole pages its sub-page remainders added up to when
+	 * it is released (obj_cgroup_release()); one kept a cycle would grow
+	 * P's page counter by up to a page a cycle.
+	 */
+	if (ledger_expect(p, ledger_kmem_key(), &base, 0, ledger_tol(0),
+			  "P's %s after the cycles, their files freed", NULL))
 		return -1;
 	return verdict(&pr, &before, &after, n);
 }
