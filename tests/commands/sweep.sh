@@ -153,7 +153,7 @@ sweep_boot() {
 
 # One mutant's row: id, function, file:line, kind, verdict, stage, why.
 sweep_one() {
-	local id=$1 file=$2 fn=$3 flags=$4 line=$5 kind=$6 stage verdict=
+	local id=$1 file=$2 fn=$3 flags=$4 line=$5 kind=$6 stage verdict="" smp=""
 	sweep_series "$id" >"$OUT/series/$id"
 	# shellcheck disable=SC2086 # RIG_PRISTINE's words
 	sweep_boot "$id" um-v2 ARCH=um CGROUP=v2 RIG_PRISTINE="$(sweep_pristine "$file")"
@@ -164,7 +164,11 @@ sweep_one() {
 			um-v1) sweep_boot "$id" $stage ARCH=um CGROUP=v1 ;;
 			x86_64-v2)
 				if [ "$flags" != smp ] || [ "$SWEEP_X86" != 1 ]; then continue; fi
-				sweep_boot "$id" $stage ARCH=x86_64 CGROUP=v2 ;;
+				# What UML could not run for want of CPUs: its skips.
+				smp=$(awk '$2 == "skip" && /CPU/ { print $1 }' \
+					"$OUT/runs/$id/um-v2/latest/results.txt" | paste -sd, -)
+				[ -n "$smp" ] || continue
+				sweep_boot "$id" $stage ARCH=x86_64 CGROUP=v2 TESTS="$smp" ;;
 			um-debug)
 				[ "$SWEEP_DEBUG" = 1 ] || continue
 				sweep_boot "$id" $stage ARCH=um CGROUP=v2 DEBUG=1 ;;
