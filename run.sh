@@ -314,6 +314,8 @@ main() {
 		deps
 		source_prepare
 		tree_era "$SRC"
+		# make mutants ports a mutation to the source it reads here.
+		[ -z "${RIG_ERA_SRC:-}" ] || echo "$SRC" >"$RIG_ERA_SRC"
 		;;
 	bisect)
 		deps

@@ -168,8 +168,11 @@ mutants_verdict() (
 	MUTANTS_LIB=1 . "$TOP/tests/commands/mutants.sh"
 	mutant_boot() {
 		case "$RIG_CASE" in
-		killed) ;;
+		killed) FAILED=",reparent_slab" ;;
 		survived) PASSED=",reparent_slab" ;;
+		# a test that could not look on this kernel is no kill
+		skipped) SKIPPED=",tmpfs_xattr" ;;
+		partly) FAILED=",reparent_slab" SKIPPED=",tmpfs_xattr" ;;
 		broken) BROKEN="no boot"; return 1 ;;
 		esac
 		KSFT_RAN=$KSFT_N KSFT_FAILED=$KSFT_F
@@ -183,6 +186,8 @@ mutants_table_checks() {
 	check mutants_killed_by_rig env RIG_CASE=killed KSFT_N=3 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
 	check mutants_kselftest_alone env RIG_CASE=survived KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by kselftest alone: the rig misses it"' "$TOP"
 	check mutants_survived env RIG_CASE=survived KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict survived' "$TOP"
+	check mutants_skipped_is_no_kill env RIG_CASE=skipped KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
+	check mutants_killed_beside_a_skip env RIG_CASE=partly KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
 	check mutants_broken env RIG_CASE=broken KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
 }
 

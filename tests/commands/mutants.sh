@@ -69,7 +69,7 @@ mutant_ksft() {
 	return 1
 }
 
-# One boot of the mutated kernel: sets FAILED and PASSED, or returns 1
+# One boot of the mutated kernel: sets FAILED, PASSED and SKIPPED, or returns 1
 # when the kernel did not build or boot.
 mutant_boot() {
 	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res t suites
@@ -93,8 +93,12 @@ mutant_boot() {
 		# spares the run on a clean kernel that sometimes fails it).
 		if grep -qE "^$t x?fail" "$res"; then
 			FAILED="$FAILED,$t"
-		elif grep -qE "^$t (x?pass|skip)" "$res"; then
+		elif grep -qE "^$t x?pass" "$res"; then
 			PASSED="$PASSED,$t"
+		elif grep -qE "^$t skip" "$res"; then
+			# It could not look on this kernel (6.1's tmpfs takes no
+			# user.* xattrs): neither a pass nor a kill.
+			SKIPPED="$SKIPPED,$t"
 		else
 			BROKEN="no verdict for $t, see $log"
 			return 1
@@ -109,7 +113,7 @@ mutant_boot() {
 # KSFT (what upstream's suite did) and VERDICT.
 verdict() {
 	local name=$1 v2 v1
-	FAILED="" PASSED="" BROKEN="" KSFT_RAN="" KSFT_FAILED=""
+	FAILED="" PASSED="" SKIPPED="" BROKEN="" KSFT_RAN="" KSFT_FAILED=""
 	rig_verdict "$name"
 	KSFT="killed (${KSFT_FAILED#,} failed)"
 	[ -n "$KSFT_FAILED" ] || KSFT=survived
@@ -135,9 +139,78 @@ rig_verdict() {
 		RIG="broken ($BROKEN)"
 	elif [ -n "$PASSED" ]; then
 		RIG="survived (${PASSED#,} passed)"
+	elif [ -z "$FAILED" ]; then
+		RIG="broken (every named test skipped here: ${SKIPPED#,})"
+	elif [ -n "$SKIPPED" ]; then
+		RIG="killed (${SKIPPED#,} skipped here)"
 	else
 		RIG=killed
 	fi
+}
+
+
+# The tree's own pristine text of FILE: the packaged tree's git record
+# (it may hold the last run's series), else the source as it is.
+mut_pristine() {
+	if git -C "$MUT_SRC" rev-parse -q --verify rig-pristine >/dev/null 2>&1; then
+		git -C "$MUT_SRC" show "rig-pristine:$1"
+	else
+		cat "$MUT_SRC/$1"
+	fi
+}
+
+# mutant_port NAME: the patch to apply to this tree. A mutation written
+# against another release (6.12's line numbers and context) is ported when
+# its hunks apply with fuzz and every line it removes (of more than a few
+# characters) occurs once in the file, so that it cannot land elsewhere:
+# the port is a new diff of this tree's own lines, in OUT/ported/.
+mutant_port() {
+	local m=$MUT_DIR/$1.patch dir=$OUT/ported/$1 f out=$OUT/ported/$1.patch
+	mkdir -p "$dir/a" "$dir/b"
+	sed -n 's|^+++ b/||p' "$m" >"$dir.files"
+	while read -r f; do
+		mkdir -p "$(dirname "$dir/a/$f")" "$(dirname "$dir/b/$f")"
+		mut_pristine "$f" >"$dir/a/$f" 2>/dev/null || { echo "$m"; return; }
+		cp "$dir/a/$f" "$dir/b/$f"
+	done <"$dir.files"
+	if patch -d "$dir/b" -p1 --batch --forward --fuzz=0 --dry-run -s <"$m" >/dev/null 2>&1; then
+		echo "$m"
+		return
+	fi
+	if ! patch -d "$dir/b" -p1 --batch --forward --fuzz=3 -s --no-backup-if-mismatch <"$m" >/dev/null 2>&1 ||
+		! mutant_removed_unique "$m" "$dir/a"; then
+		echo "$m"	# as it is: the build stage says it does not apply
+		return
+	fi
+	{
+		sed -n '/^--- a\//q;p' "$m"
+		while read -r f; do
+			(cd "$dir" && diff -u --label "a/$f" --label "b/$f" "a/$f" "b/$f") || true
+		done <"$dir.files"
+	} >"$out"
+	echo "mutants: $1 ported to this tree ($(grep -m 1 '^@@' "$out"))" >&2
+	echo "$out"
+}
+
+# Every line a hunk removes, and the line after each run it adds (its
+# anchor when it removes nothing), must occur once in the tree's file.
+mutant_removed_unique() {
+	local m=$1 a=$2 line f n after=0 anchors=0
+	while IFS= read -r line; do
+		case "$line" in
+		"+++ b/"*) f=${line#+++ b/}; continue ;;
+		"---"* | "@@"*) after=0; continue ;;
+		+*) after=1; continue ;;
+		-*) line=${line#-} ;;
+		" "*) [ "$after" = 1 ] || continue; after=0; line=${line# } ;;
+		*) continue ;;
+		esac
+		[ "$(printf '%s' "$line" | tr -d ' \t' | wc -c)" -gt 8 ] || continue
+		n=$(grep -cxF -- "$line" "$a/$f" || true)
+		[ "$n" = 1 ] || return 1
+		anchors=$((anchors + 1))
+	done <"$m"
+	[ "$anchors" -gt 0 ]
 }
 
 # The normal series, then the mutation, as one series of absolute paths.
@@ -148,13 +221,14 @@ mutant_series() {
 		sed 's/#.*//' "$SERIES" | awk 'NF { print $1 }' | while read -r p; do
 			case "$p" in /*) echo "$p" ;; *) echo "$(dirname "$SERIES")/$p" ;; esac
 		done
-		echo "$MUT_DIR/$1.patch"
+		echo "${MUT_PATCH:-$MUT_DIR/$1.patch}"
 	} >"$dir/series"
 	echo "$dir/series"
 }
 
 # One mutation's row of the table, into ROWS/<name>.
 mutant_row() {
+	MUT_PATCH=$(mutant_port "$1")
 	verdict "$1"
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(expected_all "$MUT_DIR/$1.patch")" \
 		"$RIG" "$KSFT" "$VERDICT" >"$ROWS/$1"
@@ -179,7 +253,8 @@ main() {
 	mkdir -p "$OUT" "$ROWS"
 	# The tree's era (from its Kconfig): a mutation breaks one era's code
 	# ("Era:", obj_cgroup when absent) and is applied to trees of that era.
-	TREE_ERA=$("$TOP/run.sh" era) || exit
+	TREE_ERA=$(RIG_ERA_SRC=$OUT/src "$TOP/run.sh" era) || exit
+	MUT_SRC=$(cat "$OUT/src")
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		case ",${MUTANTS:-$name}," in *",$name,"*) ;; *) continue ;; esac
