@@ -30,7 +30,6 @@ static const struct rig_test tests[] = {
 	T(reparent_slab_smp),
 	T(hotplug_stock),
 	T(reparent_chain),
-	T(top_level_freed),
 	T(pipe_large_kmalloc),
 	T(pipe_pages),
 	T(thread_stacks),
