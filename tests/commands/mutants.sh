@@ -166,6 +166,12 @@ mut_pristine() {
 # the port is a new diff of this tree's own lines, in OUT/ported/.
 mutant_port() {
 	local m=$MUT_DIR/$1.patch dir=$OUT/ported/$1 f out=$OUT/ported/$1.patch
+	# A release's own version of it, written by hand: patches/mutations/6.1/.
+	if [ -f "$MUT_DIR/$MUT_RELEASE/$1.patch" ]; then
+		echo "mutants: $1 as written for $MUT_RELEASE" >&2
+		echo "$MUT_DIR/$MUT_RELEASE/$1.patch"
+		return
+	fi
 	mkdir -p "$dir/a" "$dir/b"
 	sed -n 's|^+++ b/||p' "$m" >"$dir.files"
 	while read -r f; do
@@ -183,7 +189,7 @@ mutant_port() {
 		return
 	fi
 	{
-		sed -n '/^--- a\//q;p' "$m"
+		sed -n '/^--- a\//q; /^diff --git /d; /^index [0-9a-f]*\.\./d; p' "$m"
 		while read -r f; do
 			(cd "$dir" && diff -u --label "a/$f" --label "b/$f" "a/$f" "b/$f") || true
 		done <"$dir.files"
@@ -255,6 +261,7 @@ main() {
 	# ("Era:", obj_cgroup when absent) and is applied to trees of that era.
 	TREE_ERA=$(RIG_ERA_SRC=$OUT/src "$TOP/run.sh" era) || exit
 	MUT_SRC=$(cat "$OUT/src")
+	MUT_RELEASE=$(awk '/^VERSION =/ { v = $3 } /^PATCHLEVEL =/ { p = $3 } END { print v "." p }' "$MUT_SRC/Makefile")
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		case ",${MUTANTS:-$name}," in *",$name,"*) ;; *) continue ;; esac
