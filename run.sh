@@ -148,15 +148,15 @@ run_request() {
 
 # The suite binary runs on the host too: it checks TESTS before a boot.
 suite_build() {
-	rootfs_programs "$BUILD_DIR/rootfs" >/dev/null ||
+	rootfs_programs "$(rootfs_bin)" >/dev/null ||
 		die "$EXIT_RIG" "the test programs did not build (make -C tests)"
 }
 
 check_tests() {
 	[ -n "$TESTS" ] || return 0
 	suite_build
-	"$BUILD_DIR/rootfs/kmemcg-suite" --list >"$BUILD_DIR/tests.list"
-	"$BUILD_DIR/rootfs/kmemcg-suite" --check "$TESTS" 2>/dev/null ||
+	"$(rootfs_bin)/kmemcg-suite" --list >"$BUILD_DIR/tests.list"
+	"$(rootfs_bin)/kmemcg-suite" --check "$TESTS" 2>/dev/null ||
 		die "$EXIT_USAGE" "TESTS=$TESTS names a test that does not exist; tests: $(tr '\n' ' ' <"$BUILD_DIR/tests.list")"
 }
 
@@ -264,7 +264,7 @@ main() {
 	mkdir -p "$BUILD_DIR" || die "$EXIT_RIG" "cannot create $BUILD_DIR"
 	case "$MODE" in
 	deps) deps "${RIG_DEPS_FOR:-}" ;;
-	list) suite_build; "$BUILD_DIR/rootfs/kmemcg-suite" --list ;;
+	list) suite_build; "$(rootfs_bin)/kmemcg-suite" --list ;;
 	parse)
 		[ ${#ARGS[@]} = 3 ] || die "$EXIT_USAGE" "usage: run.sh parse CONSOLE_LOG GUEST_STATUS OUT_DIR"
 		RUN_DIR=${ARGS[2]}

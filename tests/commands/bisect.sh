@@ -99,7 +99,7 @@ bisect_main() {
 		die "$EXIT_USAGE" "GOOD=$GOOD is not an ancestor of BAD=$BAD"
 	# The clone and its builds get a build directory of their own. Each step
 	# builds a private copy laid out as the main one (src/linux-<major.minor>
-	# of the step's own version, <arch>-linux-...: RIG_TREE_NAMED), so that
+	# of the step's own version, <arch>-linux-...: RIG_TREE_COPY=named), so that
 	# ccache serves the files it shares with the packaged tree (build.sh)
 	# and each era of a history keeps its own incremental build.
 	BUILD_DIR=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)
@@ -109,7 +109,7 @@ bisect_main() {
 	ln -sfn "$(basename "$out")" "$RESULTS_DIR/latest"
 	bisect_clone "$src" "$tree"
 	export KERNEL_SRC=$tree RESULTS_DIR=$out/steps BISECT_VERDICTS=$out/verdicts.txt BUILD_DIR
-	export RIG_TREE_NAMED=1
+	export RIG_TREE_COPY=named
 	export REPEAT=${REPEAT:-1} ARCH CGROUP TESTS
 	: >"$BISECT_VERDICTS"
 	bisect_endpoint "$tree" "$good" GOOD 0

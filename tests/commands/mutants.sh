@@ -234,7 +234,7 @@ mutant_series() {
 
 # One mutation's row of the table, into ROWS/<name>.
 mutant_row() {
-	MUT_PATCH=$(mutant_port "$1")
+	MUT_PATCH=$(cat "$OUT/ported/$1.path")
 	verdict "$1"
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(expected_all "$MUT_DIR/$1.patch")" \
 		"$RIG" "$KSFT" "$VERDICT" >"$ROWS/$1"
@@ -278,6 +278,9 @@ main() {
 	done
 	[ ${#names[@]} -gt 0 ] || { echo "mutants: no mutation matches MUTANTS=${MUTANTS:-}" >&2; exit 2; }
 	MUT_TOTAL=${#names[@]}
+	# Which patch each applies to this tree, found once, in order.
+	mkdir -p "$OUT/ported"
+	for name in "${names[@]}"; do mutant_port "$name" >"$OUT/ported/$name.path"; done
 	# MUT_JOBS mutations at a time: a run holds the build directory's lock
 	# only until its kernel is built and copied, so one mutation builds
 	# while another boots.

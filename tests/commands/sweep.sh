@@ -23,11 +23,14 @@ export BUILD_DIR RESULTS_DIR
 ARCH=um
 # A user's tree (KERNEL_SRC) is mutated in a private copy, the pristine
 # build included, so that both compile from one path and compare alike.
-export RIG_TREE_COPY=1
+export RIG_TREE_COPY=private
 SWEEP_FUNCS=${SWEEP_FUNCS:-$TOP/tests/sweep/functions}
 SWEEP_ONLY=${SWEEP_ONLY:-}
 SWEEP_DEBUG=${SWEEP_DEBUG:-1}
 SWEEP_X86=${SWEEP_X86:-1}
+# A boot's limit: the whole suite takes 8 to 18 s a boot (UML, DEBUG=1
+# the slowest), x86_64 under TCG about a minute; a hung mutant costs this.
+SWEEP_TIMEOUT=${SWEEP_TIMEOUT:-150}
 # As make mutants: a mutated kernel's guest mostly sleeps in polls.
 SWEEP_JOBS=${SWEEP_JOBS:-$(($(nproc) + 1))}
 SERIES=${SERIES:-$TOP/patches/series}
@@ -39,6 +42,10 @@ say() { echo "sweep: $*" >&2; }
 # The pristine build: the tree to read and the objects to compare.
 sweep_prepare() {
 	local line
+	# The guest programs, built once: every boot of the sweep runs these.
+	RIG_ROOTFS_BIN=$OUT/rootfs "$TOP/run.sh" list >/dev/null 2>"$OUT/rootfs.log" ||
+		{ say "the guest programs did not build: $(tail -n 1 "$OUT/rootfs.log")"; exit 125; }
+	export RIG_ROOTFS_BIN=$OUT/rootfs
 	line=$(env ARCH=$ARCH RESULTS_DIR="$OUT/runs/pristine" "$TOP/run.sh" build 2>"$OUT/pristine.log" | grep '^tree ') ||
 		{ say "the pristine kernel did not build: $(tail -n 1 "$OUT/pristine.log")"; exit 125; }
 	read -r _ TREE OBJ <<<"$line"
@@ -70,7 +77,7 @@ sweep_patch() {
 # The mutants of every function: OUT/mutants.tsv, one a line,
 # "id<tab>file<tab>function<tab>flags<tab>line<tab>kind", and OUT/<id>.patch.
 sweep_generate() {
-	local file fn flags first last n row line kind orig text id
+	local file fn flags first last n row line kind text id
 	: >"$OUT/mutants.tsv"
 	while IFS=$TAB read -r file fn flags first last; do
 		if [ ! -f "$TREE/$file" ] || ! awk -v fname="$fn" -f "$TOP/tests/commands/sweep_gen.awk" \
@@ -79,33 +86,38 @@ sweep_generate() {
 			echo "$fn" >>"$OUT/absent.txt"
 			continue
 		fi
-		n=0
+		# Split by hand: the text's own leading tabs must survive read.
 		while IFS= read -r row; do
-			n=$((n + 1))
-			if [ "$n" -lt "$first" ] || [ "$n" -gt "$last" ]; then continue; fi
-			line=${row%%"$TAB"*}
-			row=${row#*"$TAB"}
-			kind=${row%%"$TAB"*}
-			row=${row#*"$TAB"}
-			orig=${row%%"$TAB"*}
-			text=${row#*"$TAB"}
-			sweep_picked "$fn" "$kind" "$orig" || continue
+			n=${row%%"$TAB"*} row=${row#*"$TAB"}
+			line=${row%%"$TAB"*} row=${row#*"$TAB"}
+			kind=${row%%"$TAB"*} text=${row#*"$TAB"}
 			id=$fn-$n
 			sweep_patch "$file" "$line" "$text" >"$OUT/patches/$id.patch"
 			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$file" "$fn" "$flags" "$line" "$kind" >>"$OUT/mutants.tsv"
-		done <"$OUT/$fn.gen"
-		say "$fn: $n mutants in $file"
+		done < <(sweep_numbered "$fn" "$first" "$last")
+		say "$fn: $(wc -l <"$OUT/$fn.gen") mutants in $file"
 	done < <(sweep_list)
 }
 
-# SWEEP_PICK=file: only the mutants it names, a line each: function <tab>
-# kind <tab> an ERE on the line as it is (make check's sample: chosen by
-# what they change, so that no line number is stored).
-sweep_picked() {
-	[ -n "${SWEEP_PICK:-}" ] || return 0
-	FN=$1 KIND=$2 ORIG=$3 awk -F"$TAB" '
-		$1 == ENVIRON["FN"] && $2 == ENVIRON["KIND"] && ENVIRON["ORIG"] ~ $3 { found = 1 }
-		END { exit !found }' "$SWEEP_PICK"
+# FN's generated mutants [FIRST, LAST] as "n<tab>line<tab>kind<tab>text",
+# n its number among all of FN's (its id). SWEEP_PICK=file: only those it
+# names, a line each: function <tab> kind <tab> an ERE on the line as it
+# is (make check's sample: chosen by what they change, so that no line
+# number is stored).
+sweep_numbered() {
+	awk -F"$TAB" -v fn="$1" -v first="$2" -v last="$3" -v pick="${SWEEP_PICK:-}" '
+		FILENAME == pick { if ($1 == fn) { pk[++np] = $2; pre[np] = $3 }; next }
+		{
+			n = FNR
+			if (n < first || n > last) next
+			if (pick != "") {
+				for (i = 1; i <= np; i++) if (pk[i] == $2 && $3 ~ pre[i]) break
+				if (i > np) next
+			}
+			t = $0
+			sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", t)
+			print n "\t" $1 "\t" $2 "\t" t
+		}' ${SWEEP_PICK:+"$SWEEP_PICK"} "$OUT/$1.gen"
 }
 
 # The normal series, then the mutant, as absolute paths.
@@ -123,7 +135,7 @@ sweep_boot() {
 	local id=$1 stage=$2 runs=$OUT/runs/$1/$2 log=$OUT/runs/$1/$2.log rc=0 res fails
 	shift 2
 	mkdir -p "$runs"
-	env "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
+	env TIMEOUT="$SWEEP_TIMEOUT" "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
 		RIG_CMDLINE="RIG_FAIL_FAST=1" "$TOP/run.sh" test >"$log" 2>&1 </dev/null || rc=$?
 	res=$runs/latest/results.txt
 	WHY=$(grep -m 1 '^rig: error:' "$log" | cut -c13- | cut -c1-160) || WHY=
@@ -148,6 +160,8 @@ sweep_boot() {
 		HOW=log
 		WHY=$(awk '$1 == "kernel_log" { $1 = $2 = ""; print substr($0, 3) }' "$res" 2>/dev/null | cut -c1-160)
 		[ -n "$WHY" ] || WHY=$(tail -n 1 "$log" | cut -c1-160)
+		! grep -q "did not power off" "$log" "$res" 2>/dev/null ||
+			WHY="hung: no power-off within $SWEEP_TIMEOUT s"
 	fi
 }
 
@@ -201,18 +215,27 @@ sweep_keep_pristine() {
 	done
 }
 
-# A survivor's reason, from SWEEP_REASONS (tests/sweep/survivors: function
-# <tab> kind <tab> an ERE on the line as it is <tab> why no test can see it,
-# with the evidence), matched by what the mutant changes, not by its line.
-sweep_reason() {
-	local id=$1 fn kind orig
-	fn=$(awk -F"$TAB" -v i="$id" '$1 == i { print $2 }' "$OUT/verdicts.tsv")
-	kind=$(awk -F"$TAB" -v i="$id" '$1 == i { print $4 }' "$OUT/verdicts.tsv")
-	orig=$(sed -n '/^-[^-]/{s/^-[[:space:]]*//;p;q}' "$OUT/patches/$id.patch")
-	FN=$fn KIND=$kind ORIG=$orig awk -F"$TAB" '
-		$1 == ENVIRON["FN"] && $2 == ENVIRON["KIND"] && ENVIRON["ORIG"] ~ $3 { print "    reason: " $4; found = 1; exit }
-		END { if (!found) print "    no reason yet: a test that kills it, or a line in tests/sweep/survivors" }' \
-		"${SWEEP_REASONS:-$TOP/tests/sweep/survivors}"
+# Every survivor and log-only kill with its diff and its reason, from
+# SWEEP_REASONS (tests/sweep/survivors: function <tab> kind <tab> an ERE
+# on the line as it is <tab> why no test can see it, with the evidence),
+# matched by what the mutant changes, never by its line number.
+sweep_survivors() {
+	awk -F"$TAB" -v patches="$OUT/patches" '
+		FILENAME != ARGV[ARGC - 1] { if (NF >= 4) { rf[++nr] = $1; rk[nr] = $2; re[nr] = $3; rw[nr] = $4 }; next }
+		$5 == "survived" || $5 == "killed by the log" {
+			printf "%s (%s, %s): %s%s\n", $1, $4, $3, $5, $7 == "-" ? "" : ": " $7
+			p = patches "/" $1 ".patch"; hunk = 0; orig = ""
+			while ((getline l < p) > 0) {
+				if (l ~ /^@@/) hunk = 1
+				if (!hunk) continue
+				print "    " l
+				if (orig == "" && l ~ /^-/) { orig = substr(l, 2); sub(/^[ \t]+/, "", orig) }
+			}
+			close(p)
+			for (i = 1; i <= nr; i++)
+				if (rf[i] == $2 && rk[i] == $4 && orig ~ re[i]) break
+			print i <= nr ? "    reason: " rw[i] : "    no reason yet: a test that kills it, or a line in tests/sweep/survivors"
+		}' "${SWEEP_REASONS:-$TOP/tests/sweep/survivors}" "$OUT/verdicts.tsv"
 }
 
 # The table per function, the survivors with their diffs, and the page.
@@ -240,12 +263,7 @@ sweep_report() {
 				tot["killed by the log"], tot["survived"], tlive ? sprintf("%d%%", 100 * tot["killed"] / tlive) : "-"
 		}' "$OUT/verdicts.tsv" >"$OUT/table.tsv"
 	column -t -s "$TAB" "$OUT/table.tsv" >"$OUT/table.txt"
-	awk -F'\t' '$5 == "survived" || $5 == "killed by the log" { print $1 }' "$OUT/verdicts.tsv" |
-		while read -r id; do
-			awk -F'\t' -v i="$id" '$1 == i { printf "%s (%s, %s): %s%s\n", $1, $4, $3, $5, $7 == "-" ? "" : ": " $7 }' "$OUT/verdicts.tsv"
-			sed -n '/^@@/,$p' "$OUT/patches/$id.patch" | sed 's/^/    /'
-			sweep_reason "$id"
-		done >"$OUT/survivors.txt"
+	sweep_survivors >"$OUT/survivors.txt"
 	echo "$(grep -c '^    reason:' "$OUT/survivors.txt") of $(grep -c '^[^ ]' "$OUT/survivors.txt") survivors and log-only kills have a reason (tests/sweep/survivors)" >"$OUT/reasons.txt"
 	sweep_page >"$OUT/sweep.html"
 }

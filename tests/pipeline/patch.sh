@@ -87,14 +87,16 @@ compat_apply() {
 }
 
 # TREE: the tree the later stages build, SRC with the series applied
-# (SRC itself, the user's, when there is no series to apply).
+# (SRC itself, the user's, when there is no series to apply, unless
+# RIG_TREE_COPY asks for a private copy: "private" (make sweep mutates it)
+# or "named", laid out as the packaged tree of its version (bisect steps)).
 patch_stage() {
 	local tree want old
 	series_check
 	fact_put series_hash "$SERIES_HASH"
 	TREE=$SRC
 	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed &&
-		[ -z "${RIG_TREE_NAMED:-}${RIG_TREE_COPY:-}" ]; then
+		[ -z "${RIG_TREE_COPY:-}" ]; then
 		return 0	# the user's tree, built out of tree as it is
 	fi
 	tree=$SRC

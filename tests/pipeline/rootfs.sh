@@ -70,11 +70,20 @@ rootfs_busybox() {
 	echo /bin/busybox
 }
 
+# Where the guest programs are built: RIG_ROOTFS_BIN (make sweep's own,
+# built once at its start and then used as they are, so that editing
+# tests/guest during a sweep cannot change its verdicts), else the build
+# directory's.
+rootfs_bin() {
+	echo "${RIG_ROOTFS_BIN:-$BUILD_DIR/rootfs}"
+}
+
 # The guest programs, rebuilt whenever their sources differ from the last
 # build's, not only when newer: another copy of the rig, or an older
 # checkout, sharing build/ must never leave its binaries behind.
 rootfs_programs() {
 	local bin=$1 want force=
+	if [ -n "${RIG_ROOTFS_BIN:-}" ] && [ -f "$bin/.programs" ]; then return 0; fi
 	want="$RIG_TOP $(cd "$RIG_TOP" && hash_files tests/guest/*.[ch] tests/guest/lib/* tests/guest/Makefile rootfs/*)"
 	mkdir -p "$bin"
 	[ "$(cat "$bin/.programs" 2>/dev/null)" = "$want" ] || force=-B
@@ -85,7 +94,8 @@ rootfs_programs() {
 
 # Both arches run x86_64 user space: one set of programs serves them.
 rootfs_stage() {
-	local bin=$BUILD_DIR/rootfs spec
+	local bin spec
+	bin=$(rootfs_bin)
 	if ! rootfs_programs "$bin" >"$RUN_DIR/rootfs.log" 2>&1; then
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
 	fi

@@ -72,7 +72,7 @@ source_external() {
 	SRC=$abs
 	SRC_ID=ext-$(basename "$abs")-$(hash_text "$abs" | cut -c1-8)
 	# A bisect step: named as the packaged tree of its version (bisect.sh).
-	[ -z "${RIG_TREE_NAMED:-}" ] || SRC_ID=linux-$(tree_version "$abs" | cut -d. -f1,2)
+	[ "${RIG_TREE_COPY:-}" != named ] || SRC_ID=linux-$(tree_version "$abs" | cut -d. -f1,2)
 	if [ "$(git -C "$abs" rev-parse --show-toplevel 2>/dev/null)" = "$abs" ]; then
 		SRC_KIND=git
 		SRC_REV="git $(git -C "$abs" rev-parse HEAD)"
