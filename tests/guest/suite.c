@@ -49,6 +49,7 @@ static const struct rig_test tests[] = {
 	T(cgroup_tools_reparent),
 	T(stress),
 	T(cycle_leaks),
+	T(release_remainders),
 	T(slab_sysfs_names),
 	T(slab_cache_churn),
 	T(slab_memcg_cache_names),

@@ -85,7 +85,8 @@ void cg_kick_stocks(const char *why)
 
 void cg_kick_cpu(int cpu, const char *why)
 {
-	ktap_diag("CPU %d's stock kicked: %s", cpu, why);
+	if (why)
+		ktap_diag("CPU %d's stock kicked: %s", cpu, why);
 	kick(cpu);
 }
 

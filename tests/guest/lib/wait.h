@@ -41,7 +41,7 @@ long poll_slowest_ms(void);
  * drain is not what it checks, and says why.
  */
 void cg_kick_stocks(const char *why);
-/* The same on one CPU: the others' stocks are left to the kernel. */
+/* The same on one CPU (why NULL: said before): the others' stocks are left to the kernel. */
 void cg_kick_cpu(int cpu, const char *why);
 
 /*
