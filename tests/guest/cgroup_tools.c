@@ -37,10 +37,10 @@ static int shell_cmd(const char *cmd)
 	return WEXITSTATUS(status);
 }
 
-/* A cgroup's name as libcgroup takes it: its path under the root. */
+/* A cgroup's name as libcgroup takes it: its path under the mount. */
 static const char *rel(const char *path)
 {
-	return path + strlen(cg_root) + 1;
+	return path + strlen(cg_mount) + 1;
 }
 
 static int tools_create(const struct outlive *o, const char *parent,
@@ -102,13 +102,13 @@ int test_cgroup_tools_reparent(void)
 	return ret;
 }
 
-/* P, C and G as libcgroup knows them, by depth under the root. */
+/* P, C and G as libcgroup knows them, by depth under the rig's cgroup. */
 #define LC_DEPTH	3
 static struct cgroup *lc_cgs[LC_DEPTH];
 
 static int lc_depth(const char *path)
 {
-	const char *s = rel(path);
+	const char *s = path + strlen(cg_root) + 1;
 	int d = 0;
 
 	for (; (s = strchr(s, '/')); s++)

@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	if (check_names(list))
 		return 2;
 	if (getenv("RIG_CGROUP_ROOT"))
-		cg_root = getenv("RIG_CGROUP_ROOT");
+		cg_mount = cg_root = getenv("RIG_CGROUP_ROOT");
 	reason = mmap(NULL, REASON_LEN, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (reason == MAP_FAILED)
@@ -198,6 +198,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_TESTS; i++)
 		n += selected(list, &tests[i]);
 	ktap_header(n);
+	if (cg_base()) {
+		for (i = 0, n = 0; i < NR_TESTS; i++)
+			if (selected(list, &tests[i]))
+				ktap_result(++n, tests[i].name, KSFT_FAIL,
+					    "the rig's cgroup " RIG_BASE " could not be made");
+		return KSFT_FAIL;
+	}
 	if (cg_is_v2() ? era_probe() : era_per_memcg_caches() < 0)
 		ktap_diag("the era probe failed: the tests that need it fail");
 	n = 0;

@@ -14,7 +14,21 @@
 #include "ktap.h"
 #include "wait.h"
 
+const char *cg_mount = "/sys/fs/cgroup";
 const char *cg_root = "/sys/fs/cgroup";
+
+int cg_base(void)
+{
+	static char base[CG_PATH_MAX];
+
+	snprintf(base, sizeof(base), "%s/%s", cg_mount, RIG_BASE);
+	if (mkdir(base, 0755) && errno != EEXIST) {
+		ktap_diag("cannot make the rig's cgroup %s: %m", base);
+		return -1;
+	}
+	cg_root = base;
+	return cg_enable_memory(base);
+}
 
 int cg_create(char *path, const char *parent, const char *name)
 {
@@ -47,7 +61,7 @@ int cg_destroy(const char *cg)
 
 bool cg_is_v2(void)
 {
-	char path[CG_PATH_MAX];
+	char path[CG_PATH_MAX * 2];
 
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", cg_root);
 	return !access(path, F_OK);
@@ -294,10 +308,10 @@ long cg_dying(const char *cg)
 		return all;
 	}
 	all = v1_memory_cgroups();
-	live = live_cgroups(cg_root);
+	live = live_cgroups(cg_mount);
 	if (all < 0 || live < 0) {
 		ktap_diag("cannot count memory cgroups (/proc/cgroups: %ld, under %s: %ld)",
-			  all, cg_root, live);
+			  all, cg_mount, live);
 		return -1;
 	}
 	return all - live;

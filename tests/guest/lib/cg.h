@@ -14,7 +14,19 @@
 #define CG_PATH_MAX	256
 
 /* Where the memory controller is mounted (cgroup2 unless told otherwise). */
+extern const char *cg_mount;
+/*
+ * Where the rig's cgroups go: RIG_BASE under cg_mount (cg_base()), which
+ * lives for the whole boot. A test's P is then never a top-level memcg,
+ * as on any systemd machine (system.slice/...), so that removing it
+ * reparents to a memcg that is not the root: a mutant that sends charges
+ * one level too high is seen in the ledgers instead of crashing on the
+ * root's missing parent.
+ */
 extern const char *cg_root;
+#define RIG_BASE	"kmemcg-rig"
+/* cg_root made (memory on for its children); -1 and a diagnostic when not. */
+int cg_base(void);
 
 int cg_create(char *path, const char *parent, const char *name);
 int cg_destroy(const char *cg);
