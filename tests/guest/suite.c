@@ -53,6 +53,7 @@ static const struct rig_test tests[] = {
 	T(slab_sysfs_names),
 	T(slab_cache_churn),
 	T(slab_memcg_cache_names),
+	T(top_level_reparent),
 	H(selftest_crash),
 	H(selftest_hang),
 	H(selftest_flaky),
