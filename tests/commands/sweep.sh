@@ -138,6 +138,12 @@ sweep_boot() {
 	env TIMEOUT="$SWEEP_TIMEOUT" "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
 		RIG_CMDLINE="RIG_FAIL_FAST=1" "$TOP/run.sh" test >"$log" 2>&1 </dev/null || rc=$?
 	res=$runs/latest/results.txt
+	# A known failure (tests/known-failures: the run passes) stopped the
+	# guest's fail-fast: what came after it never ran. Boot again whole.
+	if [ "$rc" = 0 ] && grep -q 'not run: RIG_FAIL_FAST' "$res"; then
+		env TIMEOUT="$SWEEP_TIMEOUT" "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
+			"$TOP/run.sh" test >>"$log" 2>&1 </dev/null || rc=$?
+	fi
 	WHY=$(grep -m 1 '^rig: error:' "$log" | cut -c13- | cut -c1-160) || WHY=
 	case $rc in
 	0) HOW=pass WHY= ; return ;;
