@@ -301,3 +301,117 @@ int test_limit_stock_drain(void)
 	/* each test is its own process: its affinity ends with it */
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }
+
+/*
+ * drain_scope: an offline drains the CPU stocks that cache the removed
+ * memcg or one below it (drain_all_stock(), "the subtree under it"), not
+ * the others': S's stock on CPU 1, made as limit_stock_drain makes it,
+ * must keep S's pre-charge while its sibling X is removed from CPU 0 and
+ * freed. A drain of every stock costs each CPU a work item at every rmdir
+ * and takes away the pre-charge a live memcg holds for its next charges.
+ * Another memcg's charge on CPU 1 may flush S's stock too (an RCU
+ * callback freeing an earlier test's objects): the same hold with no
+ * rmdir first must keep it, or the case is set up again (ATTEMPTS).
+ */
+#define FLUSHED		2
+
+struct kept_stock {
+	const char *s;
+	long held, gap;
+};
+
+static bool stock_gone(void *arg)
+{
+	struct kept_stock *k = arg;
+
+	return unused(k->s, &k->gap) || k->gap < k->held / 2;
+}
+
+/* HOLD_MS watching S's pre-charge: LOST when it went, else 0. */
+static int stock_held(struct kept_stock *k)
+{
+	if (!poll_until(stock_gone, k, HOLD_MS))
+		return LOST;
+	return 0;
+}
+
+static int scope_steps(const char *p, const char *s, const char *x)
+{
+	struct kept_stock k = { s, 0, 0 };
+	char c;
+
+	if (read(ready[0], &c, 1) != 1) {
+		ktap_fail("S could not charge its page on CPU 1");
+		return -1;
+	}
+	if (unused(s, &k.held))
+		return -1;
+	if (k.held < CG_STOCK_PAGES / 2 * page_size() || stock_held(&k)) {
+		ktap_diag("S's stock on CPU 1 went (%ld B left of %ld B) with nothing removed: no case",
+			  k.gap, k.held);
+		return LOST;
+	}
+	if (cg_destroy(x) || cg_wait_gone(p, "X"))
+		return -1;
+	if (stock_held(&k)) {
+		ktap_diag("S's stock on CPU 1: %ld B before X was removed, %ld B after",
+			  k.held, k.gap);
+		return FLUSHED;
+	}
+	ktap_diag("S's stock on CPU 1 kept its %ld B while sibling X was removed and freed",
+		  k.held);
+	return 0;
+}
+
+static int scope_attempt(void)
+{
+	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", x[CG_PATH_MAX] = "";
+	pid_t holder = -1;
+	int ret = -1;
+
+	/* Made on CPU 0: what making them charges P stays in CPU 0's stock. */
+	if (pin(0) || pipe(ready) || pipe(go))
+		return -1;
+	if (cg_create(p, cg_root, "rig_drain_scope") || cg_enable_memory(p) ||
+	    cg_create(s, p, "stocked") || cg_create(x, p, "removed")) {
+		close(ready[1]);
+		close(go[0]);
+		goto out;
+	}
+	holder = cg_spawn(s, hold_page, NULL);
+	close(ready[1]);
+	close(go[0]);
+	if (holder > 0)
+		ret = scope_steps(p, s, x);
+out:
+	close(go[1]);
+	if (holder > 0 && cg_reap(holder))
+		ret = -1;
+	close(ready[0]);
+	cg_destroy(x);
+	cg_destroy(s);
+	cg_destroy(p);
+	return ret;
+}
+
+int test_drain_scope(void)
+{
+	int i, lost = 0, flushed = 0, ret = LOST;
+
+	if (nr_cpus() < 2) {
+		test_reason("%d CPU: no other CPU's stock to leave alone", nr_cpus());
+		return KSFT_SKIP;
+	}
+	for (i = 0; i < ATTEMPTS && (ret == LOST || ret == FLUSHED); i++) {
+		ret = scope_attempt();
+		lost += ret == LOST;
+		flushed += ret == FLUSHED;
+	}
+	if (ret == FLUSHED || (ret == LOST && flushed))
+		ktap_fail("S's stock on CPU 1 was flushed when its sibling X was removed, %d times of %d (%d more flushed with nothing removed): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
+			  flushed, i, lost);
+	else if (ret == LOST)
+		ktap_fail("S's stock on CPU 1 was flushed before X was removed, %d times of %d: the case was never set up",
+			  lost, ATTEMPTS);
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}

@@ -41,6 +41,7 @@ static const struct rig_test tests[] = {
 	T(limit_max_reclaim),
 	T(limit_high_reclaim),
 	T(limit_stock_drain),
+	T(drain_scope),
 	T(reclaim_chain),
 	T(numa_reclaim),
 	T(pins),
