@@ -89,7 +89,7 @@ kselftest_ran() {
 # memory.high.
 v1_skips_only_percpu() {
 	! awk '$2 == "skip" { print $1 }' "$RESULTS_DIR/latest/results.txt" |
-		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|numa_reclaim|percpu|slab_memcg_cache_names)'
+		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|drain_scope|numa_reclaim|percpu|release_remainders|slab_memcg_cache_names)'
 }
 
 # make test pipelines its cells (x86_64 builds while UML boots) but shows
