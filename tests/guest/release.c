@@ -147,17 +147,17 @@ int test_release_remainders(void)
 	char p[CG_PATH_MAX] = "";
 	int ret;
 
+	if (nr_cpus() < 2) {
+		test_reason("%d CPU: a remainder is left at release only by two CPUs' stocks",
+			    nr_cpus());
+		return KSFT_SKIP;
+	}
 	switch (era_per_memcg_caches()) {
 	case 1:
 		test_reason("per-memcg slab caches: no obj_cgroup to release (5.9 on)");
 		return KSFT_SKIP;
 	case -1:
 		return KSFT_FAIL;
-	}
-	if (nr_cpus() < 2) {
-		test_reason("%d CPU: a remainder is left at release only by two CPUs' stocks",
-			    nr_cpus());
-		return KSFT_SKIP;
 	}
 	if (cg_create(p, cg_root, "rig_release") || cg_enable_memory(p))
 		return KSFT_FAIL;
