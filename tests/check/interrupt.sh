@@ -24,12 +24,24 @@ two_runs_at_once() {
 		[ "$n1" = $((n0 + 2)) ]
 }
 
+# A shell started as a background job of a script inherits SIGINT
+# ignored, which no trap can undo: its runs never see a Ctrl-C.
+sigint_ignored() {
+	local mask
+	mask=$(awk '/^SigIgn:/ { print $2 }' /proc/self/status)
+	[ $((0x$mask & 2)) != 0 ]
+}
+
 # interrupted LOG PATTERN CMD...: CMD in a process group of its own (as a
 # terminal runs it); once LOG shows PATTERN, SIGINT to the group, as
 # Ctrl-C sends it. True if CMD then ended.
 interrupted() {
 	local log=$1 pattern=$2 pid n=0
 	shift 2
+	if sigint_ignored; then
+		echo "SIGINT is ignored in this shell (make check started as a script's background job): Ctrl-C cannot reach the run; run make check in the foreground"
+		return 1
+	fi
 	set -m
 	"$@" >"$log" 2>&1 &
 	pid=$!
