@@ -70,6 +70,29 @@ static int hold_page(void *arg)
 }
 
 /*
+ * S spawned in s (none when s is NULL), then S's ends of the pipes
+ * closed: an S that died unblocks the read of ready.
+ */
+static pid_t holder_start(const char *s)
+{
+	pid_t holder = s ? cg_spawn(s, hold_page, NULL) : -1;
+
+	close(ready[1]);
+	close(go[0]);
+	return holder;
+}
+
+/* S told to go and reaped: ret, or -1 when S did not exit cleanly. */
+static int holder_stop(pid_t holder, int ret)
+{
+	close(go[1]);
+	if (holder > 0 && cg_reap(holder))
+		ret = -1;
+	close(ready[0]);
+	return ret;
+}
+
+/*
  * A: len bytes of anon memory, charged in one call on CPU 0. While it
  * holds them, A reads P's page counter into *seen (a shared page): P
  * above its limit then is a charge that went past it, which no
@@ -232,6 +255,7 @@ static int drain_attempt(void)
 	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", a[CG_PATH_MAX] = "";
 	pid_t holder = -1;
 	int ret = -1;
+	bool made;
 	/* A's reading of P, shared with the rig and touched here, by the rig */
 	long *seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -251,12 +275,8 @@ static int drain_attempt(void)
 	 */
 	if (pin(1) || pipe(ready) || pipe(go))
 		return -1;
-	if (cg_create(p, cg_root, "rig_limit_stock") || cg_enable_memory(p) ||
-	    cg_create(s, p, "stocked") || cg_create(a, p, "charger")) {
-		close(ready[1]);
-		close(go[0]);
-		goto out;
-	}
+	made = !cg_create(p, cg_root, "rig_limit_stock") && !cg_enable_memory(p) &&
+	       !cg_create(s, p, "stocked") && !cg_create(a, p, "charger");
 	/*
 	 * S is born on CPU 1, the rig back on CPU 0 at once: S's first
 	 * faults after fork charge S, and on CPU 0 they would leave a batch
@@ -266,17 +286,10 @@ static int drain_attempt(void)
 	 * charges its own memcg) would flush S's stock before the limit
 	 * could (a soak saw A charge with no limit hit, 3 runs of 20).
 	 */
-	holder = cg_spawn(s, hold_page, NULL);
-	/* S's ends: an S that died unblocks the read of ready */
-	close(ready[1]);
-	close(go[0]);
+	holder = holder_start(made ? s : NULL);
 	if (holder > 0 && !pin(0))
 		ret = drain_steps(p, s, a, seen);
-out:
-	close(go[1]);
-	if (holder > 0 && cg_reap(holder))
-		ret = -1;
-	close(ready[0]);
+	ret = holder_stop(holder, ret);
 	cg_set_limit(p, "memory.max", -1);
 	cg_destroy(a);
 	cg_destroy(s);
@@ -368,26 +381,17 @@ static int scope_attempt(void)
 	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", x[CG_PATH_MAX] = "";
 	pid_t holder = -1;
 	int ret = -1;
+	bool made;
 
 	/* Made on CPU 0: what making them charges P stays in CPU 0's stock. */
 	if (pin(0) || pipe(ready) || pipe(go))
 		return -1;
-	if (cg_create(p, cg_root, "rig_drain_scope") || cg_enable_memory(p) ||
-	    cg_create(s, p, "stocked") || cg_create(x, p, "removed")) {
-		close(ready[1]);
-		close(go[0]);
-		goto out;
-	}
-	holder = cg_spawn(s, hold_page, NULL);
-	close(ready[1]);
-	close(go[0]);
+	made = !cg_create(p, cg_root, "rig_drain_scope") && !cg_enable_memory(p) &&
+	       !cg_create(s, p, "stocked") && !cg_create(x, p, "removed");
+	holder = holder_start(made ? s : NULL);
 	if (holder > 0)
 		ret = scope_steps(p, s, x);
-out:
-	close(go[1]);
-	if (holder > 0 && cg_reap(holder))
-		ret = -1;
-	close(ready[0]);
+	ret = holder_stop(holder, ret);
 	cg_destroy(x);
 	cg_destroy(s);
 	cg_destroy(p);
