@@ -49,7 +49,13 @@ static int pin(int cpu)
 
 static int ready[2], go[2];
 
-/* S: one page charged on CPU 1, then asleep until told to go. */
+/*
+ * S: one page charged on CPU 1, then asleep until told to go; it goes
+ * back to CPU 0 to exit. Its exit frees page tables and its stack on the
+ * CPU it last ran on, some through RCU callbacks queued there: charged
+ * to S's memcg, their uncharge later flushes whatever memcg CPU 1's stock
+ * caches then (the next attempt's S, the next test's).
+ */
 static int hold_page(void *arg)
 {
 	char *p, c = 'r';
@@ -66,7 +72,7 @@ static int hold_page(void *arg)
 	p[0] = 1;
 	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
 		return 1;
-	return 0;
+	return pin(0) ? 2 : 0;
 }
 
 /*
@@ -324,7 +330,10 @@ int test_limit_stock_drain(void)
  * and takes away the pre-charge a live memcg holds for its next charges.
  * Another memcg's charge on CPU 1 may flush S's stock too (an RCU
  * callback freeing an earlier test's objects): the same hold with no
- * rmdir first must keep it, or the case is set up again (ATTEMPTS).
+ * rmdir first must keep it, or the case is set up again (ATTEMPTS). A
+ * flush after the rmdir fails at once, never retried: with S exiting on
+ * CPU 0, 6 x86_64 runs after limit_stock_drain lost no hold (4 of 6 did
+ * when S exited on CPU 1).
  */
 #define FLUSHED		2
 
@@ -400,22 +409,19 @@ static int scope_attempt(void)
 
 int test_drain_scope(void)
 {
-	int i, lost = 0, flushed = 0, ret = LOST;
+	int i, ret = LOST;
 
 	if (nr_cpus() < 2) {
 		test_reason("%d CPU: no other CPU's stock to leave alone", nr_cpus());
 		return KSFT_SKIP;
 	}
-	for (i = 0; i < ATTEMPTS && (ret == LOST || ret == FLUSHED); i++) {
+	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
 		ret = scope_attempt();
-		lost += ret == LOST;
-		flushed += ret == FLUSHED;
-	}
-	if (ret == FLUSHED || (ret == LOST && flushed))
-		ktap_fail("S's stock on CPU 1 was flushed when its sibling X was removed, %d times of %d (%d more flushed with nothing removed): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
-			  flushed, i, lost);
+	if (ret == FLUSHED)
+		ktap_fail("S's stock on CPU 1 was flushed when its sibling X was removed (attempt %d, its hold with nothing removed kept it): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
+			  i);
 	else if (ret == LOST)
 		ktap_fail("S's stock on CPU 1 was flushed before X was removed, %d times of %d: the case was never set up",
-			  lost, ATTEMPTS);
+			  i, ATTEMPTS);
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }
