@@ -32,8 +32,9 @@
 /*
  * Another memcg's charge or uncharge on CPU 1 (an RCU callback freeing
  * an earlier test's objects) may flush S's stock, or P free room, before
- * A reaches the limit (2 x86_64 soak runs of 20): the case is then not set
- * up, and is set up again, at most ATTEMPTS times.
+ * A reaches the limit (2 x86_64 soak runs of 20; 1 of 20 once S exited
+ * on CPU 0): the case is then not set up, and is set up again, at most
+ * ATTEMPTS times.
  */
 #define ATTEMPTS	3
 #define LOST		1
