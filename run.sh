@@ -92,6 +92,8 @@ validate() {
 	case "$NODES" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "NODES must be a number of NUMA nodes (x86_64), not '$NODES'" ;; esac
 	case "$MEM" in *[!0-9MmGg]* | [!0-9]*) die "$EXIT_USAGE" "MEM must be a size such as 256M or 1G, not '$MEM'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
+	# Before set-up and unpacking: a wrong path costs no install.
+	series_check
 	ksft_check_programs
 }
 

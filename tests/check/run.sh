@@ -16,8 +16,11 @@ for f in lib static parse stages inputs e2e era interrupt user bisect weaken nig
 	. "$TOP/tests/check/$f.sh"
 done
 
-# Set-up first, as for make test, plus what the checks use.
-RIG_DEPS_FOR=check "$TOP/run.sh" deps
+# Set-up first: as for make test plus what the checks use, or for the quick
+# tier only what its checks use (no kernel source, no browser).
+export RIG_DEPS_FOR=check
+[ "$TIER" != quick ] || RIG_DEPS_FOR=quick
+"$TOP/run.sh" deps
 rm -rf "$CHECK_LOGS"
 mkdir -p "$CHECK_LOGS" "$RESULTS_DIR"
 chmod 755 "$CHECK_LOGS"
