@@ -30,19 +30,19 @@ drill_pristine() {
 # The history starts at 5.4 where it is unpacked (era_checks ran), at
 # 6.12 otherwise; 6.12's tree comes in as one commit, the era change.
 drill_history() {
-	local src=${BUILD_DIR:-$TOP/build}/src old=linux-5.4 tree
-	[ -d "$src/$old" ] || old=linux-6.12
+	local src=${BUILD_DIR:-$TOP/build}/src old=$ERA_BUILD_DIR/src/linux-5.4 tree
+	[ -d "$old" ] || old=$src/linux-6.12
 	rm -rf "$DRILL"
 	mkdir -p "$(dirname "$DRILL")"
-	drill_pristine "$src/$old" && drill_pristine "$src/linux-6.12" &&
-		git clone -q --shared --no-checkout "$src/$old" "$DRILL" &&
+	drill_pristine "$old" && drill_pristine "$src/linux-6.12" &&
+		git clone -q --shared --no-checkout "$old" "$DRILL" &&
 		git -C "$DRILL" checkout -q -b drill rig-pristine || return 1
 	(
 		set -e
 		cd "$DRILL"
 		sed -i '1a /* drill: an unrelated driver change on the first tree */' drivers/net/dummy.c
 		drill_commit "net: dummy: an unrelated change on the first tree"
-		if [ "$old" = linux-6.12 ]; then
+		if [ "$old" = "$src/linux-6.12" ]; then
 			# the same shape of history, with no era change in it
 			echo >>MAINTAINERS
 			drill_commit "MAINTAINERS: a trailing line"
@@ -110,6 +110,6 @@ bisect_inputs() {
 drill_good_on_both_eras() {
 	local v=$RESULTS_DIR/latest/verdicts.txt
 	awk '$2 == "good" && $4 ~ /-um-6\.12\./' "$v" | grep -q . || return 1
-	[ ! -d "${BUILD_DIR:-$TOP/build}/src/linux-5.4" ] ||
+	[ ! -d "$ERA_BUILD_DIR/src/linux-5.4" ] ||
 		awk '$2 == "good" && $4 ~ /-um-5\.4\./' "$v" | grep -q .
 }

@@ -60,12 +60,13 @@ interrupted() {
 	! kill -0 "$pid" 2>/dev/null
 }
 
-# Nothing of the rig's left running: no guest, no make of ours, nothing
+# Nothing of the rig's left running: no guest, no make of ours (build/era,
+# make check's 5.4 build, is not the interrupted run's), nothing
 # holding the build lock (a timer left behind would).
 nothing_left() {
 	sleep 1
 	no_guest_left &&
-		! pgrep -f "make .*O=$TOP/build" >/dev/null &&
+		! pgrep -f "make .*O=$TOP/build/[a-z0-9_]+-" >/dev/null &&
 		flock -n "$TOP/build/.lock" true
 }
 

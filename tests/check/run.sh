@@ -38,6 +38,8 @@ quick() {
 }
 
 full() {
+	era_prebuild_start
+	trap era_prebuild_stop EXIT
 	static_checks
 	parse_checks
 	stage_checks
