@@ -116,7 +116,7 @@ static bool none_dying(void *cg)
  * reaches the console only when the next message closes it, which may
  * never come before power-off (it did not, for sock_reparent's).
  */
-__printf(1, 2) static void kmsg(const char *fmt, ...)
+void kmsg(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;

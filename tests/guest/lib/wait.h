@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "ktap.h"
+
 /*
  * How long the kernel gets to free a removed memcg, or to free objects.
  * The slowest settle measured (each test's "slowest settle" line, make
@@ -43,6 +45,13 @@ long poll_slowest_ms(void);
 void cg_kick_stocks(const char *why);
 /* The same on one CPU (why NULL: said before): the others' stocks are left to the kernel. */
 void cg_kick_cpu(int cpu, const char *why);
+
+/*
+ * A line into the kernel log, where the host's scan (parse.sh) finds the
+ * rig's own findings about the kernel: kernel_log fails the run on one
+ * unless tests/known-failures lists it for that kernel.
+ */
+__printf(1, 2) void kmsg(const char *fmt, ...);
 
 /*
  * poll_until(), with the stocks kicked before each half second of it: for
