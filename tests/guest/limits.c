@@ -214,8 +214,8 @@ static int drained_late(const char *p, const char *s, long need, long room,
 	}
 	ktap_diag("P's limit OOM-killed A (%ld B asked, %ld B free), and S's %ld B stock on CPU 1 drained hands off %ld ms after: the drain came after the charge gave up",
 		  need, room, held, took);
-	kmsg("kmemcg-rig: limit OOM-killed before its stock drain ran: A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
-	     need, room, held, took);
+	kmsg_write("kmemcg-rig: limit OOM-killed before its stock drain ran: A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
+		   need, room, held, took);
 	return 0;
 }
 

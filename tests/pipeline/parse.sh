@@ -28,7 +28,7 @@ parse_plan() {
 # Patterns of kernel badness (KASAN and lockdep reports start with BUG:
 # or WARNING:), after ktest.pl, rcutorture's
 # console-badness.sh and LKP; one hit fails the run. The first is the
-# rig's own, written to /dev/kmsg by the guest (kmsg()): its findings
+# rig's own, written to /dev/kmsg by the guest (kmsg_write()): its findings
 # about the kernel, such as a removed memcg only a stock kick freed.
 SCAN_PATTERNS='kmemcg-rig: |BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
 

@@ -51,7 +51,7 @@ void cg_kick_cpu(int cpu, const char *why);
  * rig's own findings about the kernel: kernel_log fails the run on one
  * unless tests/known-failures lists it for that kernel.
  */
-__printf(1, 2) void kmsg(const char *fmt, ...);
+__printf(1, 2) void kmsg_write(const char *fmt, ...);
 
 /*
  * poll_until(), with the stocks kicked before each half second of it: for
