@@ -201,10 +201,10 @@ oom_without_kill_scanned() {
 # of the rig's own: listed for 6.12 (xfail), a failure on 6.1.
 held_by_stock_listed() {
 	local log=$CHECK_LOGS/held-by-stock.log out=$CHECK_LOGS/parse-held_by_stock
-	awk '/^ok 1 / { print "[    3.000000] kmemcg-rig: memcg held by a skipped stock: rmdir C: freed only by a stock kick 5 s after rmdir (4096 B of object bytes, 0 B of pre-charge given back)" }
+	awk '/^ok 1 / { print "[    3.000000] kmemcg-rig: memcg-held-by-skipped-stock: rmdir C: freed only by a stock kick 5 s after rmdir (4096 B of object bytes, 0 B of pre-charge given back)" }
 		{ print }' "$FIXTURES/pass.log" >"$log"
 	sed 's/^rig: kernel 6\.12\.[0-9]*/rig: kernel 6.1.0/' "$log" >"$log.61"
-	sed 's/held by a skipped stock: rmdir C/held by a stock refilled after offline: C once its sockets closed/' \
+	sed "s/memcg-held-by-skipped-stock: rmdir C/memcg-held-by-refilled-stock: C once its sockets closed/" \
 		"$log" >"$log.refilled"
 	"$TOP/run.sh" parse "$log.refilled" 0 "$out.refilled" >/dev/null &&
 		grep -q '^kernel_log xfail rig:memcg-held-by-refilled-stock: ' "$out.refilled/results.txt" &&
@@ -219,7 +219,7 @@ held_by_stock_listed() {
 # one CPU leaves no other CPU's stock to wait for.
 oom_before_drain_listed() {
 	local log=$CHECK_LOGS/oom-before-drain.log out=$CHECK_LOGS/parse-oom_before_drain
-	awk '/^ok 1 / { print "[    3.000000] kmemcg-rig: limit OOM-killed before its stock drain ran: A charging 141312 B under the limit (16384 B free), a 249856 B stock on CPU 1 drained 40 ms after the kill" }
+	awk '/^ok 1 / { print "[    3.000000] kmemcg-rig: oom-before-stock-drain: A charging 141312 B under the limit (16384 B free), a 249856 B stock on CPU 1 drained 40 ms after the kill" }
 		{ print } /^rig: kernel / { print "rig: arch x86_64" }' "$FIXTURES/pass.log" >"$log"
 	sed 's/^rig: arch x86_64/rig: arch um/' "$log" >"$log.um"
 	"$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&

@@ -29,7 +29,7 @@ parse_plan() {
 # or WARNING:), after ktest.pl, rcutorture's
 # console-badness.sh and LKP; one hit fails the run. The first is the
 # rig's own, written to /dev/kmsg by the guest (kmsg_write()): its findings
-# about the kernel, such as a removed memcg only a stock kick freed.
+# about the kernel, "kmemcg-rig: <id>: ...", splat rig:<id>.
 SCAN_PATTERNS='kmemcg-rig: |BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
 
 # An OOM kill's report carries a Call Trace by design: upstream's OOM
@@ -62,9 +62,7 @@ parse_splats() {
 		}
 		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\] */, "") }
 		/^rig: |^# / { next }
-		/kmemcg-rig: memcg held by a skipped stock/ { add("rig:memcg-held-by-skipped-stock"); next }
-		/kmemcg-rig: memcg held by a stock refilled/ { add("rig:memcg-held-by-refilled-stock"); next }
-		/kmemcg-rig: limit OOM-killed before its stock drain ran/ { add("rig:oom-before-stock-drain"); next }
+		match($0, /kmemcg-rig: [a-z0-9-]+: /) { add("rig:" substr($0, RSTART + 12, RLENGTH - 14)); next }
 		/WARNING: CPU: [0-9]+ PID: [0-9]+ at / { add("WARNING:" fn($NF)); next }
 		/BUG: KASAN: [a-z-]+ in / { match($0, /KASAN: [a-z-]+ in [^ ]+/)
 			split(substr($0, RSTART, RLENGTH), w, " "); add("KASAN:" w[2] ":" fn(w[4])); next }

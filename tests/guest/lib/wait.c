@@ -116,14 +116,15 @@ static bool none_dying(void *cg)
  * reaches the console only when the next message closes it, which may
  * never come before power-off (it did not, for sock_reparent's).
  */
-void kmsg_write(const char *fmt, ...)
+void kmsg_write(const char *id, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
 	int fd, len;
 
+	len = snprintf(line, sizeof(line) - 1, "kmemcg-rig: %s: ", id);
 	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	len += vsnprintf(line + len, sizeof(line) - 1 - len, fmt, ap);
 	va_end(ap);
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
@@ -195,7 +196,7 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 	 * kernel_log fails the run unless tests/known-failures lists it for
 	 * this kernel, with its rate.
 	 */
-	kmsg_write("kmemcg-rig: memcg held by a skipped stock: %s: freed only by a stock kick %d s after rmdir (%ld B of object bytes, %ld B of pre-charge given back)",
+	kmsg_write("memcg-held-by-skipped-stock", "%s: freed only by a stock kick %d s after rmdir (%ld B of object bytes, %ld B of pre-charge given back)",
 		   what, WAIT_MS / 1000, freed, given);
 	return 0;
 }
@@ -268,7 +269,7 @@ int cg_wait_gone_unpinned(const char *cg, const char *what)
 	if (!poll_until(none_dying, (void *)cg, WAIT_MS)) {
 		ktap_diag("%s: held %d s after its last pin went by a CPU's stock that took it again, freed by a stock kick",
 			  what, WAIT_MS / 1000);
-		kmsg_write("kmemcg-rig: memcg held by a stock refilled after offline: %s: freed only by a stock kick %d s after its last pin went",
+		kmsg_write("memcg-held-by-refilled-stock", "%s: freed only by a stock kick %d s after its last pin went",
 			   what, WAIT_MS / 1000);
 		return 0;
 	}

@@ -47,11 +47,12 @@ void cg_kick_stocks(const char *why);
 void cg_kick_cpu(int cpu, const char *why);
 
 /*
- * A line into the kernel log, where the host's scan (parse.sh) finds the
- * rig's own findings about the kernel: kernel_log fails the run on one
- * unless tests/known-failures lists it for that kernel.
+ * A line into the kernel log, "kmemcg-rig: <id>: <text>", where the host's
+ * scan (parse.sh) finds the rig's own findings about the kernel as splat
+ * rig:<id>: kernel_log fails the run on one unless tests/known-failures
+ * lists it for that kernel.
  */
-__printf(1, 2) void kmsg_write(const char *fmt, ...);
+__printf(2, 3) void kmsg_write(const char *id, const char *fmt, ...);
 
 /*
  * poll_until(), with the stocks kicked before each half second of it: for
@@ -76,9 +77,9 @@ int cg_wait_gone_kicked(const char *cg, const char *why);
  * hands off. An uncharge of a dead memcg goes through refill_stock(),
  * which caches it in that CPU's page stock again, where nothing drains
  * it until another memcg charges there: freed only by the rig's kick, it
- * is said in the kernel log ("memcg held by a stock refilled after
- * offline"), where kernel_log fails the run unless tests/known-failures
- * lists it for that kernel. -1 when a kick does not free it either.
+ * is said in the kernel log (rig:memcg-held-by-refilled-stock), where
+ * kernel_log fails the run unless tests/known-failures lists it for
+ * that kernel. -1 when a kick does not free it either.
  */
 int cg_wait_gone_unpinned(const char *cg, const char *what);
 
