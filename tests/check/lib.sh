@@ -50,15 +50,20 @@ expect() {
 	fi
 }
 
-# check NAME CMD...: CMD succeeds.
+# check NAME CMD...: CMD succeeds. A grep that finds nothing prints
+# nothing, so the failure quotes it instead.
 check() {
-	local name=$1 log=$CHECK_LOGS/$1.log
+	local name=$1 log=$CHECK_LOGS/$1.log why=failed
 	shift
 	if "$@" >"$log" 2>&1 </dev/null; then
 		check_result "$name" 1
-	else
-		check_result "$name" 0 "failed"
+		return
 	fi
+	if [ "$1" = grep ]; then
+		why="no line matches: $*"
+		echo "$why" >>"$log"
+	fi
+	check_result "$name" 0 "$why"
 }
 
 # The end of each failed check's log, as KTAP diagnostics before the
