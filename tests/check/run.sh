@@ -37,21 +37,21 @@ quick() {
 	sweep_quick_checks
 }
 
-# kselftest_column MUTATION TEST: make mutants' table (in mutants_killed's
-# log) says upstream's TEST was among those that killed MUTATION, other
-# upstream failures beside it or not. On a miss it shows the row and what
-# upstream's program printed in that boot.
+# kselftest_column MUTATION PROGRAM.TEST: make mutants' table (in
+# mutants_killed's log) says upstream's TEST was among those that killed
+# MUTATION, other upstream failures beside it or not. On a miss it shows
+# the row and what upstream's PROGRAM printed in that boot.
 kselftest_column() {
-	local log=$CHECK_LOGS/mutants_killed.log row table boot
+	local log=$CHECK_LOGS/mutants_killed.log prog=${2%%.*} row table boot
 	row=$(grep -E "^$1 " "$log") || { echo "no row for $1 in $log"; return 1; }
-	if echo "$row" | grep -qE "killed \\([^)]*test_kmem\\.$2[,) ].*killed by both"; then
+	if echo "$row" | grep -qE "killed \\([^)]*${2//./\\.}[,) ].*killed by both"; then
 		return 0
 	fi
 	echo "expected upstream's $2 among the kills of $1 (killed by both), measured: $row" | tr -s ' '
 	table=$(sed -n 's/^table: //p' "$log")
 	boot=$(dirname "$table")/$1-v2.log
 	echo "upstream's lines in $boot:"
-	sed -n '/kselftest-cgroup test_kmem begin/,/kselftest-cgroup test_kmem exit/p' "$boot"
+	sed -n "/kselftest-cgroup $prog begin/,/kselftest-cgroup $prog exit/p" "$boot"
 	return 1
 }
 
@@ -74,13 +74,12 @@ full() {
 	# Upstream's kmem program beside the rig in the one mutation whose
 	# upstream kill is certain: unaccounted stacks leave kernel_stack at 0.
 	# Upstream's test_kmem_dead_cgroups kills no-drain-at-offline only if
-	# nothing charges on that CPU within its 5 s, and once in CI the table
-	# lacked that kill, its cause not kept. Every mutation with the whole
-	# list is make mutants' and nightly's.
+	# nothing charges on that CPU within its 5 s wait. Every mutation with
+	# the whole list is make mutants' and nightly's.
 	expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- \
 		env KSFT_PROGRAMS=test_kmem MUT_KSFT=kernel-stack-unaccounted \
 		"$TOP/tests/commands/mutants.sh"
-	check mutants_kselftest_column kselftest_column kernel-stack-unaccounted test_kmem_kernel_stacks
+	check mutants_kselftest_column kselftest_column kernel-stack-unaccounted test_kmem.test_kmem_kernel_stacks
 	era_checks
 	weaken_checks
 	sweep_checks
