@@ -39,6 +39,7 @@ static_checks() {
 	check one_ktap_reader check_one_ktap_reader
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
+	check known_failures_exact check_known_entries
 }
 
 # tests/measured/ is written by make soak, mutants and bench, never by hand:
@@ -157,4 +158,31 @@ stage_assigned() {
 				$0 = substr($0, RLENGTH + 1)
 			}
 		}'
+}
+
+# known_entries_exact [FILE]: every entry of tests/known-failures names a
+# signature (never *, never a whole test or program, never an unnamed
+# splat), its kernels, arches, cgroup and debug, and a measured rate; an
+# unknown signature form is refused. Prints the bad entries.
+known_entries_exact() {
+	awk -F'\t' '
+		/^[[:space:]]*(#|$)/ { next }
+		{ bad = "" }
+		NF != 8 { bad = NF " columns, expected 8" }
+		bad == "" && ($1 == "" || $1 ~ /\*/) { bad = "no test" }
+		bad == "" && ($2 == "" || $2 ~ /\*/ || $2 ~ /^unnamed/) { bad = "no signature" }
+		bad == "" && $1 ~ /^kselftest\./ && $2 !~ /^(not-ok|skip)$/ { bad = "upstream signature not not-ok or skip" }
+		bad == "" && $1 !~ /^(kselftest\.|kernel_log$)/ && $2 !~ /^[A-Za-z0-9_]+:[a-z0-9-]+$/ { bad = "rig signature not function:id" }
+		bad == "" && ($3 == "" || $4 == "" || $5 == "" || $6 == "") { bad = "kernels, arches, cgroup or debug empty" }
+		bad == "" && $7 !~ /[0-9]/ { bad = "no measured rate" }
+		bad != "" { printf "line %d: %s: %s\n", NR, bad, $1 }' "${1:-$TOP/tests/known-failures}"
+}
+
+check_known_entries() {
+	local bad
+	bad=$(known_entries_exact) || return 1
+	[ -z "$bad" ] || { printf '%s\n' "$bad"; return 1; }
+	# and the check itself refuses a whole-test entry
+	bad=$(known_entries_exact <(printf 'limit_max_reclaim\t*\t6.12\t*\t*\t*\t1 of 2\twhole\n'))
+	[ -n "$bad" ]
 }

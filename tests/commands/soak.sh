@@ -118,6 +118,31 @@ soak_upstream() {
 	}'
 }
 
+# soak_signatures RUN_DIR...: each failure signature (a rig test's FAIL id,
+# upstream's not-ok or skip, a kernel-log splat) and in how many of the
+# runs it showed: the rates tests/known-failures quotes.
+soak_signatures() {
+	local dir t
+	for dir in "$@"; do
+		echo "run"
+		for t in ktap kselftest; do
+			[ ! -f "$dir/$t.txt" ] || parse_signatures "$dir/$t.txt"
+		done
+		[ ! -f "$dir/splats.txt" ] || cut -f1 "$dir/splats.txt" | sed 's/^/kernel_log\t/'
+	done | awk -F'\t' '
+	$0 == "run" { runs++; delete seen; next }
+	!(($1, $2) in seen) { seen[$1, $2] = 1; if (!(($1, $2) in hits)) order[++n] = $1 "\t" $2; hits[$1, $2]++ }
+	END {
+		if (!n)
+			exit
+		printf "\n%-24s %-56s %5s %5s\n", "test", "signature", "runs", "hits"
+		for (i = 1; i <= n; i++) {
+			split(order[i], k, "\t")
+			printf "%-24s %-56s %5d %5d\n", k[1], k[2], runs, hits[k[1], k[2]]
+		}
+	}'
+}
+
 # soak_suite RUN_DIR...: the warm suite's time (timings.txt) over the runs.
 soak_suite() {
 	local dir
@@ -132,6 +157,7 @@ soak_tables() {
 	soak_figures "$@"
 	soak_suite "$@"
 	soak_upstream "$@"
+	soak_signatures "$@"
 }
 
 soak_main() {

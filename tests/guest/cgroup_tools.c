@@ -33,7 +33,7 @@ static int shell_cmd(const char *cmd)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	if (WEXITSTATUS(status))
-		ktap_fail("'%s' exited with %d", cmd, WEXITSTATUS(status));
+		ktap_fail("tool-failed", "'%s' exited with %d", cmd, WEXITSTATUS(status));
 	return WEXITSTATUS(status);
 }
 
@@ -126,7 +126,7 @@ static int lc_create(const struct outlive *o, const char *parent,
 	snprintf(path, CG_PATH_MAX, "%s/%s", parent, name);
 	d = lc_depth(path);
 	if (d < 0) {
-		ktap_fail("%s is deeper than the %d levels libcgroup_reparent keeps",
+		ktap_fail("too-deep", "%s is deeper than the %d levels libcgroup_reparent keeps",
 			  path, LC_DEPTH);
 		return -1;
 	}
@@ -134,7 +134,7 @@ static int lc_create(const struct outlive *o, const char *parent,
 	*cg = cgroup_new_cgroup(rel(path));
 	if (!*cg || !cgroup_add_controller(*cg, "memory") ||
 	    cgroup_create_cgroup(*cg, 0)) {
-		ktap_fail("libcgroup could not create %s", rel(path));
+		ktap_fail("create-failed", "libcgroup could not create %s", rel(path));
 		return -1;
 	}
 	return 0;
@@ -153,7 +153,7 @@ static int lc_make(const struct outlive *o, const char *c, int first, int n)
 		_exit(o->make(o->arg, first, n) ? 1 : 0);
 	}
 	if (cg_reap(pid)) {
-		ktap_fail("the worker attached with cgroup_attach_task failed");
+		ktap_fail("attach-failed", "the worker attached with cgroup_attach_task failed");
 		return -1;
 	}
 	return 0;
@@ -173,7 +173,7 @@ int test_libcgroup_reparent(void)
 	int d, ret, err = cgroup_init();
 
 	if (err) {
-		ktap_fail("cgroup_init: %s", cgroup_strerror(err));
+		ktap_fail("init-failed", "cgroup_init: %s", cgroup_strerror(err));
 		return KSFT_FAIL;
 	}
 	if (files_outlive(&o, "rig_libcgroup", NR_FILES))

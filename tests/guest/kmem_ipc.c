@@ -131,7 +131,7 @@ static int queue_unit(struct outlive *o)
 
 	if (bucket_cache("msg_msg-", MSG_HDR + MSG_SIZE, cache) &&
 	    bucket_cache(era_kmalloc_prefix(), MSG_HDR + MSG_SIZE, cache)) {
-		ktap_fail("no msg_msg-<n> or %s<n> cache for %d B in /sys/kernel/slab",
+		ktap_fail("no-msg-cache", "no msg_msg-<n> or %s<n> cache for %d B in /sys/kernel/slab",
 			  era_kmalloc_prefix(), MSG_HDR + MSG_SIZE);
 		return -1;
 	}

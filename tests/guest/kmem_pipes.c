@@ -179,7 +179,7 @@ int test_hotplug_stock(void)
 		return KSFT_SKIP;
 	}
 	if (access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
-		ktap_fail("CPU 1 cannot go offline: no writable /sys/devices/system/cpu/cpu1/online (CONFIG_HOTPLUG_CPU)");
+		ktap_fail("no-cpu-hotplug", "CPU 1 cannot go offline: no writable /sys/devices/system/cpu/cpu1/online (CONFIG_HOTPLUG_CPU)");
 		return KSFT_FAIL;
 	}
 	o.name = "rig_hotplug_stock";

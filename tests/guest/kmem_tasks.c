@@ -76,7 +76,7 @@ static int stacks_at(const char *c, char step, struct stacks *s)
 	char got;
 
 	if (read(ready[0], &got, 1) != 1 || got != step) {
-		ktap_fail("the worker in %s did not reach step %c", c, step);
+		ktap_fail("worker-step", "the worker in %s did not reach step %c", c, step);
 		return -1;
 	}
 	if (ledger_read(c, "kernel_stack", &s->l))

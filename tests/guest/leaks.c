@@ -63,7 +63,7 @@ static int read_meminfo(struct kmem *k)
 	if (f)
 		fclose(f);
 	if (found != NR_MEMINFO)
-		ktap_fail("/proc/meminfo: %d of Slab, SUnreclaim and Percpu found",
+		ktap_fail("meminfo-keys", "/proc/meminfo: %d of Slab, SUnreclaim and Percpu found",
 			  found);
 	return found == NR_MEMINFO ? 0 : -1;
 }
@@ -86,7 +86,7 @@ static int read_slabinfo(struct kmem *k)
 	if (f)
 		fclose(f);
 	if (!k->n)
-		ktap_fail("cannot read /proc/slabinfo");
+		ktap_fail("no-slabinfo", "cannot read /proc/slabinfo");
 	return k->n ? 0 : -1;
 }
 
@@ -273,7 +273,7 @@ static bool within_bounds(void *arg)
 		/* One-sided: only growth fails. */
 		figure_line(what, grew, 0, bound);
 		if (grew > bound)
-			ktap_fail("%s: %ld B, expected at most %ld B: the kernel leaks",
+			ktap_fail("kernel-leaks", "%s: %ld B, expected at most %ld B: the kernel leaks",
 				  what, grew, bound);
 	}
 	for (i = 0; i < l->pr->n; i++) {
@@ -286,7 +286,7 @@ static bool within_bounds(void *arg)
 		ktap_diag("%s: %+ld active objects after %d cycles (at most %ld)",
 			  l->pr->name[i], grew, l->cycles, bound);
 		if (grew > bound)
-			ktap_fail("/proc/slabinfo %s: %ld more active objects after %d cycles, expected at most %ld: a structure is leaked",
+			ktap_fail("structure-leaked", "/proc/slabinfo %s: %ld more active objects after %d cycles, expected at most %ld: a structure is leaked",
 				  l->pr->name[i], grew, l->cycles, bound);
 	}
 	return !bad;
@@ -368,7 +368,7 @@ static int leak_steps(const char *p, int n)
 			break;
 	}
 	if (pr.per_child[1] <= 0 || !pr.n) {
-		ktap_fail("holding %d children moved no slab: nothing to measure a leak against",
+		ktap_fail("probe-moved-no-slab", "holding %d children moved no slab: nothing to measure a leak against",
 			  NR_PROBE);
 		return -1;
 	}

@@ -209,19 +209,20 @@ static int drained_late(const char *p, const char *s, long need, long room,
 	if (cg_event(p, "oom_kill", &oom1) || d.gap < 0)
 		return -1;
 	if (oom1 == oom0) {
-		ktap_fail("A, charging %ld B under P's limit, did not exit normally and P counted no OOM kill (oom_kill %ld): its read of P failed, above",
+		ktap_fail("a-died", "A, charging %ld B under P's limit, did not exit normally and P counted no OOM kill (oom_kill %ld): its read of P failed, above",
 			  need, oom1);
 		return -1;
 	}
 	if (late) {
-		ktap_fail("P's limit OOM-killed A, charging %ld B with %ld B free and %ld B in S's stock on CPU 1, and S's stock still held %ld B %d ms later: the limit did not drain the stock",
+		ktap_fail("stock-not-drained", "P's limit OOM-killed A, charging %ld B with %ld B free and %ld B in S's stock on CPU 1, and S's stock still held %ld B %d ms later: the limit did not drain the stock",
 			  need, room, held, d.gap, WAIT_MS);
 		return -1;
 	}
 	ktap_diag("P's limit OOM-killed A (%ld B asked, %ld B free), and S's %ld B stock on CPU 1 drained hands off %ld ms after: the drain came after the charge gave up; set up again",
 		  need, room, held, took);
-	kmsg_write("oom-before-stock-drain", "A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
-		   need, room, held, took);
+	if (kmsg_write("oom-before-stock-drain", "A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
+		   need, room, held, took))
+		return -1;
 	late_drains++;
 	return LOST;
 }
@@ -235,7 +236,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	char c;
 
 	if (read(ready[0], &c, 1) != 1) {
-		ktap_fail("S could not charge its page on CPU 1");
+		ktap_fail("s-charge", "S could not charge its page on CPU 1");
 		return -1;
 	}
 	if (unused(s, &held))
@@ -272,7 +273,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	ktap_diag("A, holding its %ld B, saw P's page counter at %ld B (limit %ld B)",
 		  need, *seen, limit);
 	if (*seen > limit) {
-		ktap_fail("P's page counter held %ld B while A held its %ld B, above P's limit of %ld B: a charge went past the limit",
+		ktap_fail("over-limit", "P's page counter held %ld B while A held its %ld B, above P's limit of %ld B: a charge went past the limit",
 			  *seen, need, limit);
 		return -1;
 	}
@@ -288,7 +289,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 		return LOST;
 	}
 	if (max1 <= max0 || oom1 != oom0) {
-		ktap_fail("P's max events %ld -> %ld (expected more), oom_kill %ld -> %ld (expected the same)",
+		ktap_fail("events", "P's max events %ld -> %ld (expected more), oom_kill %ld -> %ld (expected the same)",
 			  max0, max1, oom0, oom1);
 		return -1;
 	}
@@ -358,7 +359,7 @@ int test_limit_stock_drain(void)
 	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
 		ret = drain_attempt();
 	if (ret == LOST)
-		ktap_fail("S's stock on CPU 1 was flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
+		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
 			  late_drains, i, ATTEMPTS);
 	/* each test is its own process: its affinity ends with it */
 	return ret ? KSFT_FAIL : KSFT_PASS;
@@ -407,7 +408,7 @@ static int scope_steps(const char *p, const char *s, const char *x)
 	char c;
 
 	if (read(ready[0], &c, 1) != 1) {
-		ktap_fail("S could not charge its page on CPU 1");
+		ktap_fail("s-charge", "S could not charge its page on CPU 1");
 		return -1;
 	}
 	if (unused(s, &k.held))
@@ -462,10 +463,10 @@ int test_drain_scope(void)
 	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
 		ret = scope_attempt();
 	if (ret == FLUSHED)
-		ktap_fail("S's stock on CPU 1 was flushed when its sibling X was removed (attempt %d, its hold with nothing removed kept it): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
+		ktap_fail("drain-too-wide", "S's stock on CPU 1 was flushed when its sibling X was removed (attempt %d, its hold with nothing removed kept it): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
 			  i);
 	else if (ret == LOST)
-		ktap_fail("S's stock on CPU 1 was flushed before X was removed, %d times of %d: the case was never set up",
+		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before X was removed, %d times of %d: the case was never set up",
 			  i, ATTEMPTS);
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }

@@ -67,7 +67,7 @@ static int pcpu_read(struct pcpu_use *u)
 	if (fd >= 0)
 		close(fd);
 	if (len <= 0 || len == sizeof(buf) - 1) {
-		ktap_fail("cannot read %s: %s (the config asks for DEBUG_FS and PERCPU_STATS)",
+		ktap_fail("no-percpu-stats", "cannot read %s: %s (the config asks for DEBUG_FS and PERCPU_STATS)",
 			  PCPU_STATS, len < 0 ? strerror(errno) :
 			  len ? "larger than the rig's buffer" : "empty");
 		return -1;
@@ -102,7 +102,7 @@ static int pcpu_read(struct pcpu_use *u)
 			u->dyn -= v;
 	}
 	if (unit < 0 || u->frees < 0) {
-		ktap_fail("no unit_size or nr_dealloc in %s", PCPU_STATS);
+		ktap_fail("percpu-stats-keys", "no unit_size or nr_dealloc in %s", PCPU_STATS);
 		return -1;
 	}
 	return 0;
@@ -211,7 +211,7 @@ static int child_check(const struct child *ch, int i, long factor, long bare)
 		return 0;	/* someone else's free fell into its figures */
 	if (ch->charge % factor || units > ch->took.dyn || extra < 0 ||
 	    extra > OWN_REFS + (ch->took.first > 0 ? ch->took.first : 0)) {
-		ktap_fail("child %d charged P %ld B of percpu (%ld B a unit x %ld), expected what it took past the first chunk (%ld B a unit; %ld B in the first) less what a child without memory takes (%ld B) and up to %ld B of its own references, x %ld",
+		ktap_fail("child-charge", "child %d charged P %ld B of percpu (%ld B a unit x %ld), expected what it took past the first chunk (%ld B a unit; %ld B in the first) less what a child without memory takes (%ld B) and up to %ld B of its own references, x %ld",
 			  i, ch->charge, units, factor, ch->took.dyn,
 			  ch->took.first, bare, OWN_REFS, factor);
 		return -1;
@@ -260,12 +260,12 @@ static int percpu_steps(const char *p, long factor)
 	if (bad)
 		return -1;
 	if (freed > NR_CHILDREN / 2) {
-		ktap_fail("%d of %d children saw percpu memory freed while they were made: too few left to check",
+		ktap_fail("too-few-children", "%d of %d children saw percpu memory freed while they were made: too few left to check",
 			  freed, NR_CHILDREN);
 		return -1;
 	}
 	if (most < NR_CHILDREN / 4) {
-		ktap_fail("%d of %d children charged P the same percpu figure, expected at least a quarter",
+		ktap_fail("no-common-figure", "%d of %d children charged P the same percpu figure, expected at least a quarter",
 			  most, NR_CHILDREN);
 		return -1;
 	}
@@ -298,7 +298,7 @@ int test_percpu(void)
 		return KSFT_SKIP;
 	}
 	if (cpus <= 0) {
-		ktap_fail("cannot read /sys/devices/system/cpu/possible");
+		ktap_fail("no-possible-cpus", "cannot read /sys/devices/system/cpu/possible");
 		return KSFT_FAIL;
 	}
 	/* per 4-byte piece: 4 x possible CPUs, and a pointer */

@@ -115,7 +115,7 @@ static int held_while_alive(struct batch *b)
 	for (i = b->first; i < b->first + b->n; i++) {
 		dying = cg_dying(b->h[i].p);
 		if (dying < b->h[i].depth)
-			ktap_fail("P counts %ld dying descendants while a %s made in %s was alive, expected %d: the pin is not seen",
+			ktap_fail("pin-not-seen", "P counts %ld dying descendants while a %s made in %s was alive, expected %d: the pin is not seen",
 				  dying, b->h[i].pin->what,
 				  b->h[i].depth > 1 ? "G (P > C > G)" : "C",
 				  b->h[i].depth);

@@ -73,7 +73,7 @@ static int sysfs_keeps_negatives(const char *prefix)
 		before = -1;
 	after = nr_dentry();
 	if (before < 0 || after < 0) {
-		ktap_fail("cannot read /proc/sys/fs/dentry-state: %m");
+		ktap_fail("no-dentry-state", "cannot read /proc/sys/fs/dentry-state: %m");
 		return -1;
 	}
 	if (after - before >= PROBE_NAMES / 2)

@@ -87,7 +87,7 @@ static int recv_two(const struct cycle *c)
 	for (i = 0; i < 2; i++)
 		if (pin(c->cpu[i]) ||
 		    msgrcv(c->msq, &m, MSG_SIZE, 0, IPC_NOWAIT) != MSG_SIZE) {
-			ktap_fail("cannot receive message %d on CPU %d", i + 1,
+			ktap_fail("msg-receive", "cannot receive message %d on CPU %d", i + 1,
 				  c->cpu[i]);
 			return -1;
 		}
@@ -102,7 +102,7 @@ static int one_cycle(const char *p, struct cycle *c, int i)
 	if (cg_create(path, p, name))
 		return -1;
 	if (cg_run(path, send_two, c)) {
-		ktap_fail("%s: cannot send a message from CPUs %d and %d",
+		ktap_fail("msg-send", "%s: cannot send a message from CPUs %d and %d",
 			  path, c->cpu[0], c->cpu[1]);
 		cg_destroy(path);
 		return -1;
@@ -125,7 +125,7 @@ static int release_cycles(const char *p, int n)
 
 	c.msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 	if (c.msq < 0) {
-		ktap_fail("msgget: cannot make the queue");
+		ktap_fail("msgget", "msgget: cannot make the queue");
 		return -1;
 	}
 	if (ledger_read(p, ledger_kmem_key(), &base))

@@ -57,16 +57,16 @@ int test_slab_cache_churn(void)
 
 	/* The config stage made sure CONFIG_ZRAM landed: missing, it is broken. */
 	if (access(ZRAM_CONTROL "/hot_add", R_OK)) {
-		ktap_fail("no " ZRAM_CONTROL "/hot_add: zram, which kernel-config/common.config asks for (CONFIG_ZRAM), is not working");
+		ktap_fail("no-zram", "no " ZRAM_CONTROL "/hot_add: zram, which kernel-config/common.config asks for (CONFIG_ZRAM), is not working");
 		return KSFT_FAIL;
 	}
 	if (zram_cycle() || slab_entries_read(&first)) {
-		ktap_fail("the first zram cycle failed");
+		ktap_fail("first-zram-cycle", "the first zram cycle failed");
 		return KSFT_FAIL;
 	}
 	for (i = 1; i < CHURN_CYCLES; i++) {
 		if (zram_cycle()) {
-			ktap_fail("zram cycle %d failed", i);
+			ktap_fail("zram-cycle", "zram cycle %d failed", i);
 			return KSFT_FAIL;
 		}
 	}
@@ -151,7 +151,7 @@ int test_slab_memcg_cache_names(void)
 			break;
 		}
 		if (poll_until(era_caches_read, &e, WAIT_MS)) {
-			ktap_fail("round %d: expected %d dentry caches named for cgroup rig_era under /sys/kernel/slab/dentry/cgroup%s%s, found %d (see the kernel log for a duplicate sysfs name)",
+			ktap_fail("dentry-cache-count", "round %d: expected %d dentry caches named for cgroup rig_era under /sys/kernel/slab/dentry/cgroup%s%s, found %d (see the kernel log for a duplicate sysfs name)",
 				  round, round + 1, round ? " beside the removed one's " : "",
 				  first, e.n);
 			bad = 1;

@@ -37,7 +37,7 @@ static int no_memcg_caches(const struct slab_entries *e)
 		snprintf(path, sizeof(path), SLAB_DIR "/%s/cgroup",
 			 e->e[i].name);
 		if (!stat(path, &st)) {
-			ktap_fail("%s exists on a kernel without per-memcg caches",
+			ktap_fail("memcg-cache-on-objcg-kernel", "%s exists on a kernel without per-memcg caches",
 				  path);
 			bad++;
 		}
@@ -75,7 +75,7 @@ static int churn(const char *parent)
 		/* The same name every time: the case patch 12 fixed. */
 		if (cg_create(c, parent, "churn") || cg_run(c, churn_worker, NULL) ||
 		    cg_destroy(c)) {
-			ktap_fail("cgroup cycle %d failed", cycle);
+			ktap_fail("cgroup-cycle", "cgroup cycle %d failed", cycle);
 			return 1;
 		}
 		for (i = 0; i < 8; i++) {
@@ -96,7 +96,7 @@ int test_slab_sysfs_names(void)
 	if (era < 0)
 		return KSFT_FAIL;
 	if (slab_entries_read(&before)) {
-		ktap_fail("cannot read " SLAB_DIR " (SLUB sysfs missing?)");
+		ktap_fail("no-slab-sysfs", "cannot read " SLAB_DIR " (SLUB sysfs missing?)");
 		return KSFT_FAIL;
 	}
 	bad += slabinfo_resolves();

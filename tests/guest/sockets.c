@@ -113,7 +113,7 @@ static int receive(int *fd, pid_t pid)
 	for (i = 0; i < NR_SOCKS; i++)
 		fd[i] = fd_recv(sv[0]);
 	if (cg_reap(pid) || fd[NR_SOCKS - 1] < 0) {
-		ktap_fail("the worker in C could not make its TCP sockets");
+		ktap_fail("worker-no-sockets", "the worker in C could not make its TCP sockets");
 		return -1;
 	}
 	return 0;
@@ -148,7 +148,7 @@ static int sock_steps(const char *p, const char *c, int *fd)
 		return -1;
 	sleep_ms(HOLD_MS);
 	if (cg_dying(p) != 1) {
-		ktap_fail("C dying %d ms after rmdir with its sockets open: %ld, expected 1",
+		ktap_fail("not-dying-with-sockets", "C dying %d ms after rmdir with its sockets open: %ld, expected 1",
 			  HOLD_MS, cg_dying(p));
 		return -1;
 	}
@@ -178,7 +178,7 @@ int test_sock_reparent(void)
 	int probe = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (probe < 0) {
-		ktap_fail("no TCP (socket(AF_INET): %m): CONFIG_INET, which kernel-config/common.config asks for, is not working");
+		ktap_fail("no-tcp", "no TCP (socket(AF_INET): %m): CONFIG_INET, which kernel-config/common.config asks for, is not working");
 		return KSFT_FAIL;
 	}
 	close(probe);

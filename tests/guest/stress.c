@@ -181,7 +181,7 @@ static int make_ballast_in(const char *p)
 
 	mkdir(BALLAST_DIR, 0755);
 	if (cg_create(b, p, "ballast") || cg_run(b, make_ballast, NULL)) {
-		ktap_fail("could not make P's ballast of %d files", BALLAST_FILES);
+		ktap_fail("ballast", "could not make P's ballast of %d files", BALLAST_FILES);
 		cg_destroy(b);
 		return -1;
 	}
@@ -248,7 +248,7 @@ static int stress_steps(const char *p, int workers, int seconds)
 			return -1;
 	mkdir(DIR_PATH, 0755);
 	if (run_workers(p, workers, seconds, &rounds)) {
-		ktap_fail("a worker failed to create, fill or remove its cgroups");
+		ktap_fail("worker", "a worker failed to create, fill or remove its cgroups");
 		return -1;
 	}
 	if (ledger_read(p, "slab", &after))

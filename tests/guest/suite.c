@@ -242,7 +242,7 @@ int test_selftest_flaky(void)
 	const char *attempt = getenv("RIG_ATTEMPT");
 
 	if (!attempt || atoi(attempt) < 2) {
-		ktap_fail("first attempt: failing on purpose");
+		ktap_fail("on-purpose", "first attempt: failing on purpose");
 		return KSFT_FAIL;
 	}
 	return KSFT_PASS;

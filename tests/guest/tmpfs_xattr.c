@@ -93,7 +93,7 @@ static int refused(void)
 			    strerror(errno));
 	}
 	if (ret && setxattr(DIR_PATH "/f0", "trusted.probe", "1", 1, 0)) {
-		ktap_fail("tmpfs takes no xattrs at all (trusted.*: %m): CONFIG_TMPFS_XATTR, which kernel-config/common.config asks for, is not working");
+		ktap_fail("no-xattrs", "tmpfs takes no xattrs at all (trusted.*: %m): CONFIG_TMPFS_XATTR, which kernel-config/common.config asks for, is not working");
 		ret = -1;
 	}
 	cleanup(NULL, 1);
@@ -120,7 +120,7 @@ int test_tmpfs_xattr(void)
 		return r > 0 ? KSFT_SKIP : KSFT_FAIL;
 	if (bucket_cache(era_kmalloc_prefix(), XATTR_HDR + VALUE_SIZE, value) ||
 	    bucket_cache(era_kmalloc_prefix(), sizeof(NAME), name)) {
-		ktap_fail("no %s<n> cache for %d or %zu B in /sys/kernel/slab",
+		ktap_fail("no-kmalloc-cache", "no %s<n> cache for %d or %zu B in /sys/kernel/slab",
 			  era_kmalloc_prefix(), XATTR_HDR + VALUE_SIZE, sizeof(NAME));
 		return KSFT_FAIL;
 	}

@@ -97,7 +97,7 @@ static int top_level(const char *c, long charge, bool ledger)
 	    cg_destroy(c))
 		return -1;
 	if (poll_until(none_new_dying, &now, WAIT_MS) || now < 0) {
-		ktap_fail("top-level %s, removed while %d files it made live: %ld memcg(s) dying under %s %d s later, expected at most %ld (as before): something still holds it",
+		ktap_fail("still-dying", "top-level %s, removed while %d files it made live: %ld memcg(s) dying under %s %d s later, expected at most %ld (as before): something still holds it",
 			  c, NR_TOP_FILES, now, cg_mount, WAIT_MS / 1000,
 			  dying_before);
 		return -1;

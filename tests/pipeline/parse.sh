@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034
 # Stage 7: from the console log to verdicts. The KTAP document is what
 # the guest printed from "KTAP version" on, less the kernel's timestamped
-# lines; the kernel log is scanned for splats; the guest's status, the
-# plan and the results must agree, or the run failed.
+# lines and the init's "kmsg:" lines (the kernel log's records the
+# console did not show); both are scanned for splats; the guest's
+# status, the plan and the results must agree, or the run failed.
 
 # Kernel lines carry a printk timestamp (printk.time=1 on the cmdline).
 KLINE='^\[ *[0-9]+\.[0-9]+\]'
@@ -12,7 +13,7 @@ parse_ktap() {
 		{ sub(/\r$/, "") }
 		/^KTAP version/ { on = 1 }
 		/^rig: kselftest-cgroup / { exit }
-		!on || /^\[ *[0-9]+\.[0-9]+\]/ || /^rig: / { next }
+		!on || /^\[ *[0-9]+\.[0-9]+\]/ || /^(rig|kmsg): / { next }
 		{ print }' "$1"
 }
 
@@ -30,7 +31,7 @@ parse_plan() {
 # console-badness.sh and LKP; one hit fails the run. The first is the
 # rig's own, written to /dev/kmsg by the guest (kmsg_write()): its findings
 # about the kernel, "kmemcg-rig: <id>: ...", splat rig:<id>.
-SCAN_PATTERNS='kmemcg-rig: |BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted\)|refcount_t:'
+SCAN_PATTERNS='kmemcg-rig: |BUG:|WARNING:|Oops|Call Trace|kernel BUG at|general protection fault|Kernel panic|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|cannot create duplicate filename|kobject_add_internal failed|Unable to add boot slab|list_add corruption|list_del corruption|INFO: task .* blocked|self-detected stall|detected stalls on CPUs|UBSAN:|BUG [^ ]+ \((Not t|T)ainted|refcount_t:|page allocation failure|percpu: allocation failed|trying to register non-static key|detected expedited stalls|suspicious RCU usage'
 
 # An OOM kill's report carries a Call Trace by design: upstream's OOM
 # tests cause them on purpose. Within one (from "invoked oom-killer" to
@@ -53,7 +54,7 @@ parse_scan() {
 # "KASAN:slab-use-after-free:func", "BUG:mm/slub.c", "panic:...".
 # Output: id, count, first line; in order of first appearance.
 parse_splats() {
-	awk '
+	SCAN=$SCAN_PATTERNS awk '
 		function fn(s) { sub(/\+0x.*/, "", s); sub(/.* /, "", s); return s }
 		function norm(s) { gsub(/0x[0-9a-f]+|[0-9]+/, "N", s); sub(/[ :,.!]+$/, "", s); return s }
 		function add(id) {
@@ -69,13 +70,24 @@ parse_splats() {
 		/kernel BUG at / { s = $0; sub(/.*kernel BUG at /, "", s); sub(/:.*/, "", s); add("BUG:" s); next }
 		/possible circular locking|possible recursive locking|inconsistent lock state/ {
 			s = $0; sub(/.*WARNING: /, "", s); add("lockdep:" norm(s)); next }
-		# lockdep-RCU: the WARNING line names nothing; the next one names the file.
-		/WARNING: suspicious RCU usage/ { next }
-		/:[0-9]+ suspicious rcu_dereference/ { s = $0; sub(/:[0-9]+ suspicious.*/, "", s); sub(/.* /, "", s)
-			add("rcu-usage:" s); next }
+		# lockdep-RCU: the WARNING line names nothing; the first "file:line"
+		# after it names the report, whatever it says (rcu_dereference, an
+		# illegal context switch, a lock held or not).
+		/WARNING: suspicious RCU usage/ { rcu = 6; next }
+		rcu && /[^ ]+:[0-9]+ [a-zA-Z]/ { s = $0; sub(/:[0-9]+ .*/, "", s); sub(/.* /, "", s)
+			add("rcu-usage:" s); rcu = 0; next }
+		rcu && !--rcu { add("rcu-usage:unknown") }
 		/BUG: Bad page state/ { add("bad-page-state"); next }
-		/BUG [^ ]+ \((Not t|T)ainted\): / { s = $0; sub(/.*BUG /, "", s); c = s; sub(/ .*/, "", c)
-			sub(/^[^:]*: /, "", s); add("slub:" c ":" s); next }
+		# SLUB: "BUG <cache> (Tainted: G    B   ): <what>", or Not tainted.
+		/BUG [^ ]+ \((Not t|T)ainted[^)]*\): / { s = $0; sub(/.*BUG /, "", s); c = s; sub(/ .*/, "", c)
+			sub(/^[^)]*\): /, "", s); add("slub:" c ":" norm(s)); next }
+		/page allocation failure: / { add("page-allocation-failure"); next }
+		/percpu: allocation failed/ { add("percpu-allocation-failure"); next }
+		/trying to register non-static key/ { add("lockdep:non-static-key"); next }
+		/detected expedited stalls/ { add("rcu-stall-expedited"); next }
+		/kobject_add_internal failed for / { s = $0; sub(/.*failed for /, "", s); sub(/ .*/, "", s)
+			add("kobject-add-failed:" norm(s)); next }
+		/suspected memory leaks/ { add("kmemleak:suspected-leaks"); next }
 		/UBSAN: [a-z-]+ in / { s = $0; sub(/.*UBSAN: /, "", s); split(s, w, " "); f = w[3]; sub(/:.*/, "", f)
 			add("UBSAN:" w[1] ":" f); next }
 		/refcount_t: / { s = $0; sub(/.*refcount_t: /, "", s); sub(/[;,.].*/, "", s); add("refcount:" s); next }
@@ -94,6 +106,11 @@ parse_splats() {
 		# Any other WARNING: or BUG: still gets an id, by its text.
 		/WARNING: / { s = $0; sub(/.*WARNING: /, "", s); add("WARNING:" norm(s)); next }
 		/Oops/ { add("oops"); next }
+		# A Call Trace belongs to the splat before it.
+		/Call Trace/ && k { next }
+		# Any other scan hit has no id rule: an unnamed splat, which no
+		# listing spares (parse_kernel_log_result).
+		$0 ~ ENVIRON["SCAN"] { add("unnamed:" norm($0)); next }
 		END { for (i = 1; i <= k; i++) printf "%s\t%d\t%s\n", order[i], n[order[i]], first[order[i]] }
 	' <(parse_drop_oom "$1")
 }
@@ -113,11 +130,12 @@ parse_uml_abort() {
 
 # parse_stage LOG DIR STATUS TIMED_OUT: reads the console log and the
 # guest's status; writes into DIR ktap.txt, kselftest.txt, results.txt,
-# counts.txt, kernel-log.txt, splats.txt, known.txt (the known failures
-# that hold for this kernel) and problem.txt (why the run failed beyond
-# its tests, empty if it did not).
+# counts.txt, kernel-log.txt, splats.txt, signatures.txt (each failed
+# test's signatures), known.txt (the known failures that hold for this
+# kernel) and problem.txt (why the run failed
+# beyond its tests, empty if it did not).
 parse_stage() {
-	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known rig problem init
+	local log=$1 dir=$2 status=$3 timed_out=$4 plan got hits known rig ksft problem init
 	parse_ktap "$log" >"$dir/ktap.txt"
 	rig=$(parse_results "$dir/ktap.txt")
 	got=$(printf '%s\n' "$rig" | grep -c . || true)
@@ -132,13 +150,15 @@ parse_stage() {
 		printf 'rig:uml-abort-after-power-off\t1\t%s\n' "$init" >>"$dir/splats.txt"
 	fi
 	known=$(parse_known "$log")
+	ksft=$(parse_kselftest "$log" "$dir")
+	parse_signatures "$dir/ktap.txt" "$dir/kselftest.txt" >"$dir/signatures.txt"
 	printf '%s\n' "$known" | sed '/^$/d' >"$dir/known.txt"
 	# results.txt, written once: the rig's, upstream's, the kernel log's.
 	{
 		[ -z "$rig" ] || printf '%s\n' "$rig"
-		parse_kselftest "$log" "$dir"
+		[ -z "$ksft" ] || printf '%s\n' "$ksft"
 		parse_kernel_log_result "$dir" "$known"
-	} | parse_xfail "$known" >"$dir/results.txt"
+	} | parse_xfail "$known" "$dir/signatures.txt" >"$dir/results.txt"
 	plan=$(parse_plan "$dir/ktap.txt")
 	counts_write "$dir" "$([ -n "$plan" ] && [ "$got" -lt "$plan" ] && echo $((plan - got)) || echo 0)"
 	problem=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")

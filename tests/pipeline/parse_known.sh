@@ -1,33 +1,65 @@
 # shellcheck shell=bash disable=SC2034
 # Stage 7c: known failures (tests/known-failures), measured on a clean
-# kernel: an upstream test that fails there, or a kernel-log splat that is
-# that kernel's own bug (kernel_log:<splat id>). A listed failure is
-# xfail: shown, counted and explained, never hidden; anything not listed
-# still fails the run.
+# kernel. An entry spares one signature of one test, never a whole test:
+# a rig test's FAIL line ("# FAIL <function>:<id>: ..."), upstream's
+# verdict (not-ok, skip: upstream prints no ids), or a kernel-log splat
+# id (test kernel_log). A failed test is xfail only when it printed at
+# least one signature and every one is listed; anything else fails.
 
 # RIG_KNOWN_FAILURES: another list, for the rig's own checks.
 KNOWN_FAILURES=${RIG_KNOWN_FAILURES:-$RIG_TOP/tests/known-failures}
 
-# parse_known LOG: "id TAB reason" for each entry that holds for the
-# log's kernel (major.minor, from "rig: kernel", or its slab era as the
-# suite probed it: era:per-memcg-caches or era:obj_cgroup), arch ("rig:
-# arch") and DEBUG (RIG_DEBUG=1 on the kernel's command line).
+# parse_signatures KTAP...: "test TAB signature" for every FAIL line of
+# the rig's tests, and not-ok or skip for upstream's results.
+parse_signatures() {
+	ktap_read "$@" | awk -F'\t' '
+		$1 == "D" && $2 != "" && $3 ~ /^# FAIL [A-Za-z0-9_]+:[a-z0-9-]+: / {
+			s = $3; sub(/^# FAIL /, "", s); sub(/: .*/, "", s); print $2 "\t" s }
+		$1 == "R" && $2 ~ /^kselftest\./ && $3 == "fail" { print $2 "\tnot-ok" }
+		$1 == "R" && $2 ~ /^kselftest\./ && $3 == "skip" { print $2 "\tskip" }' | sort -u
+}
+
+# known_holds KERNEL ERA ARCH CGROUP DEBUG [FILE]: the entries of FILE
+# (tests/known-failures) that hold for that kernel, as "test TAB signature
+# TAB reason (rate)". Kernels: major.minor, A-B (a range, both ends in),
+# era:<era>, or *; arches, cgroups (v1, v2) and DEBUG (0, 1): a list or *.
+known_holds() {
+	awk -F'\t' -v k="$1" -v e="era:$2" -v a="$3" -v c="$4" -v d="$5" '
+		function ver(s,   w) { split(s, w, "."); return w[1] * 1000 + w[2] }
+		function kin(list, x,   i, n, r, w) {
+			if (list == "*") return 1
+			n = split(list, w, ",")
+			for (i = 1; i <= n; i++) {
+				if (w[i] == x || w[i] == e) return 1
+				if (w[i] ~ /^[0-9]+\.[0-9]+-[0-9]+\.[0-9]+$/ && x != "") {
+					split(w[i], r, "-")
+					if (ver(x) >= ver(r[1]) && ver(x) <= ver(r[2])) return 1
+				}
+			}
+			return 0
+		}
+		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
+		/^[[:space:]]*(#|$)/ { next }
+		kin($3, k) && has($4, a) && has($5, c) && has($6, d) { print $1 "\t" $2 "\t" $8 " (measured: " $7 ")" }' "${6:-$KNOWN_FAILURES}"
+}
+
+# parse_known LOG: the entries that hold for the log's kernel ("rig:
+# kernel"), its slab era as the suite probed it, arch, cgroup and DEBUG.
 parse_known() {
-	local kernel arch debug=0 era=obj_cgroup
+	local kernel arch cgroup debug=0 era=obj_cgroup
 	[ -f "$KNOWN_FAILURES" ] || return 0
 	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
 	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
+	cgroup=$(sed -n 's/^rig: cgroup //p' "$1" | tr -d '\r' | head -n 1)
 	! grep -q 'Kernel command line:.* RIG_DEBUG=1' "$1" || debug=1
 	! grep -q "^# era: per-memcg caches" "$1" || era=per-memcg-caches
-	awk -F'\t' -v k="$kernel" -v e="era:$era" -v a="$arch" -v d="$debug" '
-		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
-		/^[[:space:]]*(#|$)/ { next }
-		(has($2, k) || has($2, e)) && has($3, a) && has($4, d) { print $1 "\t" $5 }' "$KNOWN_FAILURES"
+	known_holds "$kernel" "$era" "$arch" "${cgroup:-v2}" "$debug"
 }
 
 # parse_kernel_log_result DIR KNOWN: the kernel_log line of results.txt
 # from DIR/kernel-log.txt and DIR/splats.txt. Splats that are all listed
-# make it xfail; any other splat fails it, named first.
+# make it xfail; any other splat fails it, named first. An unnamed line
+# (a scan hit no id rule knows, "unnamed:...") is never listed.
 parse_kernel_log_result() {
 	local dir=$1 known=$2
 	if [ ! -s "$dir/kernel-log.txt" ]; then
@@ -35,9 +67,9 @@ parse_kernel_log_result() {
 		return
 	fi
 	printf '%s\n' "$known" | awk -F'\t' -v first="$(head -n 1 "$dir/kernel-log.txt")" '
-		NR == FNR { if (sub(/^kernel_log:/, "", $1)) why[$1] = $2; next }
+		NR == FNR { if ($1 == "kernel_log") why[$2] = $3; next }
 		{ ids = ids sep $1; sep = " " }
-		$1 in why { reasons = reasons rsep why[$1]; rsep = "; "; next }
+		($1 in why) && $1 !~ /^unnamed/ { reasons = reasons rsep why[$1]; rsep = "; "; next }
 		{ bad = bad bsep $1; bsep = " "; if (line == "") line = $3 }
 		END {
 			if (ids != "" && bad == "") print "kernel_log xfail " ids ": " reasons
@@ -46,28 +78,26 @@ parse_kernel_log_result() {
 		}' - "$dir/splats.txt"
 }
 
-# parse_xfail KNOWN: the results on stdin, with the known failures
-# applied: a listed test that fails or skips becomes xfail with the listed
-# reason; one that passes is xpass, counted apart (a listing that may be
-# stale). An id ending in ".*" lists a whole program (a race all its tests share).
+# parse_xfail KNOWN SIGNATURES: the results on stdin, with the known
+# failures applied. A test that failed (or upstream's, skipped) becomes
+# xfail when every signature it printed is listed, with the listed
+# reasons; one with an unlisted signature, or none, stays as it was, its
+# unlisted signatures named. A listed test that passes is xpass.
 parse_xfail() {
-	local known=$1
 	awk -F'\t' '
-		function why(id,   p) {
-			if (id in known)
-				return known[id]
-			for (p in prog)
-				if (index(id, p) == 1)
-					return prog[p]
-			return ""
+		FILENAME == ARGV[1] { if (NF >= 3) { known[$1 SUBSEP $2] = $3; listed[$1] = 1 }; next }
+		FILENAME == ARGV[2] { sigs[$1] = sigs[$1] " " $2; next }
+		{ split($0, w, " "); t = w[1] }
+		t == "kernel_log" { print; next }
+		(w[2] == "fail" || w[2] == "skip") && (t in sigs) {
+			n = split(substr(sigs[t], 2), s, " "); why = ""; bad = ""
+			for (i = 1; i <= n; i++)
+				if ((t SUBSEP s[i]) in known) why = why (why == "" ? "" : "; ") s[i] ": " known[t, s[i]]
+				else bad = bad " " s[i]
+			if (bad == "") { print t, "xfail", why; next }
+			if (t in listed) $0 = $0 " [not listed:" bad "]"
+			print; next
 		}
-		NR == FNR {
-			if ($1 ~ /\.\*$/) prog[substr($1, 1, length($1) - 1)] = $2
-			else if ($1 != "") known[$1] = $2
-			next
-		}
-		{ split($0, w, " "); r = why(w[1]) }
-		r != "" && (w[2] == "fail" || w[2] == "skip") { print w[1], "xfail", r; next }
-		r != "" && w[2] == "pass" { print w[1], "xpass", "passed, but listed as a known failure in tests/known-failures: " r; next }
-		{ print }' <(printf '%s\n' "$known") -
+		w[2] == "pass" && (t in listed) { print t, "xpass", "passed, but listed as a known failure in tests/known-failures"; next }
+		{ print }' <(printf '%s\n' "$1") "$2" -
 }

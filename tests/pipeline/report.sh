@@ -97,12 +97,17 @@ report_tested() {
 		END { exit !ran }' <(results_read "$RUN_DIR") -
 }
 
-# Flaky tests (the rerun stage's flaky.txt) that tests/known-failures does
-# not list as flaky:<test> for this kernel (parse's known.txt).
+# Flaky tests (the rerun stage's flaky.txt) whose first attempt printed a
+# signature (parse's signatures.txt), or none, that tests/known-failures
+# does not list as flaky:<test> for this kernel (parse's known.txt).
 report_flaky_unlisted() {
 	[ -s "$RUN_DIR/flaky.txt" ] || return 0
-	awk -F'\t' 'FILENAME == ARGV[1] { if (sub(/^flaky:/, "", $1)) ok[$1] = 1; next }
-		!($1 in ok) { printf " %s", $1 }' <(cat "$RUN_DIR/known.txt" 2>/dev/null) "$RUN_DIR/flaky.txt"
+	awk -F'\t' 'FILENAME == ARGV[1] { if (sub(/^flaky:/, "", $1)) ok[$1, $2] = 1; next }
+		FILENAME == ARGV[2] { sigs[$1] = sigs[$1] " " $2; next }
+		{ n = split(sigs[$1], s, " "); bad = n == 0
+		  for (i = 1; i <= n; i++) if (!(($1, s[i]) in ok)) bad = 1
+		  if (bad) printf " %s", $1 }' <(cat "$RUN_DIR/known.txt" 2>/dev/null) \
+		<(cat "$RUN_DIR/signatures.txt" 2>/dev/null) "$RUN_DIR/flaky.txt"
 }
 
 report_stage() {

@@ -219,7 +219,7 @@ int cg_get_node(const char *cg, const char *key, int node, long *val)
 {
 	*val = cg_read_node(cg, key, node);
 	if (*val < 0) {
-		ktap_fail("cannot read '%s N%d' from %s/memory.numa_stat: %s",
+		ktap_fail("numa-stat", "cannot read '%s N%d' from %s/memory.numa_stat: %s",
 			  key, node, cg, errno == ENOMSG ? "no such key or node" :
 			  strerror(errno));
 		return -1;
@@ -231,7 +231,7 @@ int cg_get(const char *cg, const char *file, const char *key, long *val)
 {
 	*val = key ? cg_read_key(cg, file, key) : cg_read_long(cg, file);
 	if (*val < 0) {
-		ktap_fail("cannot read %s%s%s%s/%s: %s", key ? "'" : "",
+		ktap_fail("read", "cannot read %s%s%s%s/%s: %s", key ? "'" : "",
 			  key ? key : "", key ? "' from " : "", cg, file,
 			  errno == ENOMSG ? "no such key" : strerror(errno));
 		return -1;

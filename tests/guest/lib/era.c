@@ -31,7 +31,7 @@ static const char *probe_stat(void)
 	buf[0] = '\n';
 	if (cg_create(cg, cg_root, PROBE_NAME) ||
 	    cg_read(cg, "memory.stat", buf + 1, sizeof(buf) - 1))
-		ktap_fail("cannot read memory.stat of a probe cgroup %s: %m", cg);
+		ktap_fail("probe-stat", "cannot read memory.stat of a probe cgroup %s: %m", cg);
 	else
 		state = 1;
 	cg_destroy(cg);

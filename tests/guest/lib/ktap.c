@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <stdio.h>
 
 #include "ktap.h"
@@ -36,4 +37,25 @@ void ktap_diag(const char *fmt, ...)
 	va_end(ap);
 	printf("# %s\n", line);
 	fflush(stdout);
+}
+
+const char *ktap_slug(const char *name)
+{
+	static char id[128];
+	size_t n = 0;
+	int dash = 0;
+
+	/* digits go: a count in a figure's name must not change its id */
+	for (; *name && n < sizeof(id) - 2; name++) {
+		if (isalpha((unsigned char)*name)) {
+			if (dash && n)
+				id[n++] = '-';
+			id[n++] = tolower((unsigned char)*name);
+			dash = 0;
+		} else if (!isdigit((unsigned char)*name)) {
+			dash = 1;
+		}
+	}
+	id[n] = '\0';
+	return id;
 }

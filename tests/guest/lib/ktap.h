@@ -21,8 +21,16 @@ void ktap_header(int nr_tests);
 void ktap_result(int nr, const char *name, int status, const char *reason);
 __printf(1, 2) void ktap_diag(const char *fmt, ...);
 
-/* Diagnostics that say what was expected and what was measured. */
-#define ktap_fail(fmt, ...) \
-	ktap_diag("FAIL %s: " fmt, __func__, ##__VA_ARGS__)
+/*
+ * Diagnostics that say what was expected and what was measured, each
+ * with its stable signature "<function>:<id>": tests/known-failures spares
+ * a failure by that signature, never a whole test, so an id says what
+ * failed and does not change with the message.
+ */
+#define ktap_fail(id, fmt, ...) \
+	ktap_diag("FAIL %s:%s: " fmt, __func__, id, ##__VA_ARGS__)
+
+/* A figure's name as an id: lower case, words joined by '-', no digits. */
+const char *ktap_slug(const char *name);
 
 #endif

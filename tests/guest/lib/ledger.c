@@ -61,7 +61,8 @@ int expect_near(const char *what, long measured, long expected, long tol)
 	figure_line(what, measured, expected, tol);
 	if (within(measured, expected, tol))
 		return 0;
-	ktap_fail("%s: measured %ld B, expected %ld B +-%ld B (off by %+ld B)",
+	ktap_fail(ktap_slug(what),
+		  "%s: measured %ld B, expected %ld B +-%ld B (off by %+ld B)",
 		  what, measured, expected, tol, measured - expected);
 	return -1;
 }
@@ -72,7 +73,8 @@ int expect_range(const char *what, long measured, long lo, long hi)
 		  hi);
 	if (measured >= lo && measured <= hi)
 		return 0;
-	ktap_fail("%s: measured %ld B, expected between %ld B and %ld B",
+	ktap_fail(ktap_slug(what),
+		  "%s: measured %ld B, expected between %ld B and %ld B",
 		  what, measured, lo, hi);
 	return -1;
 }

@@ -68,7 +68,7 @@ int slabinfo_resolves(void)
 
 	f = fopen("/proc/slabinfo", "r");
 	if (!f) {
-		ktap_fail("cannot open /proc/slabinfo (CONFIG_SLUB_DEBUG?)");
+		ktap_fail("no-slabinfo", "cannot open /proc/slabinfo (CONFIG_SLUB_DEBUG?)");
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -79,7 +79,7 @@ int slabinfo_resolves(void)
 		total++;
 		snprintf(path, sizeof(path), SLAB_DIR "/%s", name);
 		if (stat(path, &st)) {
-			ktap_fail("cache %s in /proc/slabinfo has no %s", name,
+			ktap_fail("no-sysfs-dir", "cache %s in /proc/slabinfo has no %s", name,
 				  path);
 			bad++;
 		}
@@ -116,7 +116,7 @@ static int attr(const char *id, const char *name, long *v)
 		return 0;
 	*v = slab_attr(id, name);
 	if (*v < 0) {
-		ktap_fail("cannot read %s: %m", path);
+		ktap_fail("read", "cannot read %s: %m", path);
 		return -1;
 	}
 	return 0;
@@ -134,30 +134,30 @@ static int unique_id_agrees(const struct slab_entries *e, const char *id)
 	    attr(id, "sanity_checks", &checks) || attr(id, "cache_dma", &dma))
 		return 1;
 	if (strtol(dash ? dash + 1 : p, NULL, 10) != size) {
-		ktap_fail("%s: slab_size is %ld", id, size);
+		ktap_fail("slab-size", "%s: slab_size is %ld", id, size);
 		bad++;
 	}
 	if (!!strchr(p, 'a') != (rec == 1)) {
-		ktap_fail("%s: reclaim_account is %ld", id, rec);
+		ktap_fail("reclaim-account", "%s: reclaim_account is %ld", id, rec);
 		bad++;
 	}
 	if (!!strchr(p, 'F') != (checks == 1)) {
-		ktap_fail("%s: sanity_checks is %ld", id, checks);
+		ktap_fail("sanity-checks", "%s: sanity_checks is %ld", id, checks);
 		bad++;
 	}
 	if (dma >= 0 && !!strchr(p, 'd') != (dma == 1)) {
-		ktap_fail("%s: cache_dma is %ld", id, dma);
+		ktap_fail("cache-dma", "%s: cache_dma is %ld", id, dma);
 		bad++;
 	}
 	/* No sysfs file shows SLAB_ACCOUNT; kmalloc-cg-* caches have it. */
 	if (links_to(e, id, "kmalloc-cg-") && (!dash || !memchr(p, 'A', dash - p))) {
-		ktap_fail("%s: holds kmalloc-cg-* but has no 'A' flag", id);
+		ktap_fail("no-a-flag", "%s: holds kmalloc-cg-* but has no 'A' flag", id);
 		bad++;
 	}
 	/* sysfs_slab_add() links the first name; merges add one each. */
 	links = links_to(e, id, "");
 	if (aliases < 0 || links < aliases + 1) {
-		ktap_fail("%s: %d names link to it, expected at least aliases + 1 = %ld",
+		ktap_fail("alias-links", "%s: %d names link to it, expected at least aliases + 1 = %ld",
 			  id, links, aliases + 1);
 		bad++;
 	}
@@ -189,10 +189,10 @@ int slab_entries_diff(struct slab_entries *a, struct slab_entries *b)
 			strcmp(a->e[i].name, b->e[j].name);
 
 		if (d < 0)
-			ktap_fail("%s/%s vanished", SLAB_DIR,
+			ktap_fail("vanished", "%s/%s vanished", SLAB_DIR,
 				  a->e[i].name);
 		else if (d > 0)
-			ktap_fail("%s/%s appeared", SLAB_DIR,
+			ktap_fail("appeared", "%s/%s appeared", SLAB_DIR,
 				  b->e[j].name);
 		bad += d != 0;
 		i += d <= 0;
@@ -218,7 +218,7 @@ int slab_per_memcg_era(void)
 
 	dir = opendir(SLAB_DIR);
 	if (!dir) {
-		ktap_fail("cannot open " SLAB_DIR ": %m");
+		ktap_fail("no-slab-sysfs", "cannot open " SLAB_DIR ": %m");
 		return -1;
 	}
 	while (!era && (d = readdir(dir))) {

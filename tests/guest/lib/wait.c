@@ -116,8 +116,9 @@ static bool none_dying(void *cg)
  * reaches the console only when the next message closes it, which may
  * never come before power-off (it did not, for sock_reparent's).
  */
-void kmsg_write(const char *id, const char *fmt, ...)
+int kmsg_write(const char *id, const char *fmt, ...)
 {
+	int ret = 0;
 	char line[512];
 	va_list ap;
 	int fd, len;
@@ -131,10 +132,13 @@ void kmsg_write(const char *id, const char *fmt, ...)
 	line[len++] = '\n';
 	line[len] = '\0';
 	fd = open("/dev/kmsg", O_WRONLY);
-	if (fd < 0 || write(fd, line, len) != len)
-		ktap_diag("cannot write to /dev/kmsg: %m: %s", line);
+	if (fd < 0 || write(fd, line, len) != len) {
+		ktap_fail("lost", "cannot write to /dev/kmsg: %m: %s", line);
+		ret = -1;
+	}
 	if (fd >= 0)
 		close(fd);
+	return ret;
 }
 
 /*
@@ -181,7 +185,7 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 	/* One-sided: only pre-charge the kick gave back fails. */
 	figure_line(name, kept, 0, tol);
 	if (kept > tol) {
-		ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU, which gave back %ld B of page pre-charge beyond P's own %ld B (tolerance %ld B): the kernel did not drain the per-CPU stocks at offline",
+		ktap_fail("freed-by-kick", "%s: %ld memcg(s) still dying under %s %d s after rmdir, freed only once the rig charged on every CPU, which gave back %ld B of page pre-charge beyond P's own %ld B (tolerance %ld B): the kernel did not drain the per-CPU stocks at offline",
 			  what, dying, cg, WAIT_MS / 1000, kept, own, tol);
 		return -1;
 	}
@@ -196,9 +200,8 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 	 * kernel_log fails the run unless tests/known-failures lists it for
 	 * this kernel, with its rate.
 	 */
-	kmsg_write("memcg-held-by-skipped-stock", "%s: freed only by a stock kick %d s after rmdir (%ld B of object bytes, %ld B of pre-charge given back)",
+	return kmsg_write("memcg-held-by-skipped-stock", "%s: freed only by a stock kick %d s after rmdir (%ld B of object bytes, %ld B of pre-charge given back)",
 		   what, WAIT_MS / 1000, freed, given);
-	return 0;
 }
 
 struct gone {
@@ -249,7 +252,7 @@ int cg_wait_gone(const char *cg, const char *what)
 			return -1;
 		return stock_verdict(cg, what, dying, g.low, &before, &after);
 	}
-	ktap_fail("%s: %ld memcg(s) still dying under %s %d s after rmdir, expected 0 (a stock kick did not free them either: something pins them)",
+	ktap_fail("still-dying", "%s: %ld memcg(s) still dying under %s %d s after rmdir, expected 0 (a stock kick did not free them either: something pins them)",
 		  what, cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;
 }
@@ -269,11 +272,10 @@ int cg_wait_gone_unpinned(const char *cg, const char *what)
 	if (!poll_until(none_dying, (void *)cg, WAIT_MS)) {
 		ktap_diag("%s: held %d s after its last pin went by a CPU's stock that took it again, freed by a stock kick",
 			  what, WAIT_MS / 1000);
-		kmsg_write("memcg-held-by-refilled-stock", "%s: freed only by a stock kick %d s after its last pin went",
+		return kmsg_write("memcg-held-by-refilled-stock", "%s: freed only by a stock kick %d s after its last pin went",
 			   what, WAIT_MS / 1000);
-		return 0;
 	}
-	ktap_fail("%s: %ld memcg(s) still dying under %s %d s after its last pin went, expected 0 (a stock kick did not free them either)",
+	ktap_fail("still-dying-unpinned", "%s: %ld memcg(s) still dying under %s %d s after its last pin went, expected 0 (a stock kick did not free them either)",
 		  what, cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;
 }
@@ -283,7 +285,7 @@ int cg_wait_gone_kicked(const char *cg, const char *why)
 	poll_kicked(none_dying, (void *)cg, WAIT_MS, why);
 	if (cg_dying(cg) <= 0)
 		return cg_dying(cg);
-	ktap_fail("%ld memcg(s) still dying under %s %d s after rmdir, stocks kicked, expected 0",
+	ktap_fail("still-dying-kicked", "%ld memcg(s) still dying under %s %d s after rmdir, stocks kicked, expected 0",
 		  cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;
 }

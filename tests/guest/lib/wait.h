@@ -50,9 +50,11 @@ void cg_kick_cpu(int cpu, const char *why);
  * A line into the kernel log, "kmemcg-rig: <id>: <text>", where the host's
  * scan (parse.sh) finds the rig's own findings about the kernel as splat
  * rig:<id>: kernel_log fails the run on one unless tests/known-failures
- * lists it for that kernel.
+ * lists it for that kernel. Returns -1, a failure of its own (FAIL
+ * kmsg_write:lost), if the line could not be written: a finding the
+ * host cannot see must not pass.
  */
-__printf(2, 3) void kmsg_write(const char *id, const char *fmt, ...);
+__printf(2, 3) int kmsg_write(const char *id, const char *fmt, ...);
 
 /*
  * poll_until(), with the stocks kicked before each half second of it: for
