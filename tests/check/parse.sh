@@ -38,6 +38,7 @@ parse_checks() {
 	check parse_oom_before_drain oom_before_drain_listed
 	check parse_unnamed_beside_listed unnamed_beside_listed
 	check parse_kmsg_rest kmsg_rest_scanned
+	check parse_skips_declared skips_declared
 	check parse_rig_test_listed rig_test_listed
 	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
@@ -250,6 +251,22 @@ kmsg_rest_scanned() {
 	! "$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&
 		grep -q '^kernel_log fail WARNING:memcg_offline_kmem: kmsg: WARNING' "$out/results.txt" &&
 		! grep -q kmsg "$out/ktap.txt"
+}
+
+# A skip tests/expected-skips declares for the guest it ran on stays a
+# skip; the same skip where it is not declared (2 CPUs), or another
+# reason, fails the run.
+skips_declared() {
+	local log=$CHECK_LOGS/skips.log out=$CHECK_LOGS/parse-skips
+	sed "s/^ok 2 slab_sysfs_names/ok 2 reparent_slab_smp # SKIP 1 CPU: nothing to add to reparent_slab/" \
+		"$FIXTURES/pass.log" >"$log"
+	sed 's/^rig: cpus 1/rig: cpus 2/' "$log" >"$log.2"
+	sed 's/# SKIP 1 CPU: nothing/# SKIP no reason at all: nothing/' "$log" >"$log.other"
+	"$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&
+		grep -q '^reparent_slab_smp skip 1 CPU' "$out/results.txt" &&
+		! "$TOP/run.sh" parse "$log.2" 0 "$out.2" >/dev/null &&
+		grep -q '^reparent_slab_smp fail undeclared skip (tests/expected-skips): 1 CPU' "$out.2/results.txt" &&
+		! "$TOP/run.sh" parse "$log.other" 0 "$out.other" >/dev/null
 }
 
 # The limit that OOM-killed before its queued stock drain ran (x86_64

@@ -158,7 +158,7 @@ parse_stage() {
 		[ -z "$rig" ] || printf '%s\n' "$rig"
 		[ -z "$ksft" ] || printf '%s\n' "$ksft"
 		parse_kernel_log_result "$dir" "$known"
-	} | parse_xfail "$known" "$dir/signatures.txt" >"$dir/results.txt"
+	} | parse_xfail "$known" "$dir/signatures.txt" | parse_skips "$log" >"$dir/results.txt"
 	plan=$(parse_plan "$dir/ktap.txt")
 	counts_write "$dir" "$([ -n "$plan" ] && [ "$got" -lt "$plan" ] && echo $((plan - got)) || echo 0)"
 	problem=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")

@@ -101,3 +101,42 @@ parse_xfail() {
 		w[2] == "pass" && (t in listed) { print t, "xpass", "passed, but listed as a known failure in tests/known-failures"; next }
 		{ print }' <(printf '%s\n' "$1") "$2" -
 }
+
+# Declared skips (tests/expected-skips): a test may skip only where an
+# entry declares it, by the kernel (major.minor or era), arch, cgroup,
+# CPUs and NUMA nodes the guest had, with the start of the reason it
+# gives. Any other skip fails: a kernel that broke what a test probes
+# must not turn its test into a skip.
+EXPECTED_SKIPS=${RIG_EXPECTED_SKIPS:-$RIG_TOP/tests/expected-skips}
+
+# parse_skips LOG: the results on stdin, each undeclared skip a fail.
+parse_skips() {
+	local kernel arch cgroup cpus nodes era=obj_cgroup
+	[ -f "$EXPECTED_SKIPS" ] || { cat; return; }
+	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
+	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
+	cgroup=$(sed -n 's/^rig: cgroup //p' "$1" | tr -d '\r' | head -n 1)
+	cpus=$(sed -n 's/^rig: cpus //p' "$1" | tr -d '\r' | head -n 1)
+	nodes=$(sed -n 's/^rig: nodes //p' "$1" | tr -d '\r' | head -n 1)
+	! grep -q "^# era: per-memcg caches" "$1" || era=per-memcg-caches
+	awk -F'\t' -v k="$kernel" -v e="era:$era" -v a="$arch" -v c="${cgroup:-v2}" -v n="$cpus" -v nn="$nodes" '
+		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
+		FILENAME == ARGV[1] {
+			if ($0 ~ /^[[:space:]]*(#|$)/) next
+			if ((has($2, k) || has($2, e)) && has($3, a) && has($4, c) && has($5, n) && has($6, nn))
+				why[$1] = why[$1] SUBSEP $7
+			next
+		}
+		function declared(t, reason,   i, m, w) {
+			m = split(substr(why[t] why["*"], 2), w, SUBSEP)
+			for (i = 1; i <= m; i++)
+				if (index(reason, w[i]) == 1) return 1
+			return 0
+		}
+		{ split($0, f, " "); t = f[1] }
+		f[2] == "skip" && t !~ /^kselftest\./ {
+			r = $0; sub(/^[^ ]+ skip ?/, "", r)
+			if (!declared(t, r)) { print t, "fail", "undeclared skip (tests/expected-skips): " r; next }
+		}
+		{ print }' "$EXPECTED_SKIPS" -
+}

@@ -257,9 +257,37 @@ int cg_wait_gone(const char *cg, const char *what)
 	return -1;
 }
 
+/*
+ * A stock that took the dead memcg again (refill_stock() on an uncharge)
+ * holds at most a batch of pre-charge a CPU: what the kick gives back is
+ * measured and bounded by that, so a kernel that lets a stock grow past
+ * its batch, or holds the memcg some other way, still fails.
+ */
+static int refilled_verdict(const char *cg, const char *what,
+			    const struct ledgers *before)
+{
+	long bound = (long)nr_cpus() * CG_STOCK_PAGES * page_size();
+	long tol = ledger_tol(0);
+	struct ledgers after;
+	char name[256];
+
+	if (ledger_read(cg, ledger_kmem_key(), &after))
+		return -1;
+	snprintf(name, sizeof(name),
+		 "%s: page pre-charge a stock kick gave back (a batch a CPU at most)",
+		 what);
+	if (expect_range(name, before->pages - after.pages, -tol, bound + tol))
+		return -1;
+	ktap_diag("%s: held %d s after its last pin went by a CPU's stock that took it again, freed by a stock kick, which gave back %ld B",
+		  what, WAIT_MS / 1000, before->pages - after.pages);
+	return kmsg_write("memcg-held-by-refilled-stock", "%s: freed only by a stock kick %d s after its last pin went (%ld B of pre-charge given back)",
+			  what, WAIT_MS / 1000, before->pages - after.pages);
+}
+
 int cg_wait_gone_unpinned(const char *cg, const char *what)
 {
 	long dying, t0 = now_ms();
+	struct ledgers before;
 
 	poll_until(none_dying, (void *)cg, WAIT_MS);
 	dying = cg_dying(cg);
@@ -268,13 +296,11 @@ int cg_wait_gone_unpinned(const char *cg, const char *what)
 			  what, now_ms() - t0);
 	if (dying <= 0)
 		return dying;
+	if (ledger_read(cg, ledger_kmem_key(), &before))
+		return -1;
 	cg_kick_stocks("to tell what held the removed memcg");
-	if (!poll_until(none_dying, (void *)cg, WAIT_MS)) {
-		ktap_diag("%s: held %d s after its last pin went by a CPU's stock that took it again, freed by a stock kick",
-			  what, WAIT_MS / 1000);
-		return kmsg_write("memcg-held-by-refilled-stock", "%s: freed only by a stock kick %d s after its last pin went",
-			   what, WAIT_MS / 1000);
-	}
+	if (!poll_until(none_dying, (void *)cg, WAIT_MS))
+		return refilled_verdict(cg, what, &before);
 	ktap_fail("still-dying-unpinned", "%s: %ld memcg(s) still dying under %s %d s after its last pin went, expected 0 (a stock kick did not free them either)",
 		  what, cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;
