@@ -43,17 +43,29 @@ known_holds() {
 		kin($3, k) && has($4, a) && has($5, c) && has($6, d) { print $1 "\t" $2 "\t" $8 " (measured: " $7 ")" }' "${6:-$KNOWN_FAILURES}"
 }
 
-# parse_known LOG: the entries that hold for the log's kernel ("rig:
-# kernel"), its slab era as the suite probed it, arch, cgroup and DEBUG.
+# guest_facts LOG: what the guest was, as the init and the suite said it,
+# separated by |: kernel (major.minor), era (obj_cgroup or
+# per-memcg-caches, as the suite probed it), arch, cgroup, DEBUG, CPUs
+# online and NUMA nodes.
+guest_facts() {
+	awk '
+		{ sub(/\r$/, "") }
+		/^rig: kernel [0-9]+\.[0-9]+/ && k == "" { split($3, v, "."); k = v[1] "." v[2] }
+		/^rig: arch / && a == "" { a = $3 }
+		/^rig: cgroup / && c == "" { c = $3 }
+		/^rig: cpus / && n == "" { n = $3 }
+		/^rig: nodes / && nn == "" { nn = $3 }
+		/Kernel command line:.* RIG_DEBUG=1/ { d = 1 }
+		/^# era: per-memcg caches/ { e = "per-memcg-caches" }
+		END { printf "%s|%s|%s|%s|%d|%s|%s\n", k, e == "" ? "obj_cgroup" : e, a, c == "" ? "v2" : c, d, n, nn }' "$1"
+}
+
+# parse_known LOG: the entries that hold for the guest of LOG.
 parse_known() {
-	local kernel arch cgroup debug=0 era=obj_cgroup
+	local kernel era arch cgroup debug
 	[ -f "$KNOWN_FAILURES" ] || return 0
-	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
-	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
-	cgroup=$(sed -n 's/^rig: cgroup //p' "$1" | tr -d '\r' | head -n 1)
-	! grep -q 'Kernel command line:.* RIG_DEBUG=1' "$1" || debug=1
-	! grep -q "^# era: per-memcg caches" "$1" || era=per-memcg-caches
-	known_holds "$kernel" "$era" "$arch" "${cgroup:-v2}" "$debug"
+	IFS='|' read -r kernel era arch cgroup debug _ < <(guest_facts "$1")
+	known_holds "$kernel" "$era" "$arch" "$cgroup" "$debug"
 }
 
 # parse_kernel_log_result DIR KNOWN: the kernel_log line of results.txt
@@ -111,15 +123,10 @@ EXPECTED_SKIPS=${RIG_EXPECTED_SKIPS:-$RIG_TOP/tests/expected-skips}
 
 # parse_skips LOG: the results on stdin, each undeclared skip a fail.
 parse_skips() {
-	local kernel arch cgroup cpus nodes era=obj_cgroup
+	local kernel era arch cgroup cpus nodes
 	[ -f "$EXPECTED_SKIPS" ] || { cat; return; }
-	kernel=$(sed -n 's/^rig: kernel \([0-9]*\.[0-9]*\).*/\1/p' "$1" | head -n 1)
-	arch=$(sed -n 's/^rig: arch //p' "$1" | tr -d '\r' | head -n 1)
-	cgroup=$(sed -n 's/^rig: cgroup //p' "$1" | tr -d '\r' | head -n 1)
-	cpus=$(sed -n 's/^rig: cpus //p' "$1" | tr -d '\r' | head -n 1)
-	nodes=$(sed -n 's/^rig: nodes //p' "$1" | tr -d '\r' | head -n 1)
-	! grep -q "^# era: per-memcg caches" "$1" || era=per-memcg-caches
-	awk -F'\t' -v k="$kernel" -v e="era:$era" -v a="$arch" -v c="${cgroup:-v2}" -v n="$cpus" -v nn="$nodes" '
+	IFS='|' read -r kernel era arch cgroup _ cpus nodes < <(guest_facts "$1")
+	awk -F'\t' -v k="$kernel" -v e="era:$era" -v a="$arch" -v c="$cgroup" -v n="$cpus" -v nn="$nodes" '
 		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
 		FILENAME == ARGV[1] {
 			if ($0 ~ /^[[:space:]]*(#|$)/) next
