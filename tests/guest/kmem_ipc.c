@@ -120,22 +120,11 @@ static int mq_fill(void *arg, int first, int n)
 	return 0;
 }
 
-/*
- * A queue's messages: each from msg_msg-<n> (6.11 on), kmalloc-cg-<n> (5.14
- * on) or the memcg's copy of kmalloc-<n> (per-memcg caches).
- */
+/* A queue's messages: each from msg_msg-<n> (6.11 on) or a kmalloc bucket. */
 static int queue_unit(struct outlive *o)
 {
-	char cache[CG_CACHE_NAME];
-	long all;
+	long all = outlive_kmalloc(o, "msg_msg-", MSG_HDR + MSG_SIZE, NR_MSGS);
 
-	if (bucket_cache("msg_msg-", MSG_HDR + MSG_SIZE, cache) &&
-	    bucket_cache(era_kmalloc_prefix(), MSG_HDR + MSG_SIZE, cache)) {
-		ktap_fail("no-msg-cache", "no msg_msg-<n> or %s<n> cache for %d B in /sys/kernel/slab",
-			  era_kmalloc_prefix(), MSG_HDR + MSG_SIZE);
-		return -1;
-	}
-	all = outlive_slab(o, cache, NR_MSGS);
 	if (all < 0)
 		return -1;
 	o->n = NR_QUEUES;

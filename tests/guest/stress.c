@@ -3,14 +3,17 @@
  * stress: workers keep creating child cgroups, allocating in them (files,
  * pipes, IPC messages), exiting and removing them, for RIG_STRESS_SECONDS
  * (default 3; make nightly runs it for 30 s, with DEBUG=1 and several CPUs).
- * Each round's files are unlinked two rounds later, from outside: freed
- * after their cgroup is gone, which keeps the inode count bounded.
- * Afterwards, once the objects are freed, the parent is back at its
- * baseline and no dying descendant remains; the host checks that the
- * kernel log is clean. P starts with a ballast (files a removed child
- * left it): on SMP kernels memory.stat shows a statistic that drifted
- * below 0 as 0, so a drift down shows only from a baseline above it,
- * and v2's "kernel" must still hold at least P's "slab" at the end.
+ * Each round's files and messages are freed two rounds later, from
+ * outside: after their cgroup is gone, which keeps their count bounded.
+ * Afterwards, with the rig's hands off, no dying descendant may remain
+ * while the last rounds' files and every message still live; those must
+ * then sit in P, the one live ancestor: freeing them from outside takes
+ * their charge from P's ledgers, key by key. At the end both of P's
+ * ledgers are back at their baseline and the host checks that the kernel
+ * log is clean. P starts with a ballast (files a removed child left it):
+ * on SMP kernels memory.stat shows a statistic that drifted below 0 as 0,
+ * so a drift down shows only from a baseline above it, and v2's "kernel"
+ * must still hold at least P's "slab" at the end.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -33,7 +36,17 @@
 
 #define DIR_PATH	"/tmp/rig_stress"
 #define FILES_PER_ROUND	20
-#define MSG_KEY_BASE	0x52494700
+/*
+ * Each round's messages are received two rounds later, as its files are
+ * unlinked: enough that what the last two rounds leave is a figure many
+ * times its tolerance (2 pages a CPU), 1 KiB each.
+ */
+#define MSGS_PER_ROUND	8
+#define MSG_TEXT	900
+/* sizeof(struct msg_msg) on 64-bit: it only picks the bucket (kmem_ipc.c) */
+#define MSG_HDR		48
+/* three rounds of messages, more than msgmnb's default 16 KiB */
+#define QUEUE_BYTES	(4 * MSGS_PER_ROUND * MSG_TEXT)
 #define MAX_WORKERS	64
 /*
  * P's own ballast: files a removed child left it, so that P holds slab
@@ -45,16 +58,22 @@
 #define BALLAST_DIR	"/tmp/rig_stress_ballast"
 #define BALLAST_FILES	1000
 
+/*
+ * One SysV queue a worker, made outside any memcg before the workers
+ * start, so that only the messages are charged to the workers' cgroups.
+ */
+static int msq[MAX_WORKERS];
+
 struct round {
 	int worker, round;
 };
 
 static int allocate(void *arg)
 {
-	struct { long type; char text[200]; } m = { 1, { 's' } };
+	struct { long type; char text[MSG_TEXT]; } m = { 1, { 's' } };
 	struct round *r = arg;
 	char path[96], buf[512] = { 0 };
-	int i, fd, q, fds[2];
+	int i, fd, fds[2];
 
 	for (i = 0; i < FILES_PER_ROUND; i++) {
 		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
@@ -72,18 +91,21 @@ static int allocate(void *arg)
 	}
 	close(fds[0]);
 	close(fds[1]);
-	q = msgget(MSG_KEY_BASE + r->worker, IPC_CREAT | 0600);
-	/* A full queue is fine: messages from earlier rounds are in it. */
-	if (q < 0 || (msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT) && errno != EAGAIN)) {
-		ktap_diag("msgget/msgsnd: %m");
-		return 1;
-	}
+	for (i = 0; i < MSGS_PER_ROUND; i++)
+		if (msgsnd(msq[r->worker], &m, sizeof(m.text), IPC_NOWAIT)) {
+			ktap_diag("msgsnd: %m");
+			return 1;
+		}
 	return 0;
 }
 
-/* A round's files outlive its cgroup by one round, then go from P. */
-static void unlink_round(int worker, int round)
+/*
+ * A round's files and messages outlive its cgroup by one round, then go
+ * from P: the oldest messages in the queue are that round's.
+ */
+static void free_round(int worker, int round)
 {
+	struct { long type; char text[MSG_TEXT]; } m;
 	char path[96];
 	int i;
 
@@ -92,6 +114,8 @@ static void unlink_round(int worker, int round)
 			 worker, round, i);
 		unlink(path);
 	}
+	for (i = 0; round >= 0 && i < MSGS_PER_ROUND; i++)
+		msgrcv(msq[worker], &m, sizeof(m.text), 0, IPC_NOWAIT);
 }
 
 static int worker(const char *p, int k, long deadline, long *rounds)
@@ -100,7 +124,7 @@ static int worker(const char *p, int k, long deadline, long *rounds)
 	struct round r = { k, 0 };
 
 	while (now_ms() < deadline) {
-		unlink_round(k, r.round - 2);
+		free_round(k, r.round - 2);
 		snprintf(name, sizeof(name), "w%d_r%d", k, r.round);
 		if (cg_create(c, p, name) || cg_run(c, allocate, &r) ||
 		    cg_destroy(c)) {
@@ -113,30 +137,87 @@ static int worker(const char *p, int k, long deadline, long *rounds)
 	return 0;
 }
 
-static long free_all(int workers)
+/* Every file the workers left, unlinked (n: how many to expect). */
+static void files_free_all(void *arg, int first, int n)
 {
 	char path[CG_PATH_MAX * 2];
 	struct dirent *d;
-	long files = 0;
 	DIR *dir;
-	int k, q;
 
+	(void)arg;
+	(void)first;
+	(void)n;
 	dir = opendir(DIR_PATH);
 	while (dir && (d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), DIR_PATH "/%s", d->d_name);
-		files += !unlink(path);
+		unlink(path);
 	}
 	if (dir)
 		closedir(dir);
-	rmdir(DIR_PATH);
+}
+
+static int files_left(void)
+{
+	struct dirent *d;
+	int files = 0;
+	DIR *dir = opendir(DIR_PATH);
+
+	while (dir && (d = readdir(dir)))
+		files += d->d_name[0] != '.';
+	if (dir)
+		closedir(dir);
+	return dir ? files : -1;
+}
+
+static int queues_make(int workers)
+{
+	struct msqid_ds ds;
+	int k;
+
 	for (k = 0; k < workers; k++) {
-		q = msgget(MSG_KEY_BASE + k, 0);
-		if (q >= 0)
-			msgctl(q, IPC_RMID, NULL);
+		msq[k] = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (msq[k] < 0 || msgctl(msq[k], IPC_STAT, &ds)) {
+			ktap_fail("msgget", "msgget: %m");
+			return -1;
+		}
+		ds.msg_qbytes = QUEUE_BYTES;
+		if (msgctl(msq[k], IPC_SET, &ds)) {
+			ktap_fail("msg-qbytes", "a queue of %d B: %m", QUEUE_BYTES);
+			return -1;
+		}
 	}
-	return files;
+	return 0;
+}
+
+/* The messages the workers' cgroups left in the queues; -1: unreadable. */
+static long messages_left(int workers)
+{
+	struct msqid_ds ds;
+	long n = 0;
+	int k;
+
+	for (k = 0; k < workers; k++) {
+		if (msgctl(msq[k], IPC_STAT, &ds)) {
+			ktap_fail("msg-stat", "IPC_STAT of a worker's queue: %m");
+			return -1;
+		}
+		n += ds.msg_qnum;
+	}
+	return n;
+}
+
+static void queues_free(void *arg, int first, int n)
+{
+	int k, workers = *(int *)arg;
+
+	(void)first;
+	(void)n;
+	for (k = 0; k < workers && k < MAX_WORKERS; k++)
+		if (msq[k] >= 0)
+			msgctl(msq[k], IPC_RMID, NULL);
+	memset(msq, -1, sizeof(msq));
 }
 
 static int run_workers(const char *p, int workers, int seconds, long *total)
@@ -227,17 +308,43 @@ static int kernel_holds_slab(const char *p)
 }
 
 /*
- * The end: once every file and message is freed, no removed cgroup may be
- * left dying and both of P's ledgers are back at their baseline, for
- * every key. The workers' drains race for one mutex (drain_all_stock()
- * gives up when another runs), so a CPU's stock may still hold a removed
- * memcg: the stocks are kicked, as this test is about concurrency, not
- * the drain.
+ * What the removed cgroups left alive, declared for the outlive engine:
+ * the last two rounds' messages (one kmalloc each) and files (a shmem
+ * inode and a dentry each) of each worker, whose obj_cgroups they keep;
+ * freeing each kind must take its charge from P, the one live ancestor,
+ * so P held it.
+ */
+static int leftovers_freed(const char *p, int *workers)
+{
+	struct outlive msgs = { .what = "messages the workers left",
+				.key = "slab", .free = queues_free,
+				.arg = workers, .objcgs = 2 * *workers };
+	struct outlive files;
+	long nmsgs = messages_left(*workers);
+	int nfiles = files_left();
+
+	if (nmsgs < 0 || nfiles < 0)
+		return -1;
+	msgs.unit = outlive_kmalloc(&msgs, "msg_msg-", MSG_HDR + MSG_TEXT, 1);
+	if (msgs.unit < 0 || files_outlive(&files, "rig_stress", nfiles))
+		return -1;
+	files.what = "files the workers left";
+	files.free = files_free_all;
+	files.objcgs = msgs.objcgs;
+	return outlive_freed(&msgs, "P", p, nmsgs) ||
+	       outlive_freed(&files, "P", p, nfiles);
+}
+
+/*
+ * The workers' drains race for one mutex (drain_all_stock() gives up when
+ * another runs), so the kernel may leave a removed memcg in a CPU's stock:
+ * the wait is hands off, and a memcg freed only by the kick that follows
+ * a timeout is judged by what the kick gave back (cg_wait_gone()).
  */
 static int stress_steps(const char *p, int workers, int seconds)
 {
 	struct ledgers base[ARRAY_SIZE(end_keys)], after;
-	long files, rounds;
+	long rounds;
 	int i;
 
 	if (make_ballast_in(p))
@@ -247,16 +354,19 @@ static int stress_steps(const char *p, int workers, int seconds)
 		    ledger_read(p, end_keys[i], &base[i]))
 			return -1;
 	mkdir(DIR_PATH, 0755);
+	if (queues_make(workers))
+		return -1;
 	if (run_workers(p, workers, seconds, &rounds)) {
 		ktap_fail("worker", "a worker failed to create, fill or remove its cgroups");
 		return -1;
 	}
 	if (ledger_read(p, "slab", &after))
 		return -1;
-	files = free_all(workers);
-	ktap_diag("%d workers, %d s, %ld cgroups made, filled and removed: %ld files left to free from P, which held %ld B more %s than before",
-		  workers, seconds, rounds, files, after.stat - base[0].stat, ledger_stat_name("slab"));
-	if (cg_wait_gone_kicked(p, "concurrent drains give up on their mutex"))
+	ktap_diag("%d workers, %d s, %ld cgroups made, filled and removed: P holds %ld B more %s than before",
+		  workers, seconds, rounds, after.stat - base[0].stat,
+		  ledger_stat_name("slab"));
+	if (cg_wait_gone(p, "the workers' removed cgroups") ||
+	    leftovers_freed(p, &workers))
 		return -1;
 	for (i = 0; i < nr_end_keys(); i++)
 		if (era_key_ok(end_keys[i]) &&
@@ -275,10 +385,13 @@ int test_stress(void)
 
 	if (workers > MAX_WORKERS)
 		workers = MAX_WORKERS;
+	memset(msq, -1, sizeof(msq));
 	if (cg_create(p, cg_root, "rig_stress") || cg_enable_memory(p))
 		return KSFT_FAIL;
 	ret = stress_steps(p, workers, seconds);
-	free_all(workers);
+	files_free_all(NULL, 0, 0);
+	rmdir(DIR_PATH);
+	queues_free(&workers, 0, 0);
 	ballast_free();
 	cg_destroy(p);
 	return ret ? KSFT_FAIL : KSFT_PASS;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cg.h"
 #include "era.h"
@@ -96,11 +98,25 @@ static bool settled(void *arg)
 			     within(s->last.stat, s->stat, s->tol);
 }
 
+/* A statistics ledger that counts whole pages, as the page counter does. */
+static bool stat_in_pages(const char *key)
+{
+	return !cg_is_v2() || !era_stat_key(key) || !strcmp(key, "kernel");
+}
+
 int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 		  long delta, long tol, const char *what, struct ledgers *now)
 {
+	return ledger_expect_slack(cg, key, base, delta, tol, 0, what, now);
+}
+
+int ledger_expect_slack(const char *cg, const char *key,
+			const struct ledgers *base, long delta, long tol,
+			long slack, const char *what, struct ledgers *now)
+{
+	long stat_tol = tol + (stat_in_pages(key) ? slack : 0);
 	struct settle s = {
-		cg, key, base->stat + delta, base->pages + delta, tol, 0,
+		cg, key, base->stat + delta, base->pages + delta, stat_tol, 0,
 		{ .stat = -1, .pages = -1 },
 	};
 	char name[256];
@@ -109,8 +125,9 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 	poll_until(settled, &s, WAIT_MS);
 	if (s.last.stat < 0)
 		return -1;
+	s.tol = tol + slack;
 	snprintf(name, sizeof(name), what, ledger_stat_name(key));
-	if (expect_near(name, s.last.stat - base->stat, delta, tol))
+	if (expect_near(name, s.last.stat - base->stat, delta, stat_tol))
 		return -1;
 	s.on_pages = 1;
 	poll_kicked(settled, &s, WAIT_MS,
@@ -118,7 +135,7 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 	if (s.last.pages < 0)
 		return -1;
 	snprintf(name, sizeof(name), what, ledger_pages_name());
-	ret = expect_near(name, s.last.pages - base->pages, delta, tol);
+	ret = expect_near(name, s.last.pages - base->pages, delta, tol + slack);
 	if (now) {
 		now->stat = s.last.stat;
 		now->pages = s.last.pages;

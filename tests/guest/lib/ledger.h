@@ -62,5 +62,14 @@ int expect_range(const char *what, long measured, long lo, long hi);
  */
 int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 		  long delta, long tol, const char *what, struct ledgers *now);
+/*
+ * The same, with slack more for the ledgers that count whole pages (the
+ * page counter; v1's kmem counter and "kernel" too): bytes that
+ * obj_cgroups keep or give back in whole pages (nr_charged_bytes, under
+ * a page each) which no statistic shows.
+ */
+int ledger_expect_slack(const char *cg, const char *key,
+			const struct ledgers *base, long delta, long tol,
+			long slack, const char *what, struct ledgers *now);
 
 #endif

@@ -228,6 +228,19 @@ long outlive_slab(struct outlive *o, const char *cache, int count)
 	return one;
 }
 
+long outlive_kmalloc(struct outlive *o, const char *own, long size, int count)
+{
+	char cache[CG_CACHE_NAME];
+
+	if (bucket_cache(own, size, cache) &&
+	    bucket_cache(era_kmalloc_prefix(), size, cache)) {
+		ktap_fail("no-cache", "no %s<n> or %s<n> cache for %ld B in /sys/kernel/slab",
+			  own, era_kmalloc_prefix(), size);
+		return -1;
+	}
+	return outlive_slab(o, cache, count);
+}
+
 /* "keys a unit moves: slab 880 B, kernel 880 B, slab_reclaimable N1 440 B" */
 static void moves_diag(const struct outlive *o)
 {
@@ -347,6 +360,9 @@ static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 
 	if (mv->node && !m->o->seen[i])
 		tol = labs(e) / 100 * NODE_SHARE_PCT;
+	/* "kernel" counts whole pages, as the page counter does */
+	if (!strcmp(mv->key, "kernel"))
+		tol += m->o->objcgs * page_size();
 	*lo = e - tol;
 	*hi = m->reclaim ? e / 100 * RECLAIM_PCT : e + tol;
 }
@@ -489,7 +505,8 @@ static int check_fall(const struct outlive *o, const char *who,
 	o->free(o->arg, first, n);
 	snprintf(what, sizeof(what), "%s's %%s change when %d %s are freed",
 		 who, n, o->what);
-	return ledger_expect(cg, o->key, at, -e, ledger_tol(e), what, at) ||
+	return ledger_expect_slack(cg, o->key, at, -e, ledger_tol(e),
+				   o->objcgs * page_size(), what, at) ||
 	       moves_check(&m, who, "change when freed", at->keys);
 }
 
@@ -950,6 +967,25 @@ int outlive_run(const struct outlive *decl)
 int outlive_chain(const struct outlive *decl)
 {
 	return outlive_steps(decl, 1);
+}
+
+int outlive_freed(const struct outlive *decl, const char *who, const char *cg,
+		  int n)
+{
+	struct outlive all = *decl;
+	long seen[OUTLIVE_MOVES] = { 0 };
+	struct ledgers at;
+
+	all.seen = seen;
+	if (moves_complete(&all))
+		return -1;
+	/* as ledger_expect() reads the page counter after it, below */
+	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
+	if (read_all(&all, cg, &at))
+		return -1;
+	ktap_diag("%d %s, %ld B each, freed from %s (%d removed cgroups' obj_cgroups: up to a page each in %s)",
+		  n, all.what, all.unit, who, all.objcgs, ledger_pages_name());
+	return check_fall(&all, who, cg, 0, n, &at);
 }
 
 int fd_send(int sock, int fd)

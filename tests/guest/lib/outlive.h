@@ -70,6 +70,14 @@ struct outlive {
 	 * (memcg_hotplug_cpu_dead()) before rmdir C. Online again at the end.
 	 */
 	int offline_cpu;
+	/*
+	 * outlive_freed(): how many removed cgroups' obj_cgroups the units
+	 * keep alive. Each may keep up to a page of a freed unit's bytes
+	 * (nr_charged_bytes) or give back its own when its last unit goes,
+	 * in the page counter and "kernel" only (whole pages): their figures get
+	 * a page each more.
+	 */
+	int objcgs;
 	int (*prepare)(void *arg, int n);		/* outside any memcg */
 	int (*make)(void *arg, int first, int n);	/* in a worker */
 	/* from outside; NULL: P's own reclaim must free them (see below) */
@@ -97,6 +105,13 @@ int outlive_move(struct outlive *o, const char *key, long unit);
  * failure) when SLUB does not show the cache.
  */
 long outlive_slab(struct outlive *o, const char *cache, int count);
+/*
+ * count allocations of size bytes a unit, from the smallest <own><N> cache
+ * (a dedicated one: msg_msg-, 6.11 on) or else the era's kmalloc bucket
+ * (kmalloc-cg-<N>, 5.14 on; a memcg's copy of kmalloc-<N> before 5.9), as
+ * outlive_slab(). -1 (and a failure) when SLUB shows neither.
+ */
+long outlive_kmalloc(struct outlive *o, const char *own, long size, int count);
 
 /*
  * Workers one per node, and key's figure per node in memory.numa_stat:
@@ -131,6 +146,16 @@ int outlive_run(const struct outlive *o);
  * G's lists went to C, not only to an ancestor.
  */
 int outlive_chain(const struct outlive *o);
+
+/*
+ * n units that outlived cgroups removed under cg (who names it), freed
+ * from outside with o->free(o->arg, 0, n): cg's two ledgers and every
+ * key the unit moves fall by their charge, which proves that cg held
+ * them. For workloads that make their units their own way (stress).
+ * 0, or -1 after a failure.
+ */
+int outlive_freed(const struct outlive *o, const char *who, const char *cg,
+		  int n);
 
 /* Pass a file descriptor to another process over a UNIX socket. */
 int fd_send(int sock, int fd);
