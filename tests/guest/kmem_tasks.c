@@ -16,6 +16,8 @@
 #include "suite.h"
 
 #define NR_THREADS	64
+/* C's name, which names its caches on per-memcg cache kernels */
+#define STACKS_CG	"stacks"
 
 static int go[2], ready[2], ack[2];
 
@@ -136,21 +138,55 @@ static int check_stacks(struct stacks *s0, struct stacks *s1,
 	return 0;
 }
 
+struct slabs_kept {
+	const char *c;
+	const struct ledgers *empty;
+	long slab0, slab;
+	struct ledgers now;
+	int err;
+};
+
+/* C's page counter back at its start but for the slabs its caches keep. */
+static bool only_slabs_kept(void *arg)
+{
+	struct slabs_kept *k = arg;
+
+	k->slab = era_memcg_slab_bytes(STACKS_CG);
+	k->err = k->slab < 0 || ledger_read(k->c, "kernel_stack", &k->now);
+	return k->err || within(k->now.pages - k->empty->pages,
+				k->slab - k->slab0, ledger_tol(0));
+}
+
 /*
  * The worker killed, C's ledgers are back where they were before it
- * (its own pages, and glibc's cache of thread stacks, go with it).
+ * (its own pages, and glibc's cache of thread stacks, go with it). On
+ * per-memcg cache kernels C's own caches keep their slabs, freed
+ * objects' too, charged to C while it lives: what SLUB shows of them
+ * stays in C's page counter, and nothing else.
  */
-static int stack_steps(const char *c, const struct ledgers *empty, pid_t pid)
+static int stack_steps(const char *c, const struct ledgers *empty,
+		       long slab0, pid_t pid)
 {
+	struct slabs_kept k = { .c = c, .empty = empty, .slab0 = slab0 };
 	struct stacks s0, s1, sn;
+	char what[160];
 
 	if (stacks_at(c, '0', &s0) || stacks_at(c, '1', &s1) ||
 	    stacks_at(c, 'N', &sn) || check_stacks(&s0, &s1, &sn))
 		return -1;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	return ledger_expect(c, "kernel_stack", empty, 0, ledger_tol(0),
-			     "C's %s once its threads exited", NULL);
+	poll_kicked(only_slabs_kept, &k, WAIT_MS,
+		    "a live cgroup's own stock keeps pages uncharged from it");
+	if (k.err)
+		return -1;
+	if (k.slab != slab0)
+		ktap_diag("C's own caches keep %ld B of slabs more than at its start",
+			  k.slab - slab0);
+	snprintf(what, sizeof(what), "C's %%s once its threads exited (%ld B in its caches' slabs)",
+		 k.slab - slab0);
+	return ledger_expect_each(c, "kernel_stack", empty, 0, k.slab - slab0,
+				  ledger_tol(0), 0, what, NULL);
 }
 
 int test_thread_stacks(void)
@@ -159,16 +195,18 @@ int test_thread_stacks(void)
 	struct ledgers empty;
 	int ret = KSFT_FAIL;
 	pid_t pid = -1;
+	long slab0;
 
 	if (pipe(go) || pipe(ready) || pipe(ack))
 		return KSFT_FAIL;
 	if (cg_create(p, cg_root, "rig_thread_stacks") ||
-	    cg_enable_memory(p) || cg_create(c, p, "child"))
+	    cg_enable_memory(p) || cg_create(c, p, STACKS_CG))
 		goto out;
-	if (ledger_read(c, "kernel_stack", &empty))
+	slab0 = era_memcg_slab_bytes(STACKS_CG);
+	if (slab0 < 0 || ledger_read(c, "kernel_stack", &empty))
 		goto out;
 	pid = cg_spawn(c, spawn_threads, NULL);
-	if (pid > 0 && !stack_steps(c, &empty, pid))
+	if (pid > 0 && !stack_steps(c, &empty, slab0, pid))
 		ret = KSFT_PASS;
 out:
 	if (pid > 0) {

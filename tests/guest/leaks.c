@@ -323,11 +323,11 @@ struct kept {
 static bool none_kept(void *arg)
 {
 	struct kept *k = arg;
-	long tol = ledger_tol(0);
+	long tol = ledger_tol(0), stol = ledger_stat_tol(ledger_kmem_key(), 0);
 
 	k->err = ledger_read(k->p, ledger_kmem_key(), &k->now);
 	return k->err || (k->now.pages - k->base->pages <= tol &&
-			  k->now.stat - k->base->stat <= tol);
+			  k->now.stat - k->base->stat <= stol);
 }
 
 /*
@@ -345,7 +345,8 @@ static int p_kept(const char *p, const struct ledgers *base)
 		return -1;
 	snprintf(what, sizeof(what), "P's %s growth after the cycles, their files freed",
 		 ledger_stat_name(ledger_kmem_key()));
-	if (expect_range(what, k.now.stat - base->stat, LONG_MIN, ledger_tol(0)))
+	if (expect_range(what, k.now.stat - base->stat, LONG_MIN,
+			 ledger_stat_tol(ledger_kmem_key(), 0)))
 		return -1;
 	snprintf(what, sizeof(what), "P's %s growth after the cycles, their files freed",
 		 ledger_pages_name());

@@ -304,7 +304,7 @@ static int kernel_holds_slab(const char *p)
 	    cg_get(p, "memory.stat", "slab", &slab))
 		return -1;
 	return expect_range("P's memory.stat kernel, which holds its slab (the ballast's files) after the stress",
-			    kernel, slab - ledger_tol(slab), LONG_MAX);
+			    kernel, slab - ledger_stat_tol("slab", slab), LONG_MAX);
 }
 
 /*

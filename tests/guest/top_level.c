@@ -87,7 +87,7 @@ static int make_top_files(void *arg)
 
 static int top_level(const char *c, long charge, bool ledger)
 {
-	struct top t = { .tol = ledger_tol(charge) };
+	struct top t = { .tol = ledger_stat_tol(ledger_kmem_key(), charge) };
 	long now;
 
 	/*

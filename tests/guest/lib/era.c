@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cg.h"
@@ -113,7 +116,7 @@ long era_stat_slack(void)
 {
 	if (era_per_memcg_caches() <= 0)
 		return 0;
-	return 2L * ERA_STAT_BATCH * page_size() * nr_cpus();
+	return (long)ERA_STAT_BATCH * page_size() * nr_cpus();
 }
 
 int era_probe(void)
@@ -128,4 +131,85 @@ int era_probe(void)
 		  era_stat_key("percpu") > 0 ? " and percpu" : ", without percpu",
 		  era_kmalloc_prefix());
 	return 0;
+}
+
+/* A memcg cache's entry, once: mergeable ones show twice (a link). */
+static long cache_pages_once(const char *path, char seen[][PATH_MAX], int *n)
+{
+	char real[PATH_MAX];
+	long slabs, order;
+	int i;
+
+	if (!realpath(path, real))
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(seen[i], real))
+			return 0;
+	if (*n < ERA_MEMCG_CACHES)
+		snprintf(seen[(*n)++], PATH_MAX, "%s", real);
+	slabs = cg_read_long(real, "slabs");
+	order = cg_read_long(real, "order");
+	if (slabs < 0 || order < 0)
+		return -1;
+	return (slabs * page_size()) << order;
+}
+
+/*
+ * Per-memcg caches are <cache>(<id>:<cgroup name>): a link at the top of
+ * SLAB_DIR (mergeable ones), or an entry under <root cache>/cgroup/.
+ */
+static long memcg_caches_walk(const char *dir, const char *suffix,
+			      char seen[][PATH_MAX], int *n)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(suffix), l;
+	long total = 0, one;
+	struct dirent *d;
+	DIR *top = opendir(dir);
+
+	if (!top)
+		return 0;
+	while ((d = readdir(top))) {
+		l = strlen(d->d_name);
+		if (l <= len || strcmp(d->d_name + l - len, suffix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		one = cache_pages_once(path, seen, n);
+		if (one < 0) {
+			total = -1;
+			break;
+		}
+		total += one;
+	}
+	closedir(top);
+	return total;
+}
+
+long era_memcg_slab_bytes(const char *name)
+{
+	static char seen[ERA_MEMCG_CACHES][PATH_MAX];
+	char suffix[NAME_LEN], sub[PATH_MAX];
+	long total, one;
+	struct dirent *d;
+	DIR *top;
+	int n = 0;
+
+	if (era_per_memcg_caches() <= 0)
+		return 0;
+	snprintf(suffix, sizeof(suffix), ":%s)", name);
+	total = memcg_caches_walk(SLAB_DIR, suffix, seen, &n);
+	top = opendir(SLAB_DIR);
+	while (total >= 0 && top && (d = readdir(top))) {
+		if (d->d_name[0] == '.' || d->d_type == DT_LNK)
+			continue;
+		snprintf(sub, sizeof(sub), SLAB_DIR "/%s/cgroup", d->d_name);
+		one = memcg_caches_walk(sub, suffix, seen, &n);
+		total = one < 0 ? -1 : total + one;
+	}
+	if (top)
+		closedir(top);
+	if (total < 0)
+		ktap_fail("memcg-cache-unreadable", "the slabs or order of a cache of cgroup %s under " SLAB_DIR " could not be read",
+			  name);
+	return total;
 }

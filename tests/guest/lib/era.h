@@ -56,12 +56,22 @@ long era_obj_charge(const char *cache, int count);
 long era_slab_slack(void);
 /*
  * Per-memcg cache kernels batch a memcg's statistics per CPU, up to
- * MEMCG_CHARGE_BATCH (32 there) pages of each item a CPU before they show
- * (slab_reclaimable and slab_unreclaimable are two): what memory.stat
- * may not show yet. 0 on obj_cgroup kernels, whose reads flush.
+ * MEMCG_CHARGE_BATCH (32 there) pages of each item a CPU before they show:
+ * what memory.stat may not show yet of one item (slab is two:
+ * slab_reclaimable and slab_unreclaimable). 0 on obj_cgroup kernels, whose
+ * reads flush. Statistics only: page counters are exact.
  */
 #define ERA_STAT_BATCH	32
 long era_stat_slack(void);
+/*
+ * Per-memcg cache kernels: the pages that the slabs of every cache made
+ * for the cgroup called name hold (SLUB's slabs and order of each), freed
+ * objects' included: a live memcg's caches keep their slabs charged once
+ * the objects go. 0 on obj_cgroup kernels; -1 (and a failure) when an
+ * entry cannot be read.
+ */
+#define ERA_MEMCG_CACHES	256
+long era_memcg_slab_bytes(const char *name);
 void era_slab_slack_add(const char *cache);
 
 #endif

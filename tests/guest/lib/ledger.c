@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cg.h"
@@ -8,6 +9,12 @@
 #include "ktap.h"
 #include "ledger.h"
 #include "wait.h"
+
+/* A statistics ledger that counts whole pages, as the page counter does. */
+static bool stat_in_pages(const char *key)
+{
+	return !cg_is_v2() || !era_stat_key(key) || !strcmp(key, "kernel");
+}
 
 const char *ledger_stat_name(const char *key)
 {
@@ -44,7 +51,15 @@ int ledger_read(const char *cg, const char *key, struct ledgers *l)
 long ledger_tol(long expected)
 {
 	return 2L * nr_cpus() * page_size() + expected / 1000000.0 * NOISE_PPM +
-	       era_slab_slack() + era_stat_slack();
+	       era_slab_slack();
+}
+
+long ledger_stat_tol(const char *key, long expected)
+{
+	if (stat_in_pages(key))
+		return ledger_tol(expected);
+	return ledger_tol(expected) +
+	       era_stat_slack() * (strcmp(key, "slab") ? 1 : 2);
 }
 
 const char *ledger_kmem_key(void)
@@ -52,10 +67,19 @@ const char *ledger_kmem_key(void)
 	return era_stat_key("kernel") > 0 ? "kernel" : "slab";
 }
 
+/*
+ * The ratio says how far apart a sound kernel and one that lost the
+ * whole charge are: a figure near its tolerance tells little.
+ */
 void figure_line(const char *what, long measured, long expected, long tol)
 {
-	ktap_diag("figure %s: %ld B, expected %ld B, error %+ld B, tolerance %ld B",
-		  what, measured, expected, measured - expected, tol);
+	char ratio[48] = "";
+
+	if (expected && tol > 0)
+		snprintf(ratio, sizeof(ratio), ", %.1f times the tolerance",
+			 labs(expected) / (double)tol);
+	ktap_diag("figure %s: %ld B, expected %ld B, error %+ld B, tolerance %ld B%s",
+		  what, measured, expected, measured - expected, tol, ratio);
 }
 
 int expect_near(const char *what, long measured, long expected, long tol)
@@ -98,10 +122,9 @@ static bool settled(void *arg)
 			     within(s->last.stat, s->stat, s->tol);
 }
 
-/* A statistics ledger that counts whole pages, as the page counter does. */
-static bool stat_in_pages(const char *key)
+bool ledger_stat_is_counter(const char *key)
 {
-	return !cg_is_v2() || !era_stat_key(key) || !strcmp(key, "kernel");
+	return cg_is_v2() && !era_stat_key(key);
 }
 
 int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
@@ -114,10 +137,21 @@ int ledger_expect_slack(const char *cg, const char *key,
 			const struct ledgers *base, long delta, long tol,
 			long slack, const char *what, struct ledgers *now)
 {
-	long stat_tol = tol + (stat_in_pages(key) ? slack : 0);
+	return ledger_expect_each(cg, key, base, delta, delta, tol, slack,
+				  what, now);
+}
+
+int ledger_expect_each(const char *cg, const char *key,
+		       const struct ledgers *base, long stat_delta,
+		       long pages_delta, long tol, long slack,
+		       const char *what, struct ledgers *now)
+{
+	long stat_tol = tol + ledger_stat_tol(key, 0) - ledger_tol(0) +
+			(stat_in_pages(key) ? slack : 0);
+	long delta = stat_delta;
 	struct settle s = {
-		cg, key, base->stat + delta, base->pages + delta, stat_tol, 0,
-		{ .stat = -1, .pages = -1 },
+		cg, key, base->stat + stat_delta, base->pages + pages_delta,
+		stat_tol, 0, { .stat = -1, .pages = -1 },
 	};
 	char name[256];
 	int ret;
@@ -135,6 +169,7 @@ int ledger_expect_slack(const char *cg, const char *key,
 	if (s.last.pages < 0)
 		return -1;
 	snprintf(name, sizeof(name), what, ledger_pages_name());
+	delta = pages_delta;
 	ret = expect_near(name, s.last.pages - base->pages, delta, tol + slack);
 	if (now) {
 		now->stat = s.last.stat;

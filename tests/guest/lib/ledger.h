@@ -9,6 +9,8 @@
 #ifndef RIG_LEDGER_H
 #define RIG_LEDGER_H
 
+#include <stdbool.h>
+
 /* Room for the other memory.stat keys a unit moves (outlive.h). */
 #define LEDGER_KEYS	8
 
@@ -35,6 +37,13 @@ const char *ledger_pages_name(void);
 #define NOISE_PPM	1000
 long ledger_tol(long expected);
 /*
+ * The tolerance of key's statistics ledger (ledger_read()): ledger_tol()
+ * plus, on per-memcg cache kernels, what memory.stat may not show yet
+ * (era_stat_slack(): slab is two items). A ledger that counts pages (v1's
+ * kmem counter, the page counter where the key is missing) is exact.
+ */
+long ledger_stat_tol(const char *key, long expected);
+/*
  * The statistic that counts all of a memcg's kmem: "kernel" where this
  * kernel has it, else "slab" (before "kernel" came, 5.4 among them).
  */
@@ -51,8 +60,8 @@ void figure_line(const char *what, long measured, long expected, long tol);
 int expect_range(const char *what, long measured, long lo, long hi);
 
 /*
- * Wait for both of cg's ledgers to stand at base + delta (+- tol), then
- * check each; now (if not NULL) gets the last reading. Freed dentries,
+ * Wait for both of cg's ledgers to stand at base + delta (+- tol, the page
+ * counter's: the statistics get ledger_stat_tol()'s more), then check each; now (if not NULL) gets the last reading. Freed dentries,
  * inodes and messages leave after an RCU grace period, a freed memcg's
  * own structures after another: poll. The page counter is read after a
  * stock kick: pages uncharged from cg wait in its own per-CPU stock
@@ -71,5 +80,15 @@ int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 int ledger_expect_slack(const char *cg, const char *key,
 			const struct ledgers *base, long delta, long tol,
 			long slack, const char *what, struct ledgers *now);
+/* The same, with a delta for each ledger. */
+int ledger_expect_each(const char *cg, const char *key,
+		       const struct ledgers *base, long stat_delta,
+		       long pages_delta, long tol, long slack,
+		       const char *what, struct ledgers *now);
+/*
+ * The statistics ledger of key is the page counter itself (v2 without
+ * that key: ledger_read()), stock pre-charge and all.
+ */
+bool ledger_stat_is_counter(const char *key);
 
 #endif

@@ -356,7 +356,7 @@ static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 {
 	const struct outlive_move *mv = &m->o->moves[i];
 	long e = move_bytes(m->o, i, m->units);
-	long tol = mv->exact ? 0 : ledger_tol(labs(e));
+	long tol = mv->exact ? 0 : ledger_stat_tol(mv->key, labs(e));
 
 	if (mv->node && !m->o->seen[i])
 		tol = labs(e) / 100 * NODE_SHARE_PCT;
@@ -428,14 +428,17 @@ struct rise {
 	const char *cg, *key;
 	long target, tol;
 	struct ledgers *now;
+	bool counter;	/* the statistics are the page counter: at least */
 };
 
 static bool risen(void *arg)
 {
 	struct rise *r = arg;
 
-	return ledger_read(r->cg, r->key, r->now) ||
-	       within(r->now->stat, r->target, r->tol);
+	if (ledger_read(r->cg, r->key, r->now))
+		return true;
+	return r->counter ? r->now->stat >= r->target - r->tol :
+			    within(r->now->stat, r->target, r->tol);
 }
 
 /*
@@ -451,15 +454,20 @@ static int check_rise(const struct outlive *o, const char *who,
 		      struct ledgers *to)
 {
 	long e = units * o->unit, tol = ledger_tol(e);
-	struct rise r = { cg, o->key, from->stat + e, tol, to };
+	long stol = ledger_stat_tol(o->key, e);
+	bool counter = ledger_stat_is_counter(o->key);
+	struct rise r = { cg, o->key, from->stat + e, stol, to, counter };
 	struct moved m = { .o = o, .cg = cg, .base = from->keys, .units = units };
+	const char *stat = name(who, ledger_stat_name(o->key), "rise", o, units);
 
 	to->stat = -1;
 	poll_until(risen, &r, WAIT_MS);
 	if (to->stat < 0)
 		return -1;
-	return expect_near(name(who, ledger_stat_name(o->key), "rise", o, units),
-			   to->stat - from->stat, e, tol) ||
+	/* a page counter standing for the statistics has the stock's pre-charge too */
+	return (counter ? expect_range(stat, to->stat - from->stat, e - tol,
+				       e + tol + cg_stock_bytes()) :
+			  expect_near(stat, to->stat - from->stat, e, stol)) ||
 	       expect_range(name(who, ledger_pages_name(), "rise", o, units),
 			    to->pages - from->pages, e - tol,
 			    e + tol + cg_stock_bytes()) ||
@@ -595,7 +603,8 @@ static int check_reclaimed(const struct outlive *o, const char *who,
 	snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
 		 ledger_stat_name(o->key), event, o->n, o->what);
 	if (r.now.stat < 0 ||
-	    expect_range(what, at->stat - r.now.stat, least, e + ledger_tol(e)))
+	    expect_range(what, at->stat - r.now.stat, least,
+			 e + ledger_stat_tol(o->key, e)))
 		return -1;
 	if (page_fall(cg, o->key, at, least, &r.now))
 		return -1;
@@ -633,7 +642,7 @@ static int check_offline(const struct outlive *o, const char *c,
 			 const struct ledgers *c0, struct ledgers *now)
 {
 	struct gap g = {
-		c, o->key, c0->pages - c0->stat, ledger_tol(0), now,
+		c, o->key, c0->pages - c0->stat, ledger_stat_tol(o->key, 0), now,
 	};
 	long e = o->n * o->unit;
 	char what[160];
@@ -650,7 +659,7 @@ static int check_offline(const struct outlive *o, const char *c,
 		return -1;
 	snprintf(what, sizeof(what), "C's %s once CPU %d is offline (%d %s)",
 		 ledger_stat_name(o->key), o->offline_cpu, o->n, o->what);
-	if (expect_near(what, now->stat - c0->stat, e, ledger_tol(e)))
+	if (expect_near(what, now->stat - c0->stat, e, ledger_stat_tol(o->key, e)))
 		return -1;
 	snprintf(what, sizeof(what), "C's %s less its %s once CPU %d is offline",
 		 ledger_pages_name(), ledger_stat_name(o->key), o->offline_cpu);
@@ -794,7 +803,7 @@ static int fell_late(const struct outlive *o, const char *p,
 {
 	struct reclaimed r = {
 		.cg = p, .key = o->key,
-		.below = before->stat - need + ledger_tol(need),
+		.below = before->stat - need + ledger_stat_tol(o->key, need),
 		.now = { .stat = -1, .pages = -1 },
 	};
 
@@ -830,7 +839,7 @@ static int check_pressure(const struct outlive *o, const char *p,
 			break;
 		if (fell_late(o, p, &now, need, &fell))
 			return -1;
-		if (fell >= need - ledger_tol(need)) {
+		if (fell >= need - ledger_stat_tol(o->key, need)) {
 			ktap_fail("oom-killed-then-reclaimed", "the child charging past P's limit was OOM-killed (attempt %d), and P's %s fell by %ld B after it, where the child needed %ld B: reclaim freed the %s too late for the charge",
 				  i, ledger_stat_name(o->key), fell, need,
 				  o->what);

@@ -175,7 +175,7 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 	 */
 	if (era_stat_slack()) {
 		given = before->pages - after->pages;
-		tol = ledger_tol(0) - era_stat_slack() - era_slab_slack();
+		tol = ledger_tol(0) - era_slab_slack();
 	}
 	kept = given - (own > 0 ? own : 0);
 
