@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N SWEEP_ONLY SWEEP_DEBUG SWEEP_X86 SWEEP_JOBS SWEEP_TIMEOUT SWEEP_FUNCS MUTANT NAME
 
-.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak list clean distclean
+.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak known list clean distclean
 
 test:
 	@./run.sh test
@@ -37,6 +37,10 @@ index:
 # make soak N=20 [ARCH=um]: the warm suite N times, failures and figure spreads
 soak:
 	@./run.sh soak
+
+# make known: each known failure with the rate the recorded soaks measured
+known:
+	@./run.sh known
 
 list:
 	@./run.sh list

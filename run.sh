@@ -2,11 +2,11 @@
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
 # parse -> [rerun] -> report. Each stage lives in
 # tests/pipeline/<stage>.sh; the user commands beside make test (bisect,
-# nightly, soak) in tests/commands/.
+# nightly, soak, known) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|
-#                 figures RUN_DIR...] [VAR=value...]
+#                 figures RUN_DIR...|known] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
@@ -17,7 +17,7 @@ for stage in common deps tree source patch config build kselftest rootfs guest b
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done
-for command in measured bisect nightly soak; do
+for command in measured bisect nightly soak known; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/commands/$command.sh"
 done
@@ -102,7 +102,7 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures) MODE=$1 ;;
+		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures | known) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
@@ -336,6 +336,7 @@ main() {
 		soak_main
 		;;
 	figures) soak_tables "${ARGS[@]}" ;;
+	known) known_main ;;
 	index)
 		index_stage "$RESULTS_DIR"
 		echo "$RESULTS_DIR/index.html"

@@ -22,12 +22,14 @@ measured_intact() {
 }
 
 # measured_name KIND ARCH: the table's file for a packaged kernel (the
-# default, 6.12, keeps the plain name); nothing for KERNEL_SRC, whose tree
-# is the user's, not a recorded kernel.
+# default, 6.12, keeps the plain name; -v1 and -debug mark CGROUP=v1 and
+# DEBUG=1); nothing for KERNEL_SRC, whose tree is the user's, not a
+# recorded kernel.
 measured_name() {
+	local name=$1-$2
 	[ -z "${KERNEL_SRC:-}" ] || return 1
-	case "${KERNEL:-6.12}" in
-	6.12) echo "$1-$2.txt" ;;
-	*) echo "$1-$2-$KERNEL.txt" ;;
-	esac
+	[ "${KERNEL:-6.12}" = 6.12 ] || name=$name-$KERNEL
+	[ "${CGROUP:-v2}" != v1 ] || name=$name-v1
+	[ "${DEBUG:-0}" != 1 ] || name=$name-debug
+	echo "$name.txt"
 }

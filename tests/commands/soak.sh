@@ -174,8 +174,10 @@ soak_main() {
 			case $rc in 0) ;; 1) fails=$((fails + 1)) ;; *) exit "$rc" ;; esac
 		done
 		# shellcheck disable=SC2046
-		soak_tables $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort) |
-			tee "$out/figures-$a.txt"
+		{
+			soak_guest "$out/runs-$a"
+			soak_tables $(find "$out/runs-$a" -mindepth 1 -maxdepth 1 -type d | sort)
+		} | tee "$out/figures-$a.txt"
 		soak_record "$out" "$a" "$n"
 	done
 	echo "soak: $out ($fails failed runs)"
@@ -192,6 +194,16 @@ soak_record() {
 	file=$(measured_name soak "$a") || return 0
 	measured_write "$RIG_TOP/tests/measured/$file" "$out/figures-$a.txt" \
 		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
+}
+
+# soak_guest RUNS_DIR: what the guest was (guest_facts of the first run),
+# the line that tells make known which entries the soak measured.
+soak_guest() {
+	local log
+	log=$(find "$1" -name console.log | sort | head -n 1)
+	[ -n "$log" ] || return 0
+	echo "guest kernel|era|arch|cgroup|debug|cpus|nodes: $(guest_facts "$log")"
+	echo
 }
 
 soak_failed_runs() {

@@ -21,9 +21,16 @@ parse_signatures() {
 
 # known_holds KERNEL ERA ARCH CGROUP DEBUG [FILE]: the entries of FILE
 # (tests/known-failures) that hold for that kernel, as "test TAB signature
-# TAB reason (rate)". Kernels: major.minor, A-B (a range, both ends in),
-# era:<era>, or *; arches, cgroups (v1, v2) and DEBUG (0, 1): a list or *.
+# TAB reason (rate)".
 known_holds() {
+	known_scope "$@" | awk -F'\t' '{ print $2 "\t" $3 "\t" $9 " (measured: " $8 ")" }'
+}
+
+# known_scope KERNEL ERA ARCH CGROUP DEBUG [FILE]: the entries of FILE that
+# hold for that kernel, each after its line number and a TAB. Kernels:
+# major.minor, A-B (a range, both ends in), era:<era>, or *; arches,
+# cgroups (v1, v2) and DEBUG (0, 1): a list or *.
+known_scope() {
 	awk -F'\t' -v k="$1" -v e="era:$2" -v a="$3" -v c="$4" -v d="$5" '
 		function ver(s,   w) { split(s, w, "."); return w[1] * 1000 + w[2] }
 		function kin(list, x,   i, n, r, w) {
@@ -40,7 +47,7 @@ known_holds() {
 		}
 		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
 		/^[[:space:]]*(#|$)/ { next }
-		kin($3, k) && has($4, a) && has($5, c) && has($6, d) { print $1 "\t" $2 "\t" $8 " (measured: " $7 ")" }' "${6:-$KNOWN_FAILURES}"
+		kin($3, k) && has($4, a) && has($5, c) && has($6, d) { print NR "\t" $0 }' "${6:-$KNOWN_FAILURES}"
 }
 
 # guest_facts LOG: what the guest was, as the init and the suite said it,
