@@ -20,6 +20,9 @@ sweep_report_recorded() {
 		SWEEP_LIB=1 SWEEP_OUT=$out bash -c '. "$1" && sweep_report' - "$TOP/tests/commands/sweep.sh" &&
 		diff -u "$SWEEP_FIX/table.expected" "$out/table.txt" &&
 		grep -q '^memcg_reparent_objcgs-3 (stmt, mm/memcontrol.c:201): survived$' "$out/survivors.txt" &&
+		grep -q '^memcg_reparent_objcgs-8 (.*): killed with DEBUG=1: ' "$out/survivors.txt" &&
+		grep -q '^memcg_reparent_objcgs-9 (.*): hidden by known-failures: um-v2: limit_max_reclaim$' "$out/survivors.txt" &&
+		! grep -q '^memcg_reparent_objcgs-7 ' "$out/survivors.txt" &&
 		grep -q '^    -	list_add(&objcg->list, &memcg->objcg_list);$' "$out/survivors.txt" &&
 		grep -q 'sweep.html\|Survivors' "$out/sweep.html"
 }

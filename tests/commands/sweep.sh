@@ -10,8 +10,13 @@
 # stopping at the first failing test (RIG_FAIL_FAST); a survivor boots
 # again on v1, on x86_64 for an "smp" function, then with DEBUG=1 (lockdep,
 # KASAN). Killed: a test failed (a rig verdict in the kernel log counts).
-# Killed by the log: only the kernel's own log (WARN, BUG, lockdep, KASAN,
-# a crash or a hang) told. Survived: nothing did. SWEEP_ONLY=fn[:a-b]
+# Crashed: the kernel panicked, hung or stopped the guest, at boot or in
+# the suite (kunit.py's CRASHED): the default verdict fails, as for a
+# kill. Killed by the log: only the kernel's own log (WARN, BUG, KASAN)
+# told, at DEBUG=0. Killed with DEBUG=1: only the DEBUG boot told, which
+# the default verdict does not run. Hidden by known-failures: a test
+# failed and a listing spared it, so the verdict passed; it counts as
+# survived. Survived: nothing did. SWEEP_ONLY=fn[:a-b]
 # sweeps one function (its mutants a to b); SWEEP_DEBUG=0 skips the DEBUG
 # boot; SWEEP_JOBS mutants at a time.
 set -eu
@@ -130,7 +135,7 @@ sweep_series() {
 }
 
 # sweep_boot ID STAGE ENV...: one run of the mutant; sets HOW (equivalent,
-# broken, killed, log, pass) and WHY.
+# broken, killed, crashed, log, hidden, pass) and WHY.
 sweep_boot() {
 	local id=$1 stage=$2 runs=$OUT/runs/$1/$2 log=$OUT/runs/$1/$2.log rc=0 res fails
 	shift 2
@@ -146,12 +151,17 @@ sweep_boot() {
 	fi
 	WHY=$(grep -m 1 '^rig: error:' "$log" | cut -c13- | cut -c1-160) || WHY=
 	case $rc in
-	0) HOW=pass WHY= ; return ;;
+	0)
+		# The verdict passed; a failure a listing spared is no kill.
+		WHY=$(awk '$2 == "xfail" { printf "%s%s", s, $1; s = "," }' "$res" 2>/dev/null) || WHY=
+		HOW=pass
+		[ -z "$WHY" ] || HOW=hidden
+		return ;;
 	125)
 		case "$WHY" in
 		equivalent:*) HOW=equivalent WHY=${WHY#equivalent: } ;;
 		*"did not build"*) HOW=broken ;;
-		*) HOW=log ;;	# panicked or hung before /init
+		*) HOW=crashed ;;	# panicked or hung before /init
 		esac
 		return ;;
 	1) ;;
@@ -162,6 +172,8 @@ sweep_boot() {
 		$1 == "kernel_log" && $2 == "fail" && $3 ~ /^rig:/ { printf "%skernel_log(%s)", s, $3; s = "," }' "$res" 2>/dev/null) || true
 	if [ -n "$fails" ]; then
 		HOW=killed WHY=$fails
+	elif grep -qE 'panicked|did not power off|stopped' "$runs/latest/problem.txt" 2>/dev/null; then
+		HOW=crashed WHY=$(head -n 1 "$runs/latest/problem.txt" | cut -c1-160)
 	else
 		HOW=log
 		WHY=$(awk '$1 == "kernel_log" { $1 = $2 = ""; print substr($0, 3) }' "$res" 2>/dev/null | cut -c1-160)
@@ -173,11 +185,12 @@ sweep_boot() {
 
 # One mutant's row: id, function, file:line, kind, verdict, stage, why.
 sweep_one() {
-	local id=$1 file=$2 fn=$3 flags=$4 line=$5 kind=$6 stage verdict="" smp=""
+	local id=$1 file=$2 fn=$3 flags=$4 line=$5 kind=$6 stage verdict="" smp="" hidden=""
 	sweep_series "$id" >"$OUT/series/$id"
 	# shellcheck disable=SC2086 # RIG_PRISTINE's words
 	sweep_boot "$id" um-v2 ARCH=um CGROUP=v2 RIG_PRISTINE="$(sweep_pristine "$file")"
 	stage=um-v2
+	[ "$HOW" != hidden ] || { hidden="$stage: $WHY" HOW=pass; }
 	if [ "$HOW" = pass ]; then
 		for stage in um-v1 x86_64-v2 um-debug; do
 			case $stage in
@@ -193,6 +206,7 @@ sweep_one() {
 				[ "$SWEEP_DEBUG" = 1 ] || continue
 				sweep_boot "$id" $stage ARCH=um CGROUP=v2 DEBUG=1 ;;
 			esac
+			[ "$HOW" != hidden ] || { hidden=${hidden:-"$stage: $WHY"} HOW=pass; }
 			[ "$HOW" = pass ] || break
 		done
 	fi
@@ -200,6 +214,10 @@ sweep_one() {
 	pass) verdict=survived ;;
 	log) verdict="killed by the log" ;;
 	*) verdict=$HOW ;;
+	esac
+	case $HOW:$stage in
+	killed:um-debug | log:um-debug | crashed:um-debug) verdict="killed with DEBUG=1" ;;
+	pass:*) [ -z "$hidden" ] || { verdict="hidden by known-failures" WHY=$hidden; } ;;
 	esac
 	printf '%s\t%s\t%s:%s\t%s\t%s\t%s\t%s\n' "$id" "$fn" "$file" "$line" "$kind" \
 		"$verdict" "$stage" "${WHY:--}" >"$OUT/rows/$id"
@@ -228,7 +246,7 @@ sweep_keep_pristine() {
 sweep_survivors() {
 	awk -F"$TAB" -v patches="$OUT/patches" '
 		FILENAME != ARGV[ARGC - 1] { if (NF >= 4) { rf[++nr] = $1; rk[nr] = $2; re[nr] = $3; rw[nr] = $4 }; next }
-		$5 == "survived" || $5 == "killed by the log" {
+		$5 == "survived" || $5 == "killed by the log" || $5 == "killed with DEBUG=1" || $5 == "hidden by known-failures" {
 			printf "%s (%s, %s): %s%s\n", $1, $4, $3, $5, $7 == "-" ? "" : ": " $7
 			p = patches "/" $1 ".patch"; hunk = 0; orig = ""
 			while ((getline l < p) > 0) {
@@ -252,21 +270,26 @@ sweep_report() {
 			"$id" "$(awk -F'\t' -v i="$id" '$1 == i { print $3 }' "$OUT/mutants.tsv")" >"$OUT/rows/$id"
 		cat "$OUT/rows/$id"
 	done >"$OUT/verdicts.tsv"
+	# The kill rate is the default verdict's (make test, DEBUG=0): a test
+	# failed, the kernel crashed, or its log fails the run.
 	awk -F'\t' '
+		function row(name, a, e, b, k, cr, l, d, h, s,   live) {
+			live = a - e - b
+			printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", name, a, e, b, k, cr, l, d, h, s,
+				live ? sprintf("%d%%", 100 * (k + cr + l) / live) : "-"
+		}
 		{ f = $2; if (!(f in all)) order[++n] = f; all[f]++; c[f, $5]++ }
 		END {
-			printf "function\tmutants\tequivalent\tbroken\tkilled\tkilled by the log\tsurvived\tkill rate\n"
+			printf "function\tmutants\tequivalent\tbroken\tkilled\tcrashed\tkilled by the log\tkilled with DEBUG=1\thidden by known-failures\tsurvived\tkill rate\n"
 			for (i = 1; i <= n; i++) {
 				f = order[i]
-				live = all[f] - c[f, "equivalent"] - c[f, "broken"]
-				printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", f, all[f], c[f, "equivalent"], c[f, "broken"],
-					c[f, "killed"], c[f, "killed by the log"], c[f, "survived"],
-					live ? sprintf("%d%%", 100 * c[f, "killed"] / live) : "-"
+				row(f, all[f], c[f, "equivalent"], c[f, "broken"], c[f, "killed"], c[f, "crashed"],
+					c[f, "killed by the log"], c[f, "killed with DEBUG=1"], c[f, "hidden by known-failures"], c[f, "survived"])
 				for (k in c) if (index(k, f SUBSEP) == 1) tot[substr(k, length(f) + 2)] += c[k]
-				total += all[f]; tlive += live
+				total += all[f]
 			}
-			printf "all\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", total, tot["equivalent"], tot["broken"], tot["killed"],
-				tot["killed by the log"], tot["survived"], tlive ? sprintf("%d%%", 100 * tot["killed"] / tlive) : "-"
+			row("all", total, tot["equivalent"], tot["broken"], tot["killed"], tot["crashed"],
+				tot["killed by the log"], tot["killed with DEBUG=1"], tot["hidden by known-failures"], tot["survived"])
 		}' "$OUT/verdicts.tsv" >"$OUT/table.tsv"
 	column -t -s "$TAB" "$OUT/table.tsv" >"$OUT/table.txt"
 	sweep_survivors >"$OUT/survivors.txt"
