@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/era.h"
@@ -26,7 +27,9 @@
  */
 #define MSG_HDR		48
 
-static int msq[NR_QUEUES];
+/* outlive_enough() may ask for more queues where tolerances are wide */
+#define MAX_QUEUES	1024
+static int msq[MAX_QUEUES];
 
 static int msg_prepare(void *arg, int n)
 {
@@ -85,10 +88,14 @@ static void mq_remove(void *arg, int first, int n)
 static int mq_prepare(void *arg, int n)
 {
 	struct mq_attr attr = { .mq_maxmsg = NR_MSGS, .mq_msgsize = MSG_SIZE };
+	struct rlimit all = { RLIM_INFINITY, RLIM_INFINITY };
 	char name[32];
 	mqd_t mq;
 	int i;
 
+	/* RLIMIT_MSGQUEUE holds about 80 such queues; root may lift it */
+	if (setrlimit(RLIMIT_MSGQUEUE, &all))
+		return -1;
 	mq_remove(arg, 0, n);
 	for (i = 0; i < n; i++) {
 		mq_name(name, sizeof(name), i);
@@ -127,9 +134,14 @@ static int queue_unit(struct outlive *o)
 
 	if (all < 0)
 		return -1;
-	o->n = NR_QUEUES;
 	o->unit = all;
 	o->key = "slab";
+	o->n = outlive_enough(o, NR_QUEUES, 3);
+	if (o->n > MAX_QUEUES) {
+		ktap_fail("too-many-queues", "%s: %d queues needed, at most %d made",
+			  o->what, o->n, MAX_QUEUES);
+		return -1;
+	}
 	return 0;
 }
 

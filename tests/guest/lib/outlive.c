@@ -158,6 +158,31 @@ int outlive_move(struct outlive *o, const char *key, long unit)
 	return move_add(o, key, 0, unit) ? 0 : -1;
 }
 
+int outlive_enough(const struct outlive *o, int n, int steps)
+{
+	const struct outlive_move *m;
+	long tol, want, need = n, was = 0;
+	int i;
+
+	/* again until it holds: the tolerance grows with the figure (NOISE_PPM) */
+	while (need != was) {
+		was = need;
+		for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
+			m = &o->moves[i];
+			if (m->node || m->unit <= 0)
+				continue;
+			tol = ledger_stat_tol(m->key, m->unit * was / steps);
+			want = (FIGURE_RATIO * tol * steps + m->unit - 1) / m->unit;
+			if (want > need)
+				need = want;
+		}
+	}
+	if (need > n)
+		ktap_diag("%s: %ld units, not %d: each figure %d times its tolerance at least",
+			  o->what, need, n, FIGURE_RATIO);
+	return need;
+}
+
 int outlive_per_node(struct outlive *o, const char *key)
 {
 	struct outlive_move *all = move_find(o, key), *m;
@@ -950,6 +975,7 @@ static int outlive_steps(const struct outlive *decl, int chain)
 	all.seen = seen;
 	if (moves_complete(o))
 		return KSFT_FAIL;
+	o->n = outlive_enough(o, o->n, chain ? 3 : 1);
 	if (chain)
 		ktap_diag("P > C > G: %d %s, %ld B each: %d made in C, %d in G",
 			  o->n, o->what, o->unit, o->n - o->n / 3 * 2, o->n / 3 * 2);

@@ -114,6 +114,18 @@ long outlive_slab(struct outlive *o, const char *cache, int count);
 long outlive_kmalloc(struct outlive *o, const char *own, long size, int count);
 
 /*
+ * How many units, from n, make every figure of the keys declared so far
+ * at least FIGURE_RATIO times its tolerance when the smallest step takes
+ * 1/steps of them (outlive_chain(): 3): a kernel that lost the charge then
+ * stands far outside. More than n only where the tolerance is wide: per-
+ * memcg cache kernels, whose statistics hold a batch a CPU back.
+ * outlive_run() and outlive_chain() apply it; a workload whose prepare
+ * cannot make any number calls it first and checks its own bound.
+ */
+#define FIGURE_RATIO	4
+int outlive_enough(const struct outlive *o, int n, int steps);
+
+/*
  * Workers one per node, and key's figure per node in memory.numa_stat:
  * each node gets its share of what the unit moves in key (declared
  * first). -1 (and a diagnostic) when a node has no CPU to make units on.
