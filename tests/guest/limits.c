@@ -300,6 +300,26 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 			   d.gap, 0, ledger_tol(0));
 }
 
+/*
+ * An attempt's cgroups removed, P too (its offline drains every CPU
+ * stock whose object stock holds an objcg now P's: done now, not during
+ * the next attempt's set-up), and, unless it failed already, freed with
+ * the rig's hands off before the next attempt or test starts: v1's dying
+ * count is the machine's (cg_dying()), so a memcg left dying would be
+ * counted as the next one's; one a stock kept is judged as cg_wait_gone()
+ * judges it.
+ */
+static int attempt_end(const char *p, const char *a, const char *b,
+		       const char *what, int ret)
+{
+	cg_destroy(a);
+	cg_destroy(b);
+	cg_destroy(p);
+	if (ret >= 0 && cg_wait_gone(cg_root, what))
+		ret = -1;
+	return ret;
+}
+
 static int drain_attempt(void)
 {
 	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", a[CG_PATH_MAX] = "";
@@ -341,9 +361,7 @@ static int drain_attempt(void)
 		ret = drain_steps(p, s, a, seen);
 	ret = holder_stop(holder, ret);
 	cg_set_limit(p, "memory.max", -1);
-	cg_destroy(a);
-	cg_destroy(s);
-	cg_destroy(p);
+	ret = attempt_end(p, a, s, "S and A, removed at the end", ret);
 	munmap(seen, sizeof(*seen));
 	return ret;
 }
@@ -446,10 +464,7 @@ static int scope_attempt(void)
 	if (holder > 0)
 		ret = scope_steps(p, s, x);
 	ret = holder_stop(holder, ret);
-	cg_destroy(x);
-	cg_destroy(s);
-	cg_destroy(p);
-	return ret;
+	return attempt_end(p, x, s, "S (and X), removed at the end", ret);
 }
 
 int test_drain_scope(void)

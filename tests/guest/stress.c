@@ -3,12 +3,13 @@
  * stress: workers keep creating child cgroups, allocating in them (files,
  * pipes, IPC messages), exiting and removing them, for RIG_STRESS_SECONDS
  * (default 3; make nightly runs it for 30 s, with DEBUG=1 and several CPUs).
- * Each round's files and messages are freed two rounds later, from
- * outside: after their cgroup is gone, which keeps their count bounded.
- * Afterwards, with the rig's hands off, no dying descendant may remain
- * while the last rounds' files and every message still live; those must
- * then sit in P, the one live ancestor: freeing them from outside takes
- * their charge from P's ledgers, key by key. At the end both of P's
+ * Each round's files and messages are freed a few rounds later (2, more
+ * where tolerances are wide), from outside: after their cgroup is gone,
+ * which keeps their count bounded. Afterwards, with the rig's hands off,
+ * no dying descendant may remain while the last rounds' files and
+ * messages still live; those must then sit in P, the one live ancestor:
+ * freeing them from outside takes their charge from P's ledgers, key by
+ * key. At the end both of P's
  * ledgers are back at their baseline and the host checks that the kernel
  * log is clean. P starts with a ballast (files a removed child left it):
  * on SMP kernels memory.stat shows a statistic that drifted below 0 as 0,
@@ -35,18 +36,24 @@
 #include "suite.h"
 
 #define DIR_PATH	"/tmp/rig_stress"
-#define FILES_PER_ROUND	20
 /*
- * Each round's messages are received two rounds later, as its files are
- * unlinked: enough that what the last two rounds leave is a figure many
- * times its tolerance (2 pages a CPU), 1 KiB each.
+ * A round's files and messages: enough that what the rounds kept at the
+ * end weigh at least FIGURE_RATIO times their tolerance, which grows with
+ * each removed cgroup they keep (outlive_cg_slack(): a page, or on
+ * per-memcg cache kernels a slab of each cache): 50 files (43 KiB) and 32
+ * messages (33 KiB), more where that slack is larger (round_size()).
  */
-#define MSGS_PER_ROUND	8
+static int files_per_round = 50, msgs_per_round = 32;
 #define MSG_TEXT	900
 /* sizeof(struct msg_msg) on 64-bit: it only picks the bucket (kmem_ipc.c) */
 #define MSG_HDR		48
-/* three rounds of messages, more than msgmnb's default 16 KiB */
-#define QUEUE_BYTES	(4 * MSGS_PER_ROUND * MSG_TEXT)
+/*
+ * Each round's files and messages are freed from outside "kept" rounds
+ * later: 2, or more where the tolerance is wide (kept_rounds()); each
+ * queue holds that many rounds' messages and two more.
+ */
+static int kept;
+#define QUEUE_BYTES	((long)(kept + 2) * msgs_per_round * MSG_TEXT)
 #define MAX_WORKERS	64
 /*
  * P's own ballast: files a removed child left it, so that P holds slab
@@ -75,7 +82,7 @@ static int allocate(void *arg)
 	char path[96], buf[512] = { 0 };
 	int i, fd, fds[2];
 
-	for (i = 0; i < FILES_PER_ROUND; i++) {
+	for (i = 0; i < files_per_round; i++) {
 		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
 			 r->worker, r->round, i);
 		fd = open(path, O_CREAT | O_WRONLY, 0600);
@@ -91,7 +98,7 @@ static int allocate(void *arg)
 	}
 	close(fds[0]);
 	close(fds[1]);
-	for (i = 0; i < MSGS_PER_ROUND; i++)
+	for (i = 0; i < msgs_per_round; i++)
 		if (msgsnd(msq[r->worker], &m, sizeof(m.text), IPC_NOWAIT)) {
 			ktap_diag("msgsnd: %m");
 			return 1;
@@ -109,12 +116,12 @@ static void free_round(int worker, int round)
 	char path[96];
 	int i;
 
-	for (i = 0; round >= 0 && i < FILES_PER_ROUND; i++) {
+	for (i = 0; round >= 0 && i < files_per_round; i++) {
 		snprintf(path, sizeof(path), DIR_PATH "/w%d_r%d_f%d",
 			 worker, round, i);
 		unlink(path);
 	}
-	for (i = 0; round >= 0 && i < MSGS_PER_ROUND; i++)
+	for (i = 0; round >= 0 && i < msgs_per_round; i++)
 		msgrcv(msq[worker], &m, sizeof(m.text), 0, IPC_NOWAIT);
 }
 
@@ -123,8 +130,9 @@ static int worker(const char *p, int k, long deadline, long *rounds)
 	char c[CG_PATH_MAX * 2], name[32];
 	struct round r = { k, 0 };
 
-	while (now_ms() < deadline) {
-		free_round(k, r.round - 2);
+	/* twice the rounds kept at the end, whatever the time: some freed while it runs */
+	while (now_ms() < deadline || r.round < 2 * kept) {
+		free_round(k, r.round - kept);
 		snprintf(name, sizeof(name), "w%d_r%d", k, r.round);
 		if (cg_create(c, p, name) || cg_run(c, allocate, &r) ||
 		    cg_destroy(c)) {
@@ -184,7 +192,7 @@ static int queues_make(int workers)
 		}
 		ds.msg_qbytes = QUEUE_BYTES;
 		if (msgctl(msq[k], IPC_SET, &ds)) {
-			ktap_fail("msg-qbytes", "a queue of %d B: %m", QUEUE_BYTES);
+			ktap_fail("msg-qbytes", "a queue of %ld B: %m", (long)QUEUE_BYTES);
 			return -1;
 		}
 	}
@@ -308,31 +316,119 @@ static int kernel_holds_slab(const char *p)
 }
 
 /*
- * What the removed cgroups left alive, declared for the outlive engine:
- * the last two rounds' messages (one kmalloc each) and files (a shmem
- * inode and a dentry each) of each worker, whose obj_cgroups they keep;
- * freeing each kind must take its charge from P, the one live ancestor,
- * so P held it.
+ * What the removed cgroups leave alive, declared for the outlive engine:
+ * the last rounds' messages (one kmalloc each) and files (a shmem inode
+ * and a dentry each) of each worker, whose obj_cgroups they keep.
  */
-static int leftovers_freed(const char *p, int *workers)
+struct leftovers {
+	struct outlive msgs, files;
+	int workers;
+};
+
+static int leftovers_declare(struct leftovers *l, int workers)
 {
-	struct outlive msgs = { .what = "messages the workers left",
-				.key = "slab", .free = queues_free,
-				.arg = workers, .objcgs = 2 * *workers };
-	struct outlive files;
-	long nmsgs = messages_left(*workers);
+	struct outlive *m = &l->msgs;
+
+	memset(l, 0, sizeof(*l));
+	l->workers = workers;
+	if (files_outlive(&l->files, "rig_stress", 0))
+		return -1;
+	l->files.what = "files the workers left";
+	l->files.free = files_free_all;
+	m->what = "messages the workers left";
+	m->key = "slab";
+	m->free = queues_free;
+	m->arg = &l->workers;
+	m->unit = outlive_kmalloc(m, "msg_msg-", MSG_HDR + MSG_TEXT, 1);
+	return m->unit < 0 ? -1 : 0;
+}
+
+/*
+ * The figures this kernel's ledgers show: the page counter and, on v2,
+ * every key it has.
+ */
+static bool shown(const struct outlive_move *m)
+{
+	return cg_is_v2() && !m->node && era_stat_key(m->key) > 0;
+}
+
+/*
+ * At least 5 times the slack a kept cgroup adds to each figure, per
+ * round and worker.
+ */
+static int round_size(const struct outlive *o, int n)
+{
+	long want = 5 * outlive_cg_slack(o, NULL) / o->unit + 1;
+	int i;
+
+	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++)
+		if (shown(&o->moves[i]) && o->moves[i].unit > 0 &&
+		    5 * outlive_cg_slack(o, o->moves[i].key) / o->moves[i].unit + 1 > want)
+			want = 5 * outlive_cg_slack(o, o->moves[i].key) / o->moves[i].unit + 1;
+	return want > n ? want : n;
+}
+
+/* Every figure of kind o FIGURE_RATIO times its tolerance with k rounds kept. */
+static bool figures_stand(const struct outlive *o, long units, int cgs)
+{
+	const struct outlive_move *m;
+	long e = units * o->unit;
+	int i;
+
+	if (e < FIGURE_RATIO * (ledger_tol(e) + cgs * outlive_cg_slack(o, NULL)))
+		return false;
+	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
+		m = &o->moves[i];
+		if (!shown(m))
+			continue;
+		e = units * m->unit;
+		if (e < FIGURE_RATIO * (ledger_stat_tol(m->key, e) +
+					cgs * outlive_cg_slack(o, m->key)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Rounds kept at the end: 2, or as many as make every figure stand; -1
+ * (a failure) past MAX_KEPT.
+ */
+#define MAX_KEPT	100
+static int kept_rounds(const struct leftovers *l)
+{
+	int w = l->workers, k;
+
+	files_per_round = round_size(&l->files, files_per_round);
+	msgs_per_round = round_size(&l->msgs, msgs_per_round);
+	for (k = 2; k <= MAX_KEPT; k++)
+		if (figures_stand(&l->files, (long)k * w * files_per_round, k * w) &&
+		    figures_stand(&l->msgs, (long)k * w * msgs_per_round, k * w))
+			break;
+	if (k > MAX_KEPT) {
+		ktap_fail("figures-below-tolerance", "%d rounds of %d files and %d messages do not make every figure %d times its tolerance",
+			  MAX_KEPT, files_per_round, msgs_per_round, FIGURE_RATIO);
+		return -1;
+	}
+	if (k > 2 || files_per_round > 50)
+		ktap_diag("wide tolerances: %d rounds of %d files and %d messages kept, each figure %d times its tolerance at least",
+			  k, files_per_round, msgs_per_round, FIGURE_RATIO);
+	return k;
+}
+
+/*
+ * Freeing each kind must take its charge from P, the one live ancestor,
+ * so P held it. Each round kept keeps its cgroup's obj_cgroup.
+ */
+static int leftovers_freed(const char *p, struct leftovers *l)
+{
+	long nmsgs = messages_left(l->workers);
 	int nfiles = files_left();
 
 	if (nmsgs < 0 || nfiles < 0)
 		return -1;
-	msgs.unit = outlive_kmalloc(&msgs, "msg_msg-", MSG_HDR + MSG_TEXT, 1);
-	if (msgs.unit < 0 || files_outlive(&files, "rig_stress", nfiles))
-		return -1;
-	files.what = "files the workers left";
-	files.free = files_free_all;
-	files.objcgs = msgs.objcgs;
-	return outlive_freed(&msgs, "P", p, nmsgs) ||
-	       outlive_freed(&files, "P", p, nfiles);
+	l->msgs.objcgs = l->files.objcgs = kept * l->workers;
+	return outlive_freed(&l->msgs, "P", p, nmsgs) ||
+	       outlive_freed(&l->files, "P", p, nfiles);
 }
 
 /*
@@ -344,10 +440,14 @@ static int leftovers_freed(const char *p, int *workers)
 static int stress_steps(const char *p, int workers, int seconds)
 {
 	struct ledgers base[ARRAY_SIZE(end_keys)], after;
+	struct leftovers l;
 	long rounds;
 	int i;
 
-	if (make_ballast_in(p))
+	if (leftovers_declare(&l, workers))
+		return -1;
+	kept = kept_rounds(&l);
+	if (kept < 0 || make_ballast_in(p))
 		return -1;
 	for (i = 0; i < nr_end_keys(); i++)
 		if (era_key_ok(end_keys[i]) &&
@@ -362,11 +462,11 @@ static int stress_steps(const char *p, int workers, int seconds)
 	}
 	if (ledger_read(p, "slab", &after))
 		return -1;
-	ktap_diag("%d workers, %d s, %ld cgroups made, filled and removed: P holds %ld B more %s than before",
-		  workers, seconds, rounds, after.stat - base[0].stat,
+	ktap_diag("%d workers, %d s, %ld cgroups made, filled and removed, the last %d rounds' objects kept: P holds %ld B more %s than before",
+		  workers, seconds, rounds, kept, after.stat - base[0].stat,
 		  ledger_stat_name("slab"));
 	if (cg_wait_gone(p, "the workers' removed cgroups") ||
-	    leftovers_freed(p, &workers))
+	    leftovers_freed(p, &l))
 		return -1;
 	for (i = 0; i < nr_end_keys(); i++)
 		if (era_key_ok(end_keys[i]) &&

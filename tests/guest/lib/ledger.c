@@ -10,10 +10,16 @@
 #include "ledger.h"
 #include "wait.h"
 
-/* A statistics ledger that counts whole pages, as the page counter does. */
-static bool stat_in_pages(const char *key)
+/* memory.stat's own figure, not a page counter standing in for it */
+static bool is_statistic(const char *key)
 {
-	return !cg_is_v2() || !era_stat_key(key) || !strcmp(key, "kernel");
+	return cg_is_v2() && era_stat_key(key);
+}
+
+bool ledger_in_pages(const char *key)
+{
+	return !key || !is_statistic(key) || !strcmp(key, "kernel") ||
+	       era_per_memcg_caches() > 0;
 }
 
 const char *ledger_stat_name(const char *key)
@@ -56,7 +62,7 @@ long ledger_tol(long expected)
 
 long ledger_stat_tol(const char *key, long expected)
 {
-	if (stat_in_pages(key))
+	if (!is_statistic(key))
 		return ledger_tol(expected);
 	return ledger_tol(expected) +
 	       era_stat_slack() * (strcmp(key, "slab") ? 1 : 2);
@@ -147,7 +153,7 @@ int ledger_expect_each(const char *cg, const char *key,
 		       const char *what, struct ledgers *now)
 {
 	long stat_tol = tol + ledger_stat_tol(key, 0) - ledger_tol(0) +
-			(stat_in_pages(key) ? slack : 0);
+			(ledger_in_pages(key) ? slack : 0);
 	long delta = stat_delta;
 	struct settle s = {
 		cg, key, base->stat + stat_delta, base->pages + pages_delta,

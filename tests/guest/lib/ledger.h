@@ -72,10 +72,9 @@ int expect_range(const char *what, long measured, long lo, long hi);
 int ledger_expect(const char *cg, const char *key, const struct ledgers *base,
 		  long delta, long tol, const char *what, struct ledgers *now);
 /*
- * The same, with slack more for the ledgers that count whole pages (the
- * page counter; v1's kmem counter and "kernel" too): bytes that
- * obj_cgroups keep or give back in whole pages (nr_charged_bytes, under
- * a page each) which no statistic shows.
+ * The same, with slack more for the ledgers that count whole pages
+ * (ledger_in_pages()): what removed cgroups' leftovers keep or give back
+ * in whole pages, which no byte count shows (outlive_cg_slack()).
  */
 int ledger_expect_slack(const char *cg, const char *key,
 			const struct ledgers *base, long delta, long tol,
@@ -90,5 +89,12 @@ int ledger_expect_each(const char *cg, const char *key,
  * that key: ledger_read()), stock pre-charge and all.
  */
 bool ledger_stat_is_counter(const char *key);
+/*
+ * key's statistics ledger counts whole pages (NULL: the page counter,
+ * which does): v1's kmem counter, the page counter standing for a missing
+ * key, "kernel", and every slab key of per-memcg cache kernels, whose
+ * statistics count slab pages.
+ */
+bool ledger_in_pages(const char *key);
 
 #endif

@@ -158,6 +158,17 @@ int outlive_move(struct outlive *o, const char *key, long unit)
 	return move_add(o, key, 0, unit) ? 0 : -1;
 }
 
+long outlive_cg_slack(const struct outlive *o, const char *key)
+{
+	const struct outlive_move *m = key ? move_at((struct outlive *)o, key, 0) : NULL;
+
+	if (!ledger_in_pages(key))
+		return 0;
+	if (era_per_memcg_caches() > 0)
+		return (m ? m->slab : o->slabs) * nr_cpus();
+	return page_size();
+}
+
 int outlive_enough(const struct outlive *o, int n, int steps)
 {
 	const struct outlive_move *m;
@@ -239,17 +250,23 @@ long outlive_slab(struct outlive *o, const char *cache, int count)
 {
 	long one = era_obj_charge(cache, count);
 	long rec = slab_attr(cache, "reclaim_account");
+	long order = slab_attr(cache, "order");
 
-	if (one < 0 || rec < 0) {
+	if (one < 0 || rec < 0 || order < 0) {
 		ktap_fail("no-cache-attrs", "no slab_size or reclaim_account for %s in /sys/kernel/slab",
 			  cache);
 		return -1;
 	}
 	era_slab_slack_add(cache);
+	o->slabs += page_size() << order;
 	if (outlive_move(o, "slab", one) || outlive_move(o, "kernel", one) ||
 	    outlive_move(o, rec ? "slab_reclaimable" : "slab_unreclaimable",
 			 one))
 		return -1;
+	move_at(o, "slab", 0)->slab += page_size() << order;
+	move_at(o, "kernel", 0)->slab += page_size() << order;
+	move_at(o, rec ? "slab_reclaimable" : "slab_unreclaimable", 0)->slab +=
+		page_size() << order;
 	return one;
 }
 
@@ -385,9 +402,8 @@ static void move_bounds(const struct moved *m, int i, long *lo, long *hi)
 
 	if (mv->node && !m->o->seen[i])
 		tol = labs(e) / 100 * NODE_SHARE_PCT;
-	/* "kernel" counts whole pages, as the page counter does */
-	if (!strcmp(mv->key, "kernel"))
-		tol += m->o->objcgs * page_size();
+	if (!mv->exact)
+		tol += m->o->objcgs * outlive_cg_slack(m->o, mv->key);
 	*lo = e - tol;
 	*hi = m->reclaim ? e / 100 * RECLAIM_PCT : e + tol;
 }
@@ -539,7 +555,7 @@ static int check_fall(const struct outlive *o, const char *who,
 	snprintf(what, sizeof(what), "%s's %%s change when %d %s are freed",
 		 who, n, o->what);
 	return ledger_expect_slack(cg, o->key, at, -e, ledger_tol(e),
-				   o->objcgs * page_size(), what, at) ||
+				   o->objcgs * outlive_cg_slack(o, NULL), what, at) ||
 	       moves_check(&m, who, "change when freed", at->keys);
 }
 
@@ -1018,8 +1034,9 @@ int outlive_freed(const struct outlive *decl, const char *who, const char *cg,
 	cg_kick_stocks("a live cgroup's own stock keeps pages uncharged from it");
 	if (read_all(&all, cg, &at))
 		return -1;
-	ktap_diag("%d %s, %ld B each, freed from %s (%d removed cgroups' obj_cgroups: up to a page each in %s)",
-		  n, all.what, all.unit, who, all.objcgs, ledger_pages_name());
+	ktap_diag("%d %s, %ld B each, freed from %s (kept by %d removed cgroups: up to %ld B each in %s)",
+		  n, all.what, all.unit, who, all.objcgs,
+		  outlive_cg_slack(&all, NULL), ledger_pages_name());
 	return check_fall(&all, who, cg, 0, n, &at);
 }
 

@@ -35,6 +35,7 @@ struct outlive_move {
 	const char *key;
 	long unit;
 	int exact;	/* counted in bytes with no stock between: no tolerance */
+	long slab;	/* one slab of each cache that moves it (outlive_slab()) */
 	/*
 	 * > 0: node - 1's figure in memory.numa_stat, which gets 1/split
 	 * of unit (per_node: the workers of each node made as many units)
@@ -71,13 +72,11 @@ struct outlive {
 	 */
 	int offline_cpu;
 	/*
-	 * outlive_freed(): how many removed cgroups' obj_cgroups the units
-	 * keep alive. Each may keep up to a page of a freed unit's bytes
-	 * (nr_charged_bytes) or give back its own when its last unit goes,
-	 * in the page counter and "kernel" only (whole pages): their figures get
-	 * a page each more.
+	 * outlive_freed(): how many removed cgroups the units keep something
+	 * of, each allowed outlive_cg_slack() more in a ledger of pages.
 	 */
 	int objcgs;
+	long slabs;	/* one slab of each cache a unit comes from */
 	int (*prepare)(void *arg, int n);		/* outside any memcg */
 	int (*make)(void *arg, int first, int n);	/* in a worker */
 	/* from outside; NULL: P's own reclaim must free them (see below) */
@@ -105,6 +104,15 @@ int outlive_move(struct outlive *o, const char *key, long unit);
  * failure) when SLUB does not show the cache.
  */
 long outlive_slab(struct outlive *o, const char *cache, int count);
+/*
+ * What each removed cgroup the units keep may add to a ledger that counts
+ * whole pages (ledger_in_pages(); key NULL: the page counter) when they
+ * are freed: its obj_cgroup's bytes past its objects (nr_charged_bytes,
+ * under a page), or, on per-memcg cache kernels, its own caches' slabs
+ * that the units shared with objects freed before (a slab of each a CPU).
+ */
+long outlive_cg_slack(const struct outlive *o, const char *key);
+
 /*
  * count allocations of size bytes a unit, from the smallest <own><N> cache
  * (a dedicated one: msg_msg-, 6.11 on) or else the era's kmalloc bucket

@@ -63,14 +63,47 @@ static int kick_cpu(void *arg)
 	return 0;
 }
 
-/* The kicking cgroup is never removed: it cannot become a dying memcg. */
+/* The kick cgroup's kernel memory: its kernel stacks (v1: all its kmem). */
+static long kick_kmem(const char *kick)
+{
+	long v;
+
+	if (cg_is_v2())
+		return cg_get(kick, "memory.stat", "kernel_stack", &v) ? -1 : v;
+	return cg_get(kick, "memory.kmem.usage_in_bytes", NULL, &v) ? -1 : v;
+}
+
+struct kicked {
+	const char *cg;
+	long before;
+};
+
+/* The kick's task freed: its cgroup's kernel memory back where it was. */
+static bool kick_freed(void *arg)
+{
+	struct kicked *k = arg;
+	long v = kick_kmem(k->cg);
+
+	return v < 0 || v <= k->before + (cg_is_v2() ? 0 : page_size());
+}
+
+/*
+ * The kicking cgroup is never removed: it cannot become a dying memcg.
+ * Its task's stack and structures are freed after an RCU grace period on
+ * the CPU it ran on, and that uncharge takes the CPU's stock again: the
+ * kick waits for it, so that a stock a test sets up next (drain_scope's
+ * next attempt) is not flushed by a kick that is over.
+ */
 static void kick(int cpu)
 {
 	char kick[CG_PATH_MAX];
+	struct kicked k = { kick, 0 };
 
 	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
 	mkdir(kick, 0755);
+	k.before = kick_kmem(kick);
 	cg_run(kick, kick_cpu, &cpu);
+	poll_until(kick_freed, &k, WAIT_MS);
 }
 
 void cg_kick_stocks(const char *why)
