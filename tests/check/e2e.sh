@@ -23,6 +23,8 @@ e2e_pass() {
 	check make_test_per_arch grep -qE '^x86_64: [0-9]+ passed, 0 failed' \
 		"$CHECK_LOGS/make_test.log"
 	check make_test_cells_whole cells_shown_whole
+	# shellcheck disable=SC2046 # the two arches' runs
+	check figures_4_times_tolerance figures_stand_out $(ls -d "$RESULTS_DIR"/*-6.12.*/ktap.txt)
 	check kselftest_ran kselftest_ran
 	check x86_64_has_2_cpus grep -q '^rig: cpus 2' "$RESULTS_DIR/latest/console.log"
 	check x86_64_smp_test_ran grep -q '^reparent_slab_smp pass' "$RESULTS_DIR/latest/results.txt"
@@ -35,6 +37,17 @@ e2e_pass() {
 	check v1_chain_on_kmem_counter grep -q "^# figure C's memory.kmem.usage_in_bytes after rmdir G" \
 		"$RESULTS_DIR/latest/ktap.txt"
 	check v1_skips_only_percpu v1_skips_only_percpu
+}
+
+# figures_stand_out KTAP...: every figure whose expected value is not 0
+# is at least 4 times its tolerance (FIGURE_RATIO, lib/outlive.h): a
+# kernel that lost the charge stands far outside it.
+figures_stand_out() {
+	[ $# -gt 0 ] || { echo "no KTAP to read"; return 1; }
+	awk '/# figure .* times the tolerance$/ {
+		r = $0; sub(/ times the tolerance$/, "", r); sub(/.*, /, "", r)
+		if (r + 0 < 4) { print FILENAME ": " $0; bad = 1 }
+	} END { exit bad }' "$@"
 }
 
 e2e_failures() {

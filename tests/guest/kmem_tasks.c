@@ -117,9 +117,10 @@ static int check_stacks(struct stacks *s0, struct stacks *s1,
 			 "KernelStack in /proc/meminfo rise for one thread",
 			 one, page_size(), 1L << 30))
 		return -1;
+	/* the machine's figure, two stacks of other tasks either way */
 	if ((exact &&
-	     expect_near("KernelStack in /proc/meminfo rise for one thread",
-			 s1->all - s0->all, one, 2 * one)) ||
+	     expect_range("KernelStack in /proc/meminfo rise for one thread",
+			  s1->all - s0->all, -one, 3 * one)) ||
 	    expect_near("KernelStack in /proc/meminfo rise for 64 threads",
 			sn->all - s1->all, all, 2 * one))
 		return -1;
