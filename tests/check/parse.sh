@@ -55,7 +55,13 @@ parse_checks() {
 	# The kselftest suite: results under their own names, a known failure
 	# as xfail, an OOM report is no splat, a deadline, a numbering error,
 	# a whole-program skip; a guest that stops inside a program.
-	parse_case kselftest kselftest 0 1 '^8 passed, 3 failed, 2 skipped, 1 xfail$'
+	# its two skips declared (fixtures/kselftest.skips); undeclared, they fail
+	expect parse_kselftest 1 '^8 passed, 3 failed, 2 skipped, 1 xfail$' -- \
+		env RIG_EXPECTED_SKIPS="$FIXTURES/kselftest.skips" "$TOP/run.sh" parse \
+		"$FIXTURES/kselftest.log" 0 "$CHECK_LOGS/parse-kselftest"
+	parse_case kselftest_skips_undeclared kselftest 0 1 '^8 passed, 5 failed, 0 skipped, 1 xfail$'
+	check parse_kselftest_skip_undeclared grep -q "^kselftest.cgroup.test_core fail undeclared skip (tests/expected-skips): cgroup v2 isn't mounted" \
+		"$CHECK_LOGS/parse-kselftest_skips_undeclared/results.txt"
 	check parse_kselftest_verdicts kselftest_verdicts_right
 	parse_case kselftest_stopped kselftest-stopped 134 1 'the kernel panicked'
 	parse_case kselftest_only kselftest-only 0 0 '^2 passed, 0 failed, 0 skipped$'
