@@ -9,11 +9,14 @@
 KNOWN_SOAKS=${KNOWN_SOAKS:-$RIG_TOP/tests/measured}
 
 # known_soak_hits SOAK_FILE: "line TAB file TAB runs TAB hits" for each
-# entry of KNOWN_FAILURES in the soak's scope, 0 hits included.
+# entry of KNOWN_FAILURES in the soak's scope, 0 hits included: upstream's
+# tests only where the soak ran upstream's suite ("guest suites:", rig
+# where a soak does not say).
 known_soak_hits() {
-	local facts kernel era arch cgroup debug
+	local facts kernel era arch cgroup debug suites
 	facts=$(sed -n 's/^guest kernel|era|arch|cgroup|debug|cpus|nodes: //p' "$1")
 	[ -n "$facts" ] || return 0
+	suites=$(sed -n 's/^guest suites: //p' "$1")
 	IFS='|' read -r kernel era arch cgroup debug _ <<<"$facts"
 	{
 		sed -n '1s/.* N=\([0-9]*\) .*/N\t\1/p' "$1"
@@ -21,10 +24,11 @@ known_soak_hits() {
 			on && NF == 4 { print "S\t" $1 "\t" $2 "\t" $4; next }
 			on { on = 0 }' "$1"
 		known_scope "$kernel" "$era" "$arch" "$cgroup" "$debug" | cut -f1-3 | sed 's/^/E\t/'
-	} | awk -F'\t' -v f="${1##*/}" '
+	} | awk -F'\t' -v f="${1##*/}" -v suites=",${suites:-rig}," '
 		$1 == "N" { runs = $2 }
 		$1 == "S" { hits[$2 "\t" $3] = $4 }
-		$1 == "E" { print $2 "\t" f "\t" runs "\t" hits[$3 "\t" $4] + 0 }'
+		$1 == "E" && ($3 !~ /^kselftest\./ || suites ~ /,kselftest,/) {
+			print $2 "\t" f "\t" runs "\t" hits[$3 "\t" $4] + 0 }'
 }
 
 # known_rates: per entry "test TAB signature TAB state TAB rate", state

@@ -203,6 +203,7 @@ soak_guest() {
 	log=$(find "$1" -name console.log | sort | head -n 1)
 	[ -n "$log" ] || return 0
 	echo "guest kernel|era|arch|cgroup|debug|cpus|nodes: $(guest_facts "$log")"
+	echo "guest suites: $(sed -n 's/^rig: suites \([a-z,]*\).*/\1/p' "$log" | head -n 1)"
 	echo
 }
 
