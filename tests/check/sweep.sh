@@ -81,7 +81,7 @@ sweep_blind_copy() {
 }
 
 sweep_checks() {
-	expect sweep_sample 0 '^all +4 +1 +1 +2 +0 +0 +100%$' -- \
+	expect sweep_sample 0 '^all +4 +1 +1 +2 +0 +0 +0 +0 +0 +100%$' -- \
 		env SWEEP_FUNCS="$SWEEP_FIX/functions" SWEEP_PICK="$SWEEP_FIX/pick" \
 		SWEEP_DEBUG=0 SWEEP_X86=0 "$TOP/tests/commands/sweep.sh"
 	check sweep_sample_classified sweep_sample_ok "$(sweep_last)"

@@ -16,7 +16,7 @@ weak_rig() {
 	rsync -a --exclude=/build --exclude=/results --exclude=/.git "$TOP/" "$WEAK/" &&
 		sed -i 's/if (cg_dying(b->h\[i\].p) < b->h\[i\].depth)/if (0 \&\& cg_dying(b->h[i].p) < b->h[i].depth)/' "$WEAK/tests/guest/pins.c" &&
 		! cmp -s "$TOP/tests/guest/pins.c" "$WEAK/tests/guest/pins.c" &&
-		sed -i 's/if (pid > 0 \&\& !stack_steps(c, \&empty, pid))/if (pid > 0 \&\& (stack_steps(c, \&empty, pid) || 1))/' \
+		sed -i 's/if (pid > 0 \&\& !stack_steps(c, \&empty, slab0, pid))/if (pid > 0 \&\& (stack_steps(c, \&empty, slab0, pid) || 1))/' \
 			"$WEAK/tests/guest/kmem_tasks.c" &&
 		! cmp -s "$TOP/tests/guest/kmem_tasks.c" "$WEAK/tests/guest/kmem_tasks.c"
 }
