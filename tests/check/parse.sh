@@ -236,13 +236,14 @@ held_by_stock_listed() {
 		grep -q '^kernel_log fail rig:memcg-held-by-skipped-stock' "$out.61/results.txt"
 }
 
-# A scan hit no id rule names (here a bare Call Trace, no splat before it)
-# is an unnamed splat: it fails kernel_log though a listed splat
-# (memcg-held-by-refilled-stock on 6.12 x86_64) is beside it.
+# A scan hit no id rule names (here a bare Call Trace, a dump_stack left
+# in, after the rig's own line: no kernel report owns it) is an unnamed
+# splat: it fails kernel_log though that line is a listed splat
+# (memcg-held-by-refilled-stock on 6.12 x86_64).
 unnamed_beside_listed() {
 	local log=$CHECK_LOGS/unnamed-beside-listed.log out=$CHECK_LOGS/parse-unnamed_beside_listed
-	awk '/^ok 1 / { print "[    2.000000] Call Trace:"
-			print "[    3.000000] kmemcg-rig: memcg-held-by-refilled-stock: C once its sockets closed: freed only by a stock kick 5 s after its last pin went" }
+	awk '/^ok 1 / { print "[    2.000000] kmemcg-rig: memcg-held-by-refilled-stock: C once its sockets closed: freed only by a stock kick 5 s after its last pin went"
+			print "[    3.000000] Call Trace:" }
 		{ print } /^rig: kernel / { print "rig: arch x86_64" }' "$FIXTURES/pass.log" >"$log"
 	! "$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&
 		grep -q '^kernel_log fail unnamed:Call Trace: ' "$out/results.txt"

@@ -57,9 +57,12 @@ parse_splats() {
 	SCAN=$SCAN_PATTERNS awk '
 		function fn(s) { sub(/\+0x.*/, "", s); sub(/.* /, "", s); return s }
 		function norm(s) { gsub(/0x[0-9a-f]+|[0-9]+/, "N", s); sub(/[ :,.!]+$/, "", s); return s }
+		# A report the kernel printed (not a line of the rig) may have a
+		# Call Trace within the next lines.
 		function add(id) {
 			if (!(id in n)) { order[++k] = id; first[id] = $0 }
 			n[id]++
+			if (id !~ /^rig:/) traced = NR
 		}
 		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\] */, "") }
 		/^rig: |^# / { next }
@@ -106,8 +109,10 @@ parse_splats() {
 		# Any other WARNING: or BUG: still gets an id, by its text.
 		/WARNING: / { s = $0; sub(/.*WARNING: /, "", s); add("WARNING:" norm(s)); next }
 		/Oops/ { add("oops"); next }
-		# A Call Trace belongs to the splat before it.
-		/Call Trace/ && k { next }
+		# A Call Trace belongs to the report before it, if that is a kernel
+		# report at most 400 lines up (lockdep reports are long); a bare one
+		# (a dump_stack left in), or one after a line of the rig, is unnamed.
+		/Call Trace/ && traced && NR - traced <= 400 { next }
 		# Any other scan hit has no id rule: an unnamed splat, which no
 		# listing spares (parse_kernel_log_result).
 		$0 ~ ENVIRON["SCAN"] { add("unnamed:" norm($0)); next }
