@@ -51,8 +51,12 @@ era_checks() {
 		"$RESULTS_DIR/latest/results.txt"
 	# Every skip says what the kernel does not show or account.
 	check era_5_4_skips_named era_skips_named
-	expect mutants_5_4 0 '^[0-9]+ passed, 0 failed$' -- \
-		env BUILD_DIR="$ERA_BUILD_DIR" KERNEL=5.4 MUT_SUITES=rig MUT_KSFT=- "$TOP/tests/commands/mutants.sh"
+	# Two of the era's mutations (its table proves the rest) and one of
+	# obj_cgroup's, which this tree must turn away.
+	expect mutants_5_4 0 '^2 passed, 0 failed$' -- \
+		env BUILD_DIR="$ERA_BUILD_DIR" KERNEL=5.4 MUT_SUITES=rig MUT_KSFT=- \
+		MUTANTS=memcg-caches-not-reparented,memcg-cache-name-reused-id,reparent-to-root \
+		"$TOP/tests/commands/mutants.sh"
 	check mutants_5_4_era_only grep -q 'breaks obj_cgroup code, not this per-memcg-caches tree' \
 		"$CHECK_LOGS/mutants_5_4.log"
 }

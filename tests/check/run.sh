@@ -71,13 +71,17 @@ full() {
 	user_checks
 	nightly_checks
 	inputs_kernel
-	# Upstream's kmem program beside the rig in the one mutation whose
-	# upstream kill is certain: unaccounted stacks leave kernel_stack at 0.
-	# Upstream's test_kmem_dead_cgroups kills no-drain-at-offline only if
-	# nothing charges on that CPU within its 5 s wait. Every mutation with
-	# the whole list is make mutants' and nightly's.
-	expect mutants_killed 0 '^[0-9]+ passed, 0 failed$' -- \
+	# make mutants on two mutations, one path of its verdict each:
+	# upstream's kmem program beside the rig, in the one mutation whose
+	# upstream kill is certain (unaccounted stacks leave kernel_stack at 0;
+	# test_kmem_dead_cgroups kills no-drain-at-offline only if nothing
+	# charges on that CPU within its 5 s wait), and a v1 boot beside v2 in
+	# the mutation a whole-test listing once spared (killed only by the
+	# exit code). The tables of make mutants prove every other mutation,
+	# and mutants_tables_current says when they are out of date.
+	expect mutants_killed 0 '^2 passed, 0 failed$' -- \
 		env KSFT_PROGRAMS=test_kmem MUT_KSFT=kernel-stack-unaccounted \
+		MUTANTS=kernel-stack-unaccounted,limit-max-no-reclaim \
 		"$TOP/tests/commands/mutants.sh"
 	check mutants_kselftest_column kselftest_column kernel-stack-unaccounted test_kmem.test_kmem_kernel_stacks
 	era_checks

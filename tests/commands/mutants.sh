@@ -309,5 +309,41 @@ main() {
 	[ "$other" = 0 ]
 }
 
+# mutants_covered TABLE: a recorded table (tests/measured/mutants-*.txt,
+# DEBUG=0) holds a killed row for every shipped mutation of its arch and
+# era, with that mutation's Expect-fail lines as they are now. make check
+# runs a few mutations itself; this says when the tables that prove the
+# rest are out of date: a mutation added or changed since asks for a rerun.
+mutants_covered() {
+	local table=$1 m name want row era first bad=0 cmd
+	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
+	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
+	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
+	# The era of the tree it ran on: that of the mutations it holds.
+	first=$(awk 'NR == 4 { print $1 }' "$table")
+	[ -f "$MUT_DIR/$first.patch" ] || { echo "$table: first row $first is no mutation: rerun $cmd"; return 1; }
+	era=$(mutant_era "$MUT_DIR/$first.patch")
+	for m in "$MUT_DIR"/*.patch; do
+		name=$(basename "$m" .patch)
+		[ "$(mutant_era "$m")" = "$era" ] || continue
+		want=$(DEBUG=0 expected_all "$m")
+		[ -n "$want" ] || continue
+		if ! row=$(grep -E "^$name +" "$table"); then
+			echo "$table: no row for $name (expect-fail $want): rerun $cmd"
+			bad=1
+		elif [ "$(printf '%s\n' "$row" | sed -E 's/^[^ ]+ +//; s/  .*//')" != "$want" ]; then
+			echo "$table: $name's row is for other Expect-fail lines than $want: rerun $cmd"
+			bad=1
+		elif ! printf '%s\n' "$row" | grep -qE 'killed by (rig|both)$'; then
+			echo "$table: $name was not killed: $(echo "$row" | tr -s ' ')"
+			bad=1
+		fi
+	done
+	awk 'NR > 3 { print $1 }' "$table" | while read -r name; do
+		[ -f "$MUT_DIR/$name.patch" ] || echo "$table: row $name is no shipped mutation: rerun $cmd"
+	done | grep . && bad=1
+	return "$bad"
+}
+
 # Sourced by make check (MUTANTS_LIB=1) for its verdicts alone.
 [ -n "${MUTANTS_LIB:-}" ] || main "$@"
