@@ -559,29 +559,44 @@ static int check_fall(const struct outlive *o, const char *who,
 	       moves_check(&m, who, "change when freed", at->keys);
 }
 
+/* One write of val to cg's file; said when it fails (EAGAIN is no failure). */
+static int reclaim_write(const char *cg, const char *file, const char *val)
+{
+	char path[CG_PATH_MAX + 32];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	fd = open(path, O_WRONLY);
+	ok = fd >= 0 && (write(fd, val, strlen(val)) > 0 || errno == EAGAIN);
+	if (!ok)
+		ktap_fail("write-limit", "cannot write %s to %s: %m", val, path);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
 /*
  * P's reclaim, asked for everything P holds: it may give up short of
  * that (-EAGAIN) once what is left cannot be reclaimed; the verdict is
- * what the ledgers show.
+ * what the ledgers show. cgroup v2 before 5.19 has no memory.reclaim:
+ * there memory.high at 0 reclaims (once, at the write), and goes back to
+ * max; P has no task for it to throttle.
  */
 static int reclaim_all(const char *cg)
 {
 	char path[CG_PATH_MAX + 32], amount[32];
 	long cur;
-	int fd, ok;
 
+	if (!cg_is_v2())
+		return reclaim_write(cg, "memory.force_empty", "0");
 	if (cg_get(cg, ledger_pages_name(), NULL, &cur))
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s", cg,
-		 cg_is_v2() ? "memory.reclaim" : "memory.force_empty");
-	snprintf(amount, sizeof(amount), "%ld", cg_is_v2() ? cur : 0);
-	fd = open(path, O_WRONLY);
-	ok = fd >= 0 && (write(fd, amount, strlen(amount)) > 0 || errno == EAGAIN);
-	if (!ok)
-		ktap_fail("write-limit", "cannot write %s to %s: %m", amount, path);
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : -1;
+	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+	if (access(path, F_OK))
+		return reclaim_write(cg, "memory.high", "0") ||
+		       reclaim_write(cg, "memory.high", "max");
+	snprintf(amount, sizeof(amount), "%ld", cur);
+	return reclaim_write(cg, "memory.reclaim", amount);
 }
 
 struct reclaimed {
