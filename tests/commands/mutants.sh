@@ -204,6 +204,35 @@ mutant_port() {
 	echo "$out"
 }
 
+# A release that lacks the code a mutation breaks names it in
+# patches/mutations/<release>/absent ("name<TAB>why"). It is then not
+# run, if none of the lines it removes is in the tree; if one is, the
+# claim is stale and the mutation runs (and fails to apply or is judged).
+mutant_absent_why() {
+	local f=$MUT_DIR/$2/absent
+	[ -f "$f" ] && awk -F'\t' -v n="$1" '$1 == n { print $2; found = 1 } END { exit !found }' "$f"
+}
+
+mutant_here() {
+	local why line f n=0
+	why=$(mutant_absent_why "$1" "$MUT_RELEASE") || return 0
+	while IFS= read -r line; do
+		case "$line" in
+		"+++ b/"*) f=${line#+++ b/} ;;
+		-*) case "$line" in ---*) continue ;; esac
+			line=${line#-}
+			[ "$(printf '%s' "$line" | tr -d ' \t' | wc -c)" -gt 8 ] || continue
+			if mut_pristine "$f" 2>/dev/null | grep -qxF -- "$line"; then n=$((n + 1)); fi ;;
+		esac
+	done <"$MUT_DIR/$1.patch"
+	if [ "$n" -gt 0 ]; then
+		echo "mutants: $1 is listed absent from $MUT_RELEASE ($why), yet $n of its lines are in this tree: it runs" >&2
+		return 0
+	fi
+	echo "mutants: $1 breaks code $MUT_RELEASE does not have: $why" >&2
+	return 1
+}
+
 # Every line a hunk removes, and the line after each run it adds (its
 # anchor when it removes nothing), must occur once in the tree's file.
 mutant_removed_unique() {
@@ -275,6 +304,9 @@ main() {
 			echo "mutants: $name breaks $(mutant_era "$m") code, not this $TREE_ERA tree" >&2
 			continue
 		fi
+		if ! mutant_here "$name"; then
+			continue
+		fi
 		# Only tests of another arch can see it (Expect-fail-x86_64 alone).
 		if [ -z "$(expected_all "$m")" ] && grep -q '^Expect-fail-[a-z0-9_]*:' "$m"; then
 			echo "mutants: $name is for $(sed -n 's/^Expect-fail-\([a-z0-9_]*\):.*/\1/p' "$m" | paste -sd, -), not $ARCH" >&2
@@ -315,7 +347,7 @@ main() {
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 m name want row era first bad=0 cmd
+	local table=$1 m name want row era first bad=0 cmd release
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
 	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
@@ -323,9 +355,11 @@ mutants_covered() {
 	first=$(awk 'NR == 4 { print $1 }' "$table")
 	[ -f "$MUT_DIR/$first.patch" ] || { echo "$table: first row $first is no mutation: rerun $cmd"; return 1; }
 	era=$(mutant_era "$MUT_DIR/$first.patch")
+	release=$(echo "$cmd" | sed -n 's/.* KERNEL=\([0-9.]*\).*/\1/p')
 	for m in "$MUT_DIR"/*.patch; do
 		name=$(basename "$m" .patch)
 		[ "$(mutant_era "$m")" = "$era" ] || continue
+		! mutant_absent_why "$name" "${release:-6.12}" >/dev/null || continue
 		want=$(DEBUG=0 expected_all "$m")
 		[ -n "$want" ] || continue
 		if ! row=$(grep -E "^$name +" "$table"); then
