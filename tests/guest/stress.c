@@ -368,27 +368,6 @@ static int round_size(const struct outlive *o, int n)
 	return want > n ? want : n;
 }
 
-/* Every figure of kind o FIGURE_RATIO times its tolerance with k rounds kept. */
-static bool figures_stand(const struct outlive *o, long units, int cgs)
-{
-	const struct outlive_move *m;
-	long e = units * o->unit;
-	int i;
-
-	if (e < FIGURE_RATIO * (ledger_tol(e) + cgs * outlive_cg_slack(o, NULL)))
-		return false;
-	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
-		m = &o->moves[i];
-		if (!shown(m))
-			continue;
-		e = units * m->unit;
-		if (e < FIGURE_RATIO * (ledger_stat_tol(m->key, e) +
-					cgs * outlive_cg_slack(o, m->key)))
-			return false;
-	}
-	return true;
-}
-
 /*
  * Rounds kept at the end: 2, or as many as make every figure stand; -1
  * (a failure) past MAX_KEPT.
@@ -401,8 +380,8 @@ static int kept_rounds(const struct leftovers *l)
 	files_per_round = round_size(&l->files, files_per_round);
 	msgs_per_round = round_size(&l->msgs, msgs_per_round);
 	for (k = 2; k <= MAX_KEPT; k++)
-		if (figures_stand(&l->files, (long)k * w * files_per_round, k * w) &&
-		    figures_stand(&l->msgs, (long)k * w * msgs_per_round, k * w))
+		if (outlive_stands(&l->files, (long)k * w * files_per_round, k * w) &&
+		    outlive_stands(&l->msgs, (long)k * w * msgs_per_round, k * w))
 			break;
 	if (k > MAX_KEPT) {
 		ktap_fail("figures-below-tolerance", "%d rounds of %d files and %d messages do not make every figure %d times its tolerance",

@@ -169,29 +169,48 @@ long outlive_cg_slack(const struct outlive *o, const char *key)
 	return page_size();
 }
 
-int outlive_enough(const struct outlive *o, int n, int steps)
+bool outlive_stands(const struct outlive *o, long units, int cgs)
 {
 	const struct outlive_move *m;
-	long tol, want, need = n, was = 0;
+	long e = units * o->unit;
 	int i;
 
-	/* again until it holds: the tolerance grows with the figure (NOISE_PPM) */
-	while (need != was) {
-		was = need;
-		for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
-			m = &o->moves[i];
-			if (m->node || m->unit <= 0)
-				continue;
-			tol = ledger_stat_tol(m->key, m->unit * was / steps);
-			want = (FIGURE_RATIO * tol * steps + m->unit - 1) / m->unit;
-			if (want > need)
-				need = want;
-		}
+	if (e < FIGURE_RATIO * (ledger_tol(e) + cgs * outlive_cg_slack(o, NULL)))
+		return false;
+	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
+		m = &o->moves[i];
+		/* per node figures are the whole's parts; unread keys no figure */
+		if (m->node || m->unit <= 0 ||
+		    (cg_is_v2() && era_stat_key(m->key) <= 0))
+			continue;
+		e = units * m->unit;
+		if (e < FIGURE_RATIO * (ledger_stat_tol(m->key, e) +
+					cgs * outlive_cg_slack(o, m->key)))
+			return false;
 	}
-	if (need > n)
+	return true;
+}
+
+int outlive_enough(const struct outlive *o, int n, int steps)
+{
+	long lo = n, hi = n, mid;
+
+	/* the tolerance grows slower than the figure: double, then halve */
+	while (!outlive_stands(o, hi / steps, o->objcgs)) {
+		lo = hi;
+		hi *= 2;
+	}
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (outlive_stands(o, mid / steps, o->objcgs))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	if (hi > n)
 		ktap_diag("%s: %ld units, not %d: each figure %d times its tolerance at least",
-			  o->what, need, n, FIGURE_RATIO);
-	return need;
+			  o->what, hi, n, FIGURE_RATIO);
+	return hi;
 }
 
 int outlive_per_node(struct outlive *o, const char *key)

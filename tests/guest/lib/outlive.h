@@ -134,6 +134,14 @@ long outlive_kmalloc(struct outlive *o, const char *own, long size, int count);
 int outlive_enough(const struct outlive *o, int n, int steps);
 
 /*
+ * Whether units of o, with the slack of cgs cgroups kept beside them
+ * (outlive_cg_slack()), make every figure at least FIGURE_RATIO times its
+ * tolerance: the page counter's and each key's this kernel shows. The
+ * one measure outlive_enough() and a workload of its own sizing use.
+ */
+bool outlive_stands(const struct outlive *o, long units, int cgs);
+
+/*
  * Workers one per node, and key's figure per node in memory.numa_stat:
  * each node gets its share of what the unit moves in key (declared
  * first). -1 (and a diagnostic) when a node has no CPU to make units on.
