@@ -116,16 +116,24 @@ static const char *name(const char *who, const char *ledger, const char *event,
 	return buf;
 }
 
-static struct outlive_move *move_at(struct outlive *o, const char *key,
-				     int node)
+/* Where key (of node) is among o's moves; -1 when it is not. */
+static int move_index(const struct outlive *o, const char *key, int node)
 {
 	int i;
 
 	for (i = 0; i < OUTLIVE_MOVES; i++)
 		if (o->moves[i].key && !strcmp(o->moves[i].key, key) &&
 		    o->moves[i].node == node)
-			return &o->moves[i];
-	return NULL;
+			return i;
+	return -1;
+}
+
+static struct outlive_move *move_at(struct outlive *o, const char *key,
+				     int node)
+{
+	int i = move_index(o, key, node);
+
+	return i < 0 ? NULL : &o->moves[i];
 }
 
 static struct outlive_move *move_find(struct outlive *o, const char *key)
@@ -160,7 +168,8 @@ int outlive_move(struct outlive *o, const char *key, long unit)
 
 long outlive_cg_slack(const struct outlive *o, const char *key)
 {
-	const struct outlive_move *m = key ? move_at((struct outlive *)o, key, 0) : NULL;
+	int i = key ? move_index(o, key, 0) : -1;
+	const struct outlive_move *m = i < 0 ? NULL : &o->moves[i];
 
 	if (!ledger_in_pages(key))
 		return 0;
