@@ -347,36 +347,44 @@ main() {
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 m name want row era first bad=0 cmd release
+	local table=$1 cmd release absent
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
 	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
-	# The era of the tree it ran on: that of the mutations it holds.
-	first=$(awk 'NR == 4 { print $1 }' "$table")
-	[ -f "$MUT_DIR/$first.patch" ] || { echo "$table: first row $first is no mutation: rerun $cmd"; return 1; }
-	era=$(mutant_era "$MUT_DIR/$first.patch")
 	release=$(echo "$cmd" | sed -n 's/.* KERNEL=\([0-9.]*\).*/\1/p')
-	for m in "$MUT_DIR"/*.patch; do
-		name=$(basename "$m" .patch)
-		[ "$(mutant_era "$m")" = "$era" ] || continue
-		! mutant_absent_why "$name" "${release:-6.12}" >/dev/null || continue
-		want=$(DEBUG=0 expected_all "$m")
-		[ -n "$want" ] || continue
-		if ! row=$(grep -E "^$name +" "$table"); then
-			echo "$table: no row for $name (expect-fail $want): rerun $cmd"
-			bad=1
-		elif [ "$(printf '%s\n' "$row" | sed -E 's/^[^ ]+ +//; s/  .*//')" != "$want" ]; then
-			echo "$table: $name's row is for other Expect-fail lines than $want: rerun $cmd"
-			bad=1
-		elif ! printf '%s\n' "$row" | grep -qE 'killed by (rig|both)$'; then
-			echo "$table: $name was not killed: $(echo "$row" | tr -s ' ')"
-			bad=1
-		fi
-	done
-	awk 'NR > 3 { print $1 }' "$table" | while read -r name; do
-		[ -f "$MUT_DIR/$name.patch" ] || echo "$table: row $name is no shipped mutation: rerun $cmd"
-	done | grep . && bad=1
-	return "$bad"
+	absent=$MUT_DIR/${release:-6.12}/absent
+	[ -f "$absent" ] || absent=/dev/null
+	# One pass over the mutations (each one's era and what it expects
+	# here, as expected_all says it at DEBUG=0), the release's absent
+	# list, then the table; the tree's era is that of its first row.
+	# shellcheck disable=SC2016 # awk's own $
+	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" '
+		function flush() {
+			if (name == "") return
+			v2 = want[""]; if (want["-" arch] != "") v2 = v2 (v2 != "" ? "," : "") want["-" arch]
+			exp_[name] = v2 (want["-v1"] != "" ? " v1:" want["-v1"] : ""); era[name] = e
+			delete want; e = "obj_cgroup"
+		}
+		FILENAME ~ /\.patch$/ && FNR == 1 { flush(); name = FILENAME; sub(/.*\//, "", name); sub(/\.patch$/, "", name); e = "obj_cgroup" }
+		FILENAME ~ /\.patch$/ && /^Era: */ { e = $0; sub(/^Era: */, "", e) }
+		FILENAME ~ /\.patch$/ && /^Expect-fail(-[a-z0-9_]+)?: */ {
+			k = $0; sub(/:.*/, "", k); sub(/^Expect-fail/, "", k); v = $0; sub(/^[^:]*: */, "", v); gsub(/ /, "", v)
+			want[k] = want[k] (want[k] != "" && v != "" ? "," : "") v }
+		FILENAME ~ /absent$/ { flush(); split($0, f, "\t"); absent[f[1]] = 1; next }
+		FILENAME == table && FNR == 1 { flush() }
+		FILENAME == table && FNR == 4 { tera = era[$1]; if (!($1 in era)) { print table ": first row " $1 " is no mutation: rerun " cmd; bad = 1; exit 1 } }
+		FILENAME == table && FNR > 3 { row[$1] = $0; if (!($1 in era)) { print table ": row " $1 " is no shipped mutation: rerun " cmd; bad = 1 } }
+		END {
+			if (bad && tera == "") exit 1
+			for (n in era) {
+				if (era[n] != tera || (n in absent) || exp_[n] == "") continue
+				if (!(n in row)) { print table ": no row for " n " (expect-fail " exp_[n] "): rerun " cmd; bad = 1; continue }
+				r = row[n]; sub(/^[^ ]+ +/, "", r); sub(/  .*/, "", r)
+				if (r != exp_[n]) { print table ": " n "\047s row is for other Expect-fail lines than " exp_[n] ": rerun " cmd; bad = 1 }
+				else if (row[n] !~ /killed by (rig|both)$/) { r = row[n]; gsub(/ +/, " ", r); print table ": " n " was not killed: " r; bad = 1 }
+			}
+			exit bad
+		}' "$MUT_DIR"/*.patch "$absent" "$table"
 }
 
 # Sourced by make check (MUTANTS_LIB=1) for its verdicts alone.
