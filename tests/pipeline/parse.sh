@@ -62,7 +62,7 @@ parse_splats() {
 		function add(id) {
 			if (!(id in n)) { order[++k] = id; first[id] = $0 }
 			n[id]++
-			if (id !~ /^rig:/) traced = NR
+			if (id !~ /^(rig|unnamed):/) traced = NR
 		}
 		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\] */, "") }
 		/^rig: |^# / { next }
