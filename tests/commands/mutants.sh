@@ -290,7 +290,7 @@ mutants_record() {
 	. "$TOP/tests/commands/measured.sh"
 	file=$(measured_name mutants "$ARCH") || return 0
 	measured_write "$TOP/tests/measured/$file" "$OUT/table.txt" \
-		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12} on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
+		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12}$([ "${DEBUG:-0}" != 1 ] || echo " DEBUG=1") on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
 }
 
 main() {
@@ -314,6 +314,11 @@ main() {
 		# Only tests of another arch can see it (Expect-fail-x86_64 alone).
 		if [ -z "$(expected_all "$m")" ] && grep -q '^Expect-fail-[a-z0-9_]*:' "$m"; then
 			echo "mutants: $name is for $(sed -n 's/^Expect-fail-\([a-z0-9_]*\):.*/\1/p' "$m" | paste -sd, -), not $ARCH" >&2
+			continue
+		fi
+		# DEBUG=1 runs the mutations only a debug kernel sees: the DEBUG=0
+		# tables prove the rest.
+		if [ "${DEBUG:-0}" = 1 ] && [ -z "${MUTANTS:-}" ] && ! grep -q '^Expect-fail-debug:' "$m"; then
 			continue
 		fi
 		names+=("$name")
@@ -345,28 +350,34 @@ main() {
 	[ "$other" = 0 ]
 }
 
-# mutants_covered TABLE: a recorded table (tests/measured/mutants-*.txt,
-# DEBUG=0) holds a killed row for every shipped mutation of its arch and
-# era, with that mutation's Expect-fail lines as they are now. make check
+# mutants_covered TABLE: a recorded table (tests/measured/mutants-*.txt)
+# holds a killed row for every shipped mutation of its arch and era (in a
+# -debug table: every one with an Expect-fail-debug line), with that
+# mutation's Expect-fail lines as they are now. make check
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 cmd release absent
+	local table=$1 cmd release absent debug
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
 	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
 	release=$(echo "$cmd" | sed -n 's/.* KERNEL=\([0-9.]*\).*/\1/p')
+	debug=0
+	case "$table" in *-debug.txt) debug=1 ;; esac
 	absent=$MUT_DIR/${release:-6.12}/absent
 	[ -f "$absent" ] || absent=/dev/null
 	# One pass over the mutations (each one's era and what it expects
 	# here, as expected_all says it at DEBUG=0), the release's absent
 	# list, then the table; the tree's era is that of its first row.
 	# shellcheck disable=SC2016 # awk's own $
-	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" '
+	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" -v debug="$debug" '
 		function flush() {
 			if (name == "") return
 			v2 = want[""]; if (want["-" arch] != "") v2 = v2 (v2 != "" ? "," : "") want["-" arch]
+			if (debug && want["-debug"] != "") v2 = v2 (v2 != "" ? "," : "") want["-debug"]
 			exp_[name] = v2 (want["-v1"] != "" ? " v1:" want["-v1"] : ""); era[name] = e
+			# a DEBUG=1 table holds the mutations only a debug kernel sees
+			if (debug && want["-debug"] == "") exp_[name] = ""
 			delete want; e = "obj_cgroup"
 		}
 		FILENAME ~ /\.patch$/ && FNR == 1 { flush(); name = FILENAME; sub(/.*\//, "", name); sub(/\.patch$/, "", name); e = "obj_cgroup" }
