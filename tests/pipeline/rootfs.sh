@@ -81,15 +81,23 @@ rootfs_bin() {
 # The guest programs, rebuilt whenever their sources differ from the last
 # build's, not only when newer: another copy of the rig, or an older
 # checkout, sharing build/ must never leave its binaries behind.
+# Runs at once (make mutants' jobs check TESTS before their run lock)
+# build here one at a time: the next finds the programs current, and
+# none runs a binary another is still writing.
 rootfs_programs() {
-	local bin=$1 want force=
+	local bin=$1 want force='' rc=0
 	if [ -n "${RIG_ROOTFS_BIN:-}" ] && [ -f "$bin/.programs" ]; then return 0; fi
 	want="$RIG_TOP $(cd "$RIG_TOP" && hash_files tests/guest/*.[ch] tests/guest/lib/* tests/guest/Makefile rootfs/*)"
 	mkdir -p "$bin"
+	exec 7>"$bin/.lock"
+	flock 7
 	[ "$(cat "$bin/.programs" 2>/dev/null)" = "$want" ] || force=-B
-	make -s $force -C "$RIG_TOP/tests/guest" O="$bin" &&
+	{ make -s $force -C "$RIG_TOP/tests/guest" O="$bin" &&
 		make -s $force -C "$RIG_TOP/rootfs" O="$bin" &&
-		echo "$want" >"$bin/.programs"
+		echo "$want" >"$bin/.programs"; } || rc=$?
+	flock -u 7
+	exec 7>&-
+	return "$rc"
 }
 
 # Both arches run x86_64 user space: one set of programs serves them.
