@@ -188,9 +188,13 @@ bool outlive_stands(const struct outlive *o, long units, int cgs)
 		return false;
 	for (i = 0; i < OUTLIVE_MOVES && o->moves[i].key; i++) {
 		m = &o->moves[i];
-		/* per node figures are the whole's parts; unread keys no figure */
-		if (m->node || m->unit <= 0 ||
-		    (cg_is_v2() && era_stat_key(m->key) <= 0))
+		/*
+		 * per node figures are the whole's parts; a key v2 does not
+		 * show is no figure; on v1 every key is the kmem counter,
+		 * whose figure is the whole's
+		 */
+		if (m->node || m->unit <= 0 || !cg_is_v2() ||
+		    era_stat_key(m->key) <= 0)
 			continue;
 		e = units * m->unit;
 		if (e < FIGURE_RATIO * (ledger_stat_tol(m->key, e) +
