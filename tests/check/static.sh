@@ -30,9 +30,8 @@ check_checkpatch() {
 }
 
 static_checks() {
-	check shellcheck check_shellcheck
-	check c_werror check_c_werror
-	check counter_reads check_counter_reads
+	check_start shellcheck check_shellcheck
+	check_start c_werror check_c_werror
 	check tests_can_fail check_tests_can_fail
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
@@ -44,6 +43,10 @@ static_checks() {
 	check known_rates_states check_known_rates_states
 	check mutants_tables_current check_mutants_tables
 	check mutants_table_short_caught check_mutants_table_short
+	check_end shellcheck
+	check_end c_werror
+	# the suite binary c_werror built reads recorded counters
+	check counter_reads check_counter_reads
 }
 
 # Every entry whose rate is "soak" was seen by the recorded soaks of its
