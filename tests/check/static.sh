@@ -36,6 +36,7 @@ static_checks() {
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
 	check one_ktap_reader check_one_ktap_reader
+	check guest_lib_layered check_guest_lib_layered
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
 	check known_failures_exact check_known_entries
@@ -139,6 +140,30 @@ check_stages_one_way() {
 # command matches a result line itself.
 check_one_ktap_reader() {
 	! git -C "$TOP" grep -nE '\^\(not \)\?ok|\^not ok|\^ok ' -- run.sh tests/pipeline tests/commands ':!tests/pipeline/ktap.sh'
+}
+
+# lib_include_edges DIR: "module module-it-includes" for the guest
+# library's files (x.c and x.h are module x).
+lib_include_edges() {
+	local f m
+	for f in "$1"/*.[ch]; do
+		m=${f##*/}
+		m=${m%.?}
+		sed -n 's/^#include "\(.*\)\.h"$/\1/p' "$f" | awk -v m="$m" '$1 != m { print m, $1 }'
+	done
+}
+
+# The guest library is layered (poll below cg below era and ledger below
+# wait below outlive): its includes have no loop, and a loop put into a
+# copy (cg including wait) is found.
+check_guest_lib_layered() {
+	local lib=$TOP/tests/guest/lib copy=$CHECK_LOGS/lib-loop
+	lib_include_edges "$lib" | tsort >/dev/null || return 1
+	rm -rf "$copy" && cp -r "$lib" "$copy" && echo '#include "wait.h"' >>"$copy/cg.c"
+	if lib_include_edges "$copy" | tsort >/dev/null 2>&1; then
+		echo "a loop (cg.c including wait.h) was not found"
+		return 1
+	fi
 }
 
 # A line changed by hand in a copy of a recorded file must be caught.

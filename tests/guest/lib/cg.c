@@ -7,12 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cg.h"
 #include "ktap.h"
-#include "wait.h"
+#include "poll.h"
 
 const char *cg_mount = "/sys/fs/cgroup";
 const char *cg_root = "/sys/fs/cgroup";
@@ -453,21 +452,6 @@ int node_cpu(int node)
 	buf[len] = '\0';
 	cpu = strtol(buf, &end, 10);
 	return end == buf ? -1 : cpu;
-}
-
-long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 bool within(long measured, long expected, long tolerance)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "poll.h"
+
 #define CG_PATH_MAX	256
 
 /* Where the memory controller is mounted (cgroup2 unless told otherwise). */
@@ -85,8 +87,6 @@ int nr_nodes(void);
 int node_cpu(int node);
 /* Write CPU cpu's online file; -1 (and a diagnostic) when it cannot. */
 int cpu_set_online(int cpu, int online);
-long now_ms(void);
-void sleep_ms(int ms);
 bool within(long measured, long expected, long tolerance);
 
 #endif

@@ -6,9 +6,10 @@
 
 #include "cg.h"
 #include "era.h"
+#include "kick.h"
 #include "ktap.h"
 #include "ledger.h"
-#include "wait.h"
+#include "poll.h"
 
 /* memory.stat's own figure, not a page counter standing in for it */
 static bool is_statistic(const char *key)

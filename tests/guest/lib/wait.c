@@ -1,144 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cg.h"
 #include "era.h"
 #include "ktap.h"
+#include "kick.h"
 #include "ledger.h"
+#include "poll.h"
 #include "wait.h"
-
-static long slowest = -1;
-
-long poll_slowest_ms(void)
-{
-	return slowest;
-}
-
-/* A poll that came true after (now - start) ms: 0, the slowest kept. */
-static int poll_done(long start)
-{
-	long took = now_ms() - start;
-
-	if (took > slowest)
-		slowest = took;
-	return 0;
-}
-
-int poll_until(bool (*done)(void *arg), void *arg, int timeout_ms)
-{
-	long start = now_ms();
-
-	while (!done(arg)) {
-		if (now_ms() > start + timeout_ms)
-			return -1;
-		sleep_ms(20);
-	}
-	return poll_done(start);
-}
-
-static int kick_cpu(void *arg)
-{
-	long len = 4 * page_size();
-	int cpu = *(int *)arg;
-	cpu_set_t set;
-	char *p;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return 1;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 1;
-	memset(p, 1, len);
-	return 0;
-}
-
-/* The kick cgroup's kernel memory: its kernel stacks (v1: all its kmem). */
-static long kick_kmem(const char *kick)
-{
-	long v;
-
-	if (cg_is_v2())
-		return cg_get(kick, "memory.stat", "kernel_stack", &v) ? -1 : v;
-	return cg_get(kick, "memory.kmem.usage_in_bytes", NULL, &v) ? -1 : v;
-}
-
-struct kicked {
-	const char *cg;
-	long before;
-};
-
-/* The kick's task freed: its cgroup's kernel memory back where it was. */
-static bool kick_freed(void *arg)
-{
-	struct kicked *k = arg;
-	long v = kick_kmem(k->cg);
-
-	return v < 0 || v <= k->before + (cg_is_v2() ? 0 : page_size());
-}
-
-/*
- * The kicking cgroup is never removed: it cannot become a dying memcg.
- * Its task's stack and structures are freed after an RCU grace period on
- * the CPU it ran on, and that uncharge takes the CPU's stock again: the
- * kick waits for it, so that a stock a test sets up next (drain_scope's
- * next attempt) is not flushed by a kick that is over.
- */
-static void kick(int cpu)
-{
-	char kick[CG_PATH_MAX];
-	struct kicked k = { kick, 0 };
-	long settle = slowest;
-
-	snprintf(kick, sizeof(kick), "%s/rig_stock_kick", cg_root);
-	mkdir(kick, 0755);
-	k.before = kick_kmem(kick);
-	cg_run(kick, kick_cpu, &cpu);
-	poll_until(kick_freed, &k, WAIT_MS);
-	/* the rig's own wait, not the kernel's settle a test reports */
-	slowest = settle;
-}
-
-void cg_kick_stocks(const char *why)
-{
-	int cpu;
-
-	if (why)
-		ktap_diag("stocks kicked: %s", why);
-	for (cpu = 0; cpu < nr_cpus(); cpu++)
-		kick(cpu);
-}
-
-void cg_kick_cpu(int cpu, const char *why)
-{
-	if (why)
-		ktap_diag("CPU %d's stock kicked: %s", cpu, why);
-	kick(cpu);
-}
-
-int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
-		const char *why)
-{
-	long start = now_ms();
-	int waited;
-
-	for (waited = 0; waited < timeout_ms; waited += 500) {
-		cg_kick_stocks(waited ? NULL : why);
-		if (!poll_until(done, arg, 500))
-			return poll_done(start);
-	}
-	return -1;
-}
 
 /* Stops the poll on 0, and on an unreadable count (-1), which fails. */
 static bool none_dying(void *cg)
