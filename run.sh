@@ -13,7 +13,7 @@
 set -eu
 
 RIG_TOP=$(cd "$(dirname "$0")" && pwd)
-for stage in common deps tree source patch config build kselftest rootfs guest boot ktap parse parse_kselftest parse_known rerun report export index cells; do
+for stage in common deps tree source patch config build kselftest rootfs guest boot ktap results parse parse_kselftest parse_known rerun report export index cells; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done
@@ -132,7 +132,7 @@ new_run_dir() {
 		RUN_DIR=$base.$n
 		n=$((n + 1))
 	done
-	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
+	run_mark_latest "$RUN_DIR"
 }
 
 # What was asked, written once at the start of the run: request.json.
@@ -215,12 +215,12 @@ run_test() {
 	boot_unlock
 	boot_split_phases
 	phase_begin parse
-	parse_stage "$RUN_DIR/console.log" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
+	parse_stage "$(run_console "$RUN_DIR")" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
 	phase_end
 	rerun_stage "$RUN_DIR" "$RERUN"
 	report_stage || rc=$?
 	# results/latest: the run that finished last
-	ln -sfn "$(basename "$RUN_DIR")" "$RESULTS_DIR/latest"
+	run_mark_latest "$RUN_DIR"
 	return "$rc"
 }
 
@@ -237,8 +237,8 @@ run_exit() {
 # A recorded run folder for ./run.sh report|rerun DIR: those stages read
 # everything else from its files.
 load_run_dir() {
-	if [ ! -f "$1/results.txt" ] || [ ! -f "$1/request.json" ]; then
-		die "$EXIT_USAGE" "$1 is not a run folder with results.txt and request.json: give results/<run>"
+	if ! run_has_results "$1" || [ ! -f "$1/request.json" ]; then
+		die "$EXIT_USAGE" "$1 is not a run folder with its verdicts ($RUN_RESULTS) and request.json: give results/<run>"
 	fi
 	RUN_DIR=$1
 }

@@ -8,7 +8,7 @@
 stages_load() {
 	local f
 	RIG_TOP=$TOP
-	for f in common ktap parse parse_kselftest parse_known report export tree source patch kselftest rootfs; do
+	for f in common ktap results parse parse_kselftest parse_known report export tree source patch kselftest rootfs; do
 		# shellcheck source=/dev/null
 		. "$TOP/tests/pipeline/$f.sh"
 	done

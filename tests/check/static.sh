@@ -36,6 +36,7 @@ static_checks() {
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
 	check one_ktap_reader check_one_ktap_reader
+	check one_results_reader check_one_results_reader
 	check guest_lib_layered check_guest_lib_layered
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
@@ -140,6 +141,15 @@ check_stages_one_way() {
 # command matches a result line itself.
 check_one_ktap_reader() {
 	! git -C "$TOP" grep -nE '\^\(not \)\?ok|\^not ok|\^ok ' -- run.sh tests/pipeline tests/commands ':!tests/pipeline/ktap.sh'
+}
+
+# A run folder is read through tests/pipeline/results.sh only: no other
+# stage or command names results.txt, console.log or results/latest in its
+# code (comments may).
+check_one_results_reader() {
+	! git -C "$TOP" grep -nE 'results\.txt|console\.log|[/ "]latest\b' -- \
+		run.sh tests/pipeline tests/commands ':!tests/pipeline/results.sh' |
+		grep -vE '^[^:]+:[0-9]+:[[:space:]]*#'
 }
 
 # lib_include_edges DIR: "module module-it-includes" for the guest

@@ -9,16 +9,19 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH=$TOP/build/bench
 ARCHES=${ARCH:-um x86_64}
 export BUILD_DIR=$BENCH/build RESULTS_DIR=$BENCH/results
+# shellcheck source=tests/pipeline/results.sh
+. "$TOP/tests/pipeline/results.sh"
 
 run_case() {
-	local name=$1 t0 t1
+	local name=$1 t0 t1 last
 	shift
 	t0=$(date +%s.%N)
 	env "$@" "$TOP/run.sh" test >"$BENCH/$name.log" 2>&1 ||
 		{ echo "bench: the $name run failed (log: $BENCH/$name.log)" >&2; exit 1; }
 	t1=$(date +%s.%N)
-	cp "$RESULTS_DIR/latest/timings.txt" "$BENCH/$name.timings"
-	cp "$RESULTS_DIR/latest/summary.txt" "$BENCH/$name.summary"
+	last=$(run_latest "$RESULTS_DIR")
+	cp "$last/timings.txt" "$BENCH/$name.timings"
+	cp "$last/summary.txt" "$BENCH/$name.summary"
 	printf 'total    %6.1f\n' "$(echo "$t1 - $t0" | bc)" >>"$BENCH/$name.timings"
 }
 
@@ -83,7 +86,7 @@ bench_bisect() {
 		TESTS=reparent_slab >>"$BENCH/drill.log" 2>&1 ||
 		{ echo "bench: the bisect drill failed (log: $BENCH/drill.log)" >&2; exit 1; }
 	t1=$(date +%s.%N)
-	steps=$(wc -l <"$RESULTS_DIR/latest/verdicts.txt")
+	steps=$(wc -l <"$(run_latest "$RESULTS_DIR")/verdicts.txt")
 	DRILL_SECONDS=$(echo "$t1 - $t0" | bc)
 	printf 'bisect drill (um): %.1f s for %s verdicts, cold build of the drill tree included\n' \
 		"$DRILL_SECONDS" "$steps"

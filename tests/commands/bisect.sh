@@ -17,10 +17,11 @@ bisect_subject() {
 
 # One line per verdict, read back by the summary: SHA VERDICT EXIT RUN IMAGE.
 bisect_record() {
-	local run=$RESULTS_DIR/latest image=-
-	[ -f "$run/image.sha256" ] && image=$(cat "$run/image.sha256")
+	local run image=-
+	run=$(run_latest "$RESULTS_DIR") || run=-
+	[ ! -f "$run/image.sha256" ] || image=$(cat "$run/image.sha256")
 	[ -z "${BISECT_VERDICTS:-}" ] ||
-		echo "$1 $2 $3 $(readlink -f "$run") $image" >>"$BISECT_VERDICTS"
+		echo "$1 $2 $3 $run $image" >>"$BISECT_VERDICTS"
 	note "$(bisect_subject "$KERNEL_SRC" "$1"): $2 (exit $3, log: $RESULTS_DIR/step-$1.log)"
 }
 
@@ -106,7 +107,7 @@ bisect_main() {
 	tree=$BUILD_DIR/clone/linux
 	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-bisect-$ARCH
 	mkdir -p "$out/steps" || die "$EXIT_RIG" "cannot create $out"
-	ln -sfn "$(basename "$out")" "$RESULTS_DIR/latest"
+	run_mark_latest "$out"
 	bisect_clone "$src" "$tree"
 	export KERNEL_SRC=$tree RESULTS_DIR=$out/steps BISECT_VERDICTS=$out/verdicts.txt BUILD_DIR
 	export RIG_TREE_COPY=named
@@ -143,7 +144,7 @@ bisect_suspect() {
 	if [ -z "$pimg" ]; then
 		git -C "$tree" checkout -qf --detach "$parent"
 		"$RIG_TOP/run.sh" build >"$RESULTS_DIR/build-parent.log" 2>&1 || return 0
-		pimg=$(cat "$RESULTS_DIR/latest/image.sha256")
+		pimg=$(cat "$(run_latest "$RESULTS_DIR")/image.sha256")
 	fi
 	if [ -n "$fimg" ] && [ "$fimg" = "$pimg" ]; then
 		echo "SUSPECT: the kernel image built at this commit is identical to its parent's;"
@@ -166,7 +167,7 @@ bisect_summary() {
 		echo "failed there:"
 		report_failures "$run" | sed 's/^/    /'
 		results_read "$run" | grep '^kernel_log fail' | sed 's/^/    /' || true
-		echo "log:     $run/console.log"
+		echo "log:     $(run_console "$run")"
 	fi
 	awk '$2 == "skip" || $2 == "flaky" || $2 == "rig-error" { print $1, $2, $3, $4 }' \
 		"$BISECT_VERDICTS" | while read -r sha v rc run; do

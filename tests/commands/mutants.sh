@@ -16,6 +16,8 @@
 set -eu
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/pipeline/results.sh
+. "$TOP/tests/pipeline/results.sh"
 MUT_DIR=$TOP/patches/mutations
 BUILD_DIR=${BUILD_DIR:-$TOP/build}
 RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
@@ -75,7 +77,7 @@ mutant_ksft() {
 # One boot of the mutated kernel: sets FAILED, PASSED and SKIPPED, or returns 1
 # when the kernel did not build or boot.
 mutant_boot() {
-	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res t suites
+	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res='' folder t suites
 	# kernel_log is judged on the host: with nothing else named, run the
 	# tests its "Boot-tests:" line names (a whole suite under TCG with
 	# KASAN outlasts any timeout), else all.
@@ -86,9 +88,9 @@ mutant_boot() {
 	! mutant_ksft "$cgroup" "$name" || suites=$MUT_SUITES
 	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
 		SUITES="$suites" RESULTS_DIR="$runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	res=$runs/latest/results.txt
-	if [ "$rc" = 125 ] || [ ! -s "$res" ] ||
-		! grep -q '^rig: kernel' "$runs/latest/console.log"; then
+	folder=$(run_latest "$runs") || true
+	[ -z "$folder" ] || ! run_has_results "$folder" || res=$(results_read "$folder")
+	if [ "$rc" = 125 ] || [ -z "$res" ] || ! run_reached_init "$folder"; then
 		BROKEN="exit $rc, see $log"
 		return 1
 	fi
@@ -97,13 +99,13 @@ mutant_boot() {
 	for t in ${want//,/ }; do
 		# Killed only when the verdict fails: run.sh exits 1. A failure a
 		# listing spared (xfail: the run passed) is hidden, a survivor.
-		if grep -qE "^$t fail" "$res" && [ "$rc" = 1 ]; then
+		if grep -qE "^$t fail" <<<"$res" && [ "$rc" = 1 ]; then
 			FAILED="$FAILED,$t"
-		elif grep -qE "^$t (x?fail)" "$res"; then
+		elif grep -qE "^$t (x?fail)" <<<"$res"; then
 			HIDDEN="$HIDDEN,$t"
-		elif grep -qE "^$t x?pass" "$res"; then
+		elif grep -qE "^$t x?pass" <<<"$res"; then
 			PASSED="$PASSED,$t"
-		elif grep -qE "^$t skip" "$res"; then
+		elif grep -qE "^$t skip" <<<"$res"; then
 			# It could not look on this kernel (6.1's tmpfs takes no
 			# user.* xattrs): neither a pass nor a kill.
 			SKIPPED="$SKIPPED,$t"
@@ -113,8 +115,8 @@ mutant_boot() {
 		fi
 	done
 	# Upstream's tests that failed (known failures are xfail, not fail).
-	KSFT_RAN=$((${KSFT_RAN:-0} + $(grep -c "^kselftest\\." "$res" || true)))
-	KSFT_FAILED=$KSFT_FAILED$(awk '$1 ~ /^kselftest\./ && $2 == "fail" { sub(/^kselftest\.cgroup\./, "", $1); printf ",%s", $1 }' "$res")
+	KSFT_RAN=$((${KSFT_RAN:-0} + $(grep -c "^kselftest\\." <<<"$res" || true)))
+	KSFT_FAILED=$KSFT_FAILED$(awk '$1 ~ /^kselftest\./ && $2 == "fail" { sub(/^kselftest\.cgroup\./, "", $1); printf ",%s", $1 }' <<<"$res")
 }
 
 # verdict NAME: sets RIG (killed, survived or broken, with the tests),

@@ -95,7 +95,7 @@ soak_figures() {
 soak_upstream() {
 	local dir
 	for dir in "$@"; do
-		[ ! -f "$dir/results.txt" ] || results_read "$dir"
+		! run_has_results "$dir" || results_read "$dir"
 	done | awk '
 	$1 !~ /^kselftest\./ { next }
 	{ runs[$1]++; if (!($1 in order)) order[$1] = ++n }
@@ -199,23 +199,31 @@ soak_record() {
 # soak_guest RUNS_DIR: what the guest was (guest_facts of the first run),
 # the line that tells make known which entries the soak measured.
 soak_guest() {
-	local log
-	log=$(find "$1" -name console.log | sort | head -n 1)
-	[ -n "$log" ] || return 0
-	echo "guest kernel|era|arch|cgroup|debug|cpus|nodes: $(guest_facts "$log")"
-	echo "guest suites: $(sed -n 's/^rig: suites \([a-z,]*\).*/\1/p' "$log" | head -n 1)"
+	local first
+	first=$(soak_first_run "$1")
+	[ -n "$first" ] || return 0
+	echo "guest kernel|era|arch|cgroup|debug|cpus|nodes: $(guest_facts "$(run_console "$first")")"
+	echo "guest suites: $(run_console_fact "$first" suites | cut -d' ' -f1)"
 	echo
 }
 
 soak_failed_runs() {
-	local f n=0
-	for f in "$1/runs-$2"/*/results.txt; do
-		[ -f "$f" ] || continue
-		results_read "${f%/*}" | awk '$2 == "fail" || $2 == "flaky" { bad = 1 } END { exit !bad }' && n=$((n + 1))
+	local d n=0
+	for d in "$1/runs-$2"/*/; do
+		d=${d%/}
+		if run_is_latest "${d##*/}" || ! run_has_results "$d"; then
+			continue
+		fi
+		results_read "$d" | awk '$2 == "fail" || $2 == "flaky" { bad = 1 } END { exit !bad }' && n=$((n + 1))
 	done
 	echo "$n"
 }
 
 soak_kernel() {
-	sed -n 's/^rig: kernel //p' "$(find "$1/runs-$2" -name console.log | head -n 1)" | tr -d '\r' | head -n 1
+	run_console_fact "$(soak_first_run "$1/runs-$2")" kernel
+}
+
+# soak_first_run RUNS_DIR: the first run folder of a soak's arch.
+soak_first_run() {
+	find "$1" -mindepth 1 -maxdepth 1 -type d | sort | head -n 1
 }

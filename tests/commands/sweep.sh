@@ -22,6 +22,8 @@
 set -eu
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/pipeline/results.sh
+. "$TOP/tests/pipeline/results.sh"
 BUILD_DIR=${BUILD_DIR:-$TOP/build}
 RESULTS_DIR=${RESULTS_DIR:-$TOP/results}
 export BUILD_DIR RESULTS_DIR
@@ -134,26 +136,34 @@ sweep_series() {
 	echo "$OUT/patches/$1.patch"
 }
 
+# sweep_results RUNS: the latest run's folder (folder) and verdicts (res).
+sweep_results() {
+	folder=$(run_latest "$1") || folder=
+	res=
+	[ -z "$folder" ] || res=$(results_read "$folder")
+}
+
 # sweep_boot ID STAGE ENV...: one run of the mutant; sets HOW (equivalent,
 # broken, killed, crashed, log, hidden, pass) and WHY.
 sweep_boot() {
-	local id=$1 stage=$2 runs=$OUT/runs/$1/$2 log=$OUT/runs/$1/$2.log rc=0 res fails
+	local id=$1 stage=$2 runs=$OUT/runs/$1/$2 log=$OUT/runs/$1/$2.log rc=0 res='' fails folder
 	shift 2
 	mkdir -p "$runs"
 	env TIMEOUT="$SWEEP_TIMEOUT" "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
 		RIG_CMDLINE="RIG_FAIL_FAST=1" "$TOP/run.sh" test >"$log" 2>&1 </dev/null || rc=$?
-	res=$runs/latest/results.txt
+	sweep_results "$runs"
 	# A known failure (tests/known-failures: the run passes) stopped the
 	# guest's fail-fast: what came after it never ran. Boot again whole.
-	if [ "$rc" = 0 ] && grep -q 'not run: RIG_FAIL_FAST' "$res"; then
+	if [ "$rc" = 0 ] && grep -q 'not run: RIG_FAIL_FAST' <<<"$res"; then
 		env TIMEOUT="$SWEEP_TIMEOUT" "$@" SERIES="$OUT/series/$id" SUITES=rig RESULTS_DIR="$runs" \
 			"$TOP/run.sh" test >>"$log" 2>&1 </dev/null || rc=$?
+		sweep_results "$runs"
 	fi
 	WHY=$(grep -m 1 '^rig: error:' "$log" | cut -c13- | cut -c1-160) || WHY=
 	case $rc in
 	0)
 		# The verdict passed; a failure a listing spared is no kill.
-		WHY=$(awk '$2 == "xfail" { printf "%s%s", s, $1; s = "," }' "$res" 2>/dev/null) || WHY=
+		WHY=$(awk '$2 == "xfail" { printf "%s%s", s, $1; s = "," }' <<<"$res") || WHY=
 		HOW=pass
 		[ -z "$WHY" ] || HOW=hidden
 		return ;;
@@ -169,16 +179,16 @@ sweep_boot() {
 	esac
 	# A failed rig test, or a verdict a rig test wrote to the kernel log.
 	fails=$(awk '$2 == "fail" && $1 != "kernel_log" { printf "%s%s", s, $1; s = "," }
-		$1 == "kernel_log" && $2 == "fail" && $3 ~ /^rig:/ { printf "%skernel_log(%s)", s, $3; s = "," }' "$res" 2>/dev/null) || true
+		$1 == "kernel_log" && $2 == "fail" && $3 ~ /^rig:/ { printf "%skernel_log(%s)", s, $3; s = "," }' <<<"$res") || true
 	if [ -n "$fails" ]; then
 		HOW=killed WHY=$fails
-	elif grep -qE 'panicked|did not power off|stopped' "$runs/latest/problem.txt" 2>/dev/null; then
-		HOW=crashed WHY=$(head -n 1 "$runs/latest/problem.txt" | cut -c1-160)
+	elif grep -qE 'panicked|did not power off|stopped' "$folder/problem.txt" 2>/dev/null; then
+		HOW=crashed WHY=$(head -n 1 "$folder/problem.txt" | cut -c1-160)
 	else
 		HOW=log
-		WHY=$(awk '$1 == "kernel_log" { $1 = $2 = ""; print substr($0, 3) }' "$res" 2>/dev/null | cut -c1-160)
+		WHY=$(awk '$1 == "kernel_log" { $1 = $2 = ""; print substr($0, 3) }' <<<"$res" | cut -c1-160)
 		[ -n "$WHY" ] || WHY=$(tail -n 1 "$log" | cut -c1-160)
-		! grep -q "did not power off" "$log" "$res" 2>/dev/null ||
+		! grep -q "did not power off" "$log" - <<<"$res" 2>/dev/null ||
 			WHY="hung: no power-off within $SWEEP_TIMEOUT s"
 	fi
 }
@@ -198,8 +208,7 @@ sweep_one() {
 			x86_64-v2)
 				if [ "$flags" != smp ] || [ "$SWEEP_X86" != 1 ]; then continue; fi
 				# What UML could not run for want of CPUs: its skips.
-				smp=$(awk '$2 == "skip" && /CPU/ { print $1 }' \
-					"$OUT/runs/$id/um-v2/latest/results.txt" | paste -sd, -)
+				smp=$(run_tests "$(run_latest "$OUT/runs/$id/um-v2")" skip CPU)
 				[ -n "$smp" ] || continue
 				sweep_boot "$id" $stage ARCH=x86_64 CGROUP=v2 TESTS="$smp" ;;
 			um-debug)

@@ -10,7 +10,7 @@ boot_stage() {
 	arch_prepare
 	boot_record_cmdline >"$RUN_DIR/cmdline"
 	mapfile -t argv < <(arch_boot_argv test)
-	BOOT_FOLLOW=1 guest_run "$RUN_DIR/console.log" "$TIMEOUT" "${argv[@]}"
+	BOOT_FOLLOW=1 guest_run "$(run_console "$RUN_DIR")" "$TIMEOUT" "${argv[@]}"
 	BOOT_STATUS=$(arch_guest_status "$BOOT_RC")
 	echo "$BOOT_STATUS" >"$RUN_DIR/guest-status"
 }
@@ -28,7 +28,7 @@ boot_shell() {
 boot_split_phases() {
 	local init
 	init=$(sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' \
-		"$RUN_DIR/console.log" | head -n 1)
+		"$(run_console "$RUN_DIR")" | head -n 1)
 	[ -n "$init" ] || return 0
 	phase_add init "$init"
 	phase_add suite "$(echo "$PHASE_LAST - $init" | bc)"

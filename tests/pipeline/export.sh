@@ -101,7 +101,7 @@ export_testcase() {
 		else
 			export_diags "$name" | xml_esc
 			report_problem | xml_esc
-			tail -n 20 "$RUN_DIR/console.log" 2>/dev/null | xml_esc
+			run_console_tail "$RUN_DIR" 20 | xml_esc
 		fi
 		printf '</failure>\n'
 		;;
@@ -130,7 +130,7 @@ export_junit() {
 	problem=$(report_problem)
 	class=$(export_class)
 	n=0 f=0 s=0
-	if [ -f "$RUN_DIR/results.txt" ]; then
+	if run_has_results "$RUN_DIR"; then
 		n=$(counts_get "$RUN_DIR" results)
 		f=$(counts_get "$RUN_DIR" fail)
 		s=$(($(counts_get "$RUN_DIR" skip) + $(counts_get "$RUN_DIR" xfail)))
@@ -143,7 +143,7 @@ export_junit() {
 	echo "<testsuites name=\"kmemcg-rig\">"
 	printf '  <testsuite name="%s" tests="%s" failures="%s" skipped="%s" timestamp="%s">\n' \
 		"$class" "$n" "$f" "$s" "$(date -u +%Y-%m-%dT%H:%M:%S)"
-	if [ -f "$RUN_DIR/results.txt" ]; then
+	if run_has_results "$RUN_DIR"; then
 		while read -r name verdict reason; do
 			export_testcase "$name" "$verdict" "$reason" "$class"
 		done < <(results_read "$RUN_DIR")

@@ -14,7 +14,7 @@ index_runs() {
 	for m in "$root"/*/metadata.json; do
 		[ -f "$m" ] || continue
 		dir=$(basename "$(dirname "$m")")
-		[ "$dir" != latest ] || continue
+		! run_is_latest "$dir" || continue
 		jq -r --arg dir "$dir" '[$dir,
 			"\(.arch)-\(.kernel_release // "" | if . == "" then "unbuilt" else . end)-\(.cgroup)-debug\(.debug)"
 			+ (if (.series // "") == "" then "" else "-series:" + (.series | gsub("/"; "_")) end),
@@ -34,8 +34,8 @@ index_matrix() {
 		while read -r dir cell verdict _; do
 			printf '<tr><td>%s</td><td class="%s">%s</td><td>%s</td>' "$cell" "$verdict" \
 				"$(echo "$verdict" | tr "[:lower:]" "[:upper:]")" "$dir"
-			printf '<td><a href="%s/summary.txt">summary</a> <a class="log" href="%s/console.log">console log</a> <a href="%s/junit.xml">junit</a></td></tr>\n' \
-				"$dir" "$dir" "$dir"
+			printf '<td><a href="%s/summary.txt">summary</a> <a class="log" href="%s/%s">console log</a> <a href="%s/junit.xml">junit</a></td></tr>\n' \
+				"$dir" "$dir" "$RUN_CONSOLE" "$dir"
 		done
 	echo '</table>'
 }
@@ -49,11 +49,11 @@ index_history() {
 		printf '<h3>%s</h3>\n<table class="history"><tr><th>test</th>' "$cell"
 		for d in $dirs; do printf '<th><a href="%s/summary.txt">%s</a></th>' "$d" "${d:4:11}"; done
 		echo '</tr>'
-		for d in $dirs; do [ ! -f "$root/$d/results.txt" ] || results_read "$root/$d"; done |
+		for d in $dirs; do ! run_has_results "$root/$d" || results_read "$root/$d"; done |
 			awk '{ print $1 }' | awk '!seen[$0]++' | while read -r t; do
 			printf '<tr><td>%s</td>' "$t"
 			for d in $dirs; do
-				v=$([ ! -f "$root/$d/results.txt" ] || results_read "$root/$d" | awk -v t="$t" '$1 == t { print $2 }')
+				v=$(! run_has_results "$root/$d" || results_read "$root/$d" | awk -v t="$t" '$1 == t { print $2 }')
 				printf '<td class="%s">%s</td>' "${v:-none}" "${v:--}"
 			done
 			echo '</tr>'

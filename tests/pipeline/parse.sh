@@ -163,11 +163,11 @@ parse_stage() {
 		[ -z "$rig" ] || printf '%s\n' "$rig"
 		[ -z "$ksft" ] || printf '%s\n' "$ksft"
 		parse_kernel_log_result "$dir" "$known"
-	} | parse_xfail "$known" "$dir/signatures.txt" | parse_skips "$log" >"$dir/results.txt"
+	} | parse_xfail "$known" "$dir/signatures.txt" | parse_skips "$log" >"$(run_results_file "$dir")"
 	plan=$(parse_plan "$dir/ktap.txt")
 	counts_write "$dir" "$([ -n "$plan" ] && [ "$got" -lt "$plan" ] && echo $((plan - got)) || echo 0)"
-	problem=$(parse_problem "$log" "$dir/results.txt" "$status" "$timed_out" "$plan" "$got")
-	grep -q "^rig: kernel " "$log" || problem="the kernel did not reach /init: $problem"
+	problem=$(parse_problem "$log" "$(run_results_file "$dir")" "$status" "$timed_out" "$plan" "$got")
+	log_reached_init "$log" || problem="the kernel did not reach /init: $problem"
 	printf '%s\n' "$problem" | sed '/^$/d' >"$dir/problem.txt"
 }
 

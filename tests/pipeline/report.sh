@@ -36,7 +36,7 @@ report_body() {
 	echo "kmemcg-rig run $(basename "$d")"
 	echo "kernel:  $(fact "$d" kernel_release | grep . || echo '?') from $(fact "$d" source)"
 	echo "arch:    $(request "$d" arch), cgroup $(request "$d" cgroup), debug $(request "$d" debug)"
-	echo "guest:   $(sed -n 's/^rig: cpus /cpus /p' "$d/console.log" | head -n 1)"
+	echo "guest:   $(run_console_fact "$d" cpus | sed "s/^/cpus /")"
 	[ -z "$accel" ] || echo "accel:   $accel"
 	echo "series:  $(fact "$d" series_hash) ($(request "$d" series))"
 	echo "config:  $(fact "$d" config_hash)"
@@ -67,7 +67,7 @@ report_problems() {
 		echo
 		echo "problem: $problem"
 		echo "last 20 console lines:"
-		tail -n 20 "$RUN_DIR/console.log" | awk '{ print "    " $0 }'
+		run_console_tail "$RUN_DIR" 20 | awk '{ print "    " $0 }'
 	fi
 }
 
@@ -79,7 +79,7 @@ report_closing() {
 # tested nothing: that is "cannot test" (125), as git bisect run needs,
 # not a failed test.
 report_booted() {
-	grep -q "^rig: kernel " "$RUN_DIR/console.log"
+	run_reached_init "$RUN_DIR"
 }
 
 # A run in which every selected test skipped tested nothing: not a pass
@@ -119,11 +119,11 @@ report_stage() {
 		report_problems >&2
 		if ! report_booted; then
 			printf 'rig: error: %s (log: %s); fix the kernel or the series, this one cannot be tested\n' \
-				"$problem" "$RUN_DIR/console.log" >&2
+				"$problem" "$(run_console "$RUN_DIR")" >&2
 			report_closing
 			return "$EXIT_CANNOT_TEST"
 		fi
-		[ -z "$problem" ] || note "$problem (log: $RUN_DIR/console.log)"
+		[ -z "$problem" ] || note "$problem (log: $(run_console "$RUN_DIR"))"
 		report_closing
 		return "$EXIT_FAIL"
 	fi

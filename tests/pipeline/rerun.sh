@@ -12,7 +12,7 @@
 rerun_stage() {
 	local dir=$1 tries=$2 failed n=0 rc=1
 	[ "$tries" != 0 ] || return 0
-	failed=$(awk '$2 == "fail" { print $1 }' "$dir/results.txt" | paste -sd, -)
+	failed=$(run_tests "$dir" fail)
 	# Upstream's programs run whole, in order: not one test alone.
 	case ",$failed," in ",," | *,kernel_log,* | *,kselftest.*) return 0 ;; esac
 	[ ! -s "$dir/problem.txt" ] || return 0

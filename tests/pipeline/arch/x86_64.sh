@@ -78,7 +78,7 @@ accel_probe() {
 	ACCEL_USED=tcg
 	t0=$(date +%s)
 	guest_run "$log" "$ACCEL_PROBE_TIMEOUT" "${argv[@]}"
-	if grep -q '^rig: kernel' "$log"; then
+	if log_reached_init "$log"; then
 		ACCEL_USED=kvm
 		ACCEL_WHY="a KVM probe boot reached init in $(($(date +%s) - t0)) s"
 	else
