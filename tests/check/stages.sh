@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2016,SC2030,SC2031,SC2034,SC2153
+# shellcheck shell=bash disable=SC2016,SC2030,SC2031,SC2153
 # The host stages that need no kernel, each on recorded inputs in
 # tests/check/fixtures/: patch (a toy tree and series), rootfs (its
 # listing), report (summary.txt), export (junit.xml, metadata.json),
@@ -19,6 +19,7 @@ stages_load() {
 # applied; prints the patched file.
 patch_fixture() (
 	stages_load
+	# shellcheck disable=SC2034 # the patch stage reads them
 	SRC=$CHECK_LOGS/patch-tree/linux-fixture SRC_KIND=packaged SRC_ID=fixture
 	SRC_REV="package fixture" BUILD_DIR=$CHECK_LOGS/patch-build RUN_DIR=$CHECK_LOGS/patch-run
 	SERIES=$FIXTURES/series/series-$1

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034,SC2153
+# shellcheck shell=bash disable=SC2153
 # Stage 6: boot the guest under a hard timeout. The guest's status comes
 # back on a channel of its own, per arch (arch/<arch>.sh). The whole
 # process tree is killed at the timeout and on Ctrl-C: the guest runs in
@@ -37,6 +37,7 @@ boot_split_phases() {
 # The command as one would type it again: with the built kernel and
 # rootfs, not the run's copies (removed when the run ends).
 boot_record_cmdline() {
+	# shellcheck disable=SC2034 # arch_boot_argv reads them
 	local argv BOOT_IMAGE=$KERNEL_IMAGE BOOT_ROOTFS=$ROOTFS
 	mapfile -t argv < <(arch_boot_argv test)
 	printf '%q ' "${argv[@]}"

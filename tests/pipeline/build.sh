@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 4: the kernel build, out of tree in build/<arch>-<kernel>/,
 # incremental, through ccache when it is installed. Kbuild decides what
 # to rebuild; with nothing changed it compiles nothing.

@@ -1,12 +1,15 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Shared by every stage: exit codes, messages, timing, hashing.
 # The exit codes are the rig's contract with make, CI and git bisect run.
 
-EXIT_PASS=0
-EXIT_FAIL=1
-EXIT_USAGE=2
-EXIT_CANNOT_TEST=125
-EXIT_RIG=128
+# shellcheck disable=SC2034 # every stage and command reads them
+{
+	EXIT_PASS=0
+	EXIT_FAIL=1
+	EXIT_USAGE=2
+	EXIT_CANNOT_TEST=125
+	EXIT_RIG=128
+}
 
 # One line, naming the problem and the fix; then exit with the code given.
 die() {

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 3: the kernel configuration. Fragments from kernel-config/ are
 # merged onto allnoconfig with the tree's merge_config.sh, then
 # olddefconfig; every option a fragment asks for must be in the final

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 0: the Debian packages the rig needs. As root, install what is
 # missing; otherwise print the exact command and exit 2.
 

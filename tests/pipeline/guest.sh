@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Running a guest, for the boot stage and the arch fragments (arch/) alike:
 # the kernel command line the init reads and the timed runner that kills
 # the guest's whole session at its deadline.
@@ -80,13 +80,17 @@ guest_run() {
 	# shellcheck disable=SC2064
 	trap "kill $timer 2>/dev/null; guest_kill $pid; note 'interrupted: guest killed, logs kept in $(dirname "$log")'; exit 130" INT TERM
 	[ "${BOOT_FOLLOW:-0}" = 0 ] || guest_follow "$log" "$pid" &
+	# shellcheck disable=SC2034 # boot_stage and the KVM probe read it
 	BOOT_RC=0
+	# shellcheck disable=SC2034
 	wait "$waiter" || BOOT_RC=$?
 	kill "$timer" 2>/dev/null || true
 	guest_kill "$pid"
 	wait
 	trap - INT TERM
+	# shellcheck disable=SC2034 # run.sh hands it to parse
 	BOOT_TIMED_OUT=0
+	# shellcheck disable=SC2034
 	[ ! -f "$log.timed-out" ] || BOOT_TIMED_OUT=1
 	rm -f "$pidfile" "$log.timed-out"
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 5b: upstream's cgroup selftests, the peer suite (SUITES=kselftest).
 # Built from the tree under test (packaged, KERNEL_SRC or a bisect step's
 # tree), statically, against that tree's UAPI headers, into

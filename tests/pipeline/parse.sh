@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 7: from the console log to verdicts. The KTAP document is what
 # the guest printed from "KTAP version" on, less the kernel's timestamped
 # lines and the init's "kmsg:" lines (the kernel log's records the
@@ -199,7 +199,7 @@ parse_suite_wanted() {
 }
 
 parse_problem() {
-	local log=$1 res=$2 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0 dir=${2%/*}
+	local log=$1 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0 dir=${2%/*}
 	local numbering
 	numbering=$(parse_numbering "$dir/ktap.txt" "$plan")
 	# The guest's status is its suite's: its own KTAP, before known failures

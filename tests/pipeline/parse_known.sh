@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 7c: known failures (tests/known-failures), measured on a clean
 # kernel. An entry spares one signature of one test, never a whole test:
 # a rig test's FAIL line ("# FAIL <function>:<id>: ..."), upstream's

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 7b: the kselftest suite's verdicts. Each upstream program's TAP
 # is framed by the guest's runner ("rig: kselftest-cgroup P begin" ...
 # "rig: kselftest-cgroup P exit RC"); every result becomes

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 2: the patch series (quilt's format: one patch per line, '#'
 # comments, patches found beside the series file). Always applied to a
 # pristine tree; a state file says what the tree holds, so a changed

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 8: the summary a human reads and the closing line CI reads.
 # Reads: RUN_DIR's results.txt and flaky.txt (through results_read),
 # counts.txt, problem.txt, known.txt, request.json, facts.json, timings.txt,

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 5: the guest's root: static busybox, the rig's init and test
 # programs, packed as a newc cpio by the tree's gen_init_cpio from a list,
 # so device nodes need no root.
@@ -115,5 +115,6 @@ rootfs_stage() {
 	printf '%s\n' "$spec" >"$bin/rootfs.list"
 	"$bin/gen_init_cpio" "$bin/rootfs.list" >"$bin/rootfs.cpio" ||
 		die "$EXIT_RIG" "gen_init_cpio failed on $bin/rootfs.list"
+	# shellcheck disable=SC2034 # boot reads it
 	ROOTFS=$bin/rootfs.cpio
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # Stage 1: the kernel source. Sets SRC (the tree to build), SRC_ID (its
 # name in build/), SRC_REV (what exactly it is, for stamps and records)
 # SRC_KIND (packaged, git or tree) and, packaged, SRC_TARBALL.
@@ -72,6 +72,7 @@ source_external() {
 	SRC=$abs
 	SRC_ID=ext-$(basename "$abs")-$(hash_text "$abs" | cut -c1-8)
 	# A bisect step: named as the packaged tree of its version (bisect.sh).
+	# shellcheck disable=SC2034 # build and config read the source's SRC_ID, SRC_KIND, SRC_REV
 	[ "${RIG_TREE_COPY:-}" != named ] || SRC_ID=linux-$(tree_version "$abs" | cut -d. -f1,2)
 	if [ "$(git -C "$abs" rev-parse --show-toplevel 2>/dev/null)" = "$abs" ]; then
 		SRC_KIND=git
@@ -80,6 +81,7 @@ source_external() {
 		[ -z "$(git -C "$abs" status --porcelain -uno)" ] ||
 			SRC_REV="$SRC_REV+dirty-$dirty"
 	else
+		# shellcheck disable=SC2034
 		SRC_KIND=tree
 		SRC_REV="tree $abs"
 	fi

@@ -1,14 +1,18 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # User-Mode Linux: the kernel is a host program. The init's status,
 # written to /proc/exitcode, becomes the process's exit code; a panic
 # aborts the process.
 
-ARCH_KARCH=um
-ARCH_IMAGE=linux
+# shellcheck disable=SC2034 # config and build read them
+{
+	ARCH_KARCH=um
+	ARCH_IMAGE=linux
+}
 # With KASAN (DEBUG=1), 6.12.117 UML reports slab-out-of-bounds in
 # init_object() or setup_object() at boot for any slub_debug (FZPU, FZU,
 # FU tried): DEBUG boots leave slub_debug out here; KASAN watches the same
 # red zones. x86_64 runs both (6.12 with slub_debug=FZPU and KASAN passes).
+# shellcheck disable=SC2034 # config reads it
 ARCH_SLUB_DEBUG_KASAN=0
 
 arch_prepare() {

@@ -1,11 +1,14 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash
 # x86_64 under QEMU, SMP. The init's status leaves through isa-debug-exit:
 # the guest writes 0x40 | status, QEMU exits with (v << 1) | 1, so 129 +
 # 2 x status; QEMU's own errors (1) and a guest that rebooted on a panic
 # (0, with -no-reboot) cannot be mistaken for a status.
 
-ARCH_KARCH=x86_64
-ARCH_IMAGE=arch/x86/boot/bzImage
+# shellcheck disable=SC2034 # config and build read them
+{
+	ARCH_KARCH=x86_64
+	ARCH_IMAGE=arch/x86/boot/bzImage
+}
 # Long enough for a KVM guest to reach init many times over; a hung KVM
 # costs no more than this once per machine.
 ACCEL_PROBE_TIMEOUT=15
