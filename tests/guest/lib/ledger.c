@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,15 +101,29 @@ int expect_near(const char *what, long measured, long expected, long tol)
 	return -1;
 }
 
+/* "between L B and H B", or the one side a bound has (LONG_MIN, LONG_MAX: none). */
+static void range_words(char *buf, size_t len, long lo, long hi)
+{
+	if (lo == LONG_MIN && hi == LONG_MAX)
+		snprintf(buf, len, "any value");
+	else if (lo == LONG_MIN)
+		snprintf(buf, len, "at most %ld B", hi);
+	else if (hi == LONG_MAX)
+		snprintf(buf, len, "at least %ld B", lo);
+	else
+		snprintf(buf, len, "between %ld B and %ld B", lo, hi);
+}
+
 int expect_range(const char *what, long measured, long lo, long hi)
 {
-	ktap_diag("figure %s: %ld B, expected %ld..%ld B", what, measured, lo,
-		  hi);
+	char range[96];
+
+	range_words(range, sizeof(range), lo, hi);
+	ktap_diag("figure %s: %ld B, expected %s", what, measured, range);
 	if (measured >= lo && measured <= hi)
 		return 0;
-	ktap_fail(ktap_slug(what),
-		  "%s: measured %ld B, expected between %ld B and %ld B",
-		  what, measured, lo, hi);
+	ktap_fail(ktap_slug(what), "%s: measured %ld B, expected %s",
+		  what, measured, range);
 	return -1;
 }
 
