@@ -5,7 +5,7 @@
 # nightly, soak, known) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
-#                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|
+#                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|boot RUN_DIR|
 #                 figures RUN_DIR...|known] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
@@ -102,12 +102,12 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | soak | figures | known) MODE=$1 ;;
+		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | boot | soak | figures | known) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
-			case "$MODE" in parse | report | rerun | figures) ;; *) false ;; esac ||
+			case "$MODE" in parse | report | rerun | boot | figures) ;; *) false ;; esac ||
 				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
 			ARGS+=("$1")
 			;;
@@ -191,15 +191,16 @@ prepare_kernel() {
 # What boots is the run's own copy of what was built (removed when the
 # run ends; image.sha256 and config record it).
 boot_snapshot() {
-	local dir=$RUN_DIR/boot
-	{ mkdir -p "$dir" && cp "$KERNEL_IMAGE" "$ROOTFS" "$dir/"; } ||
+	local dir=$RUN_DIR/boot img rootfs
+	img=$(fact "$RUN_DIR" kernel_image)
+	rootfs=$(fact "$RUN_DIR" rootfs)
+	{ mkdir -p "$dir" && cp "$img" "$rootfs" "$dir/"; } ||
 		die "$EXIT_RIG" "cannot copy the kernel and rootfs into $dir (disk full?)"
 	# shellcheck disable=SC2034 # arch_boot_argv reads them
-	BOOT_IMAGE=$dir/$(basename "$KERNEL_IMAGE") BOOT_ROOTFS=$dir/$(basename "$ROOTFS")
+	BOOT_IMAGE=$dir/$(basename "$img") BOOT_ROOTFS=$dir/$(basename "$rootfs")
 }
 
 run_test() {
-	local rc=0
 	trap 'run_exit $?' EXIT
 	cell_wait_turn
 	run_lock
@@ -207,8 +208,65 @@ run_test() {
 	boot_snapshot
 	run_unlock
 	cell_pass_turn
+	boot_and_judge
+}
+
+# ./run.sh boot DIR: what DIR records, booted again into a run folder of
+# its own (kunit.py's exec): the kernel image and rootfs its build left,
+# checked against DIR's hashes, and DIR's request (variables given on the
+# command line win: TIMEOUT=600, RERUN=1).
+boot_again() {
+	local from=$1
+	trap 'run_exit $?' EXIT
+	run_lock
+	boot_again_same "$from" kernel_image image_sha256 "kernel image"
+	boot_again_same "$from" rootfs rootfs_sha256 rootfs
+	new_run_dir "$(fact "$from" kernel_release)"
+	run_request
+	cp "$from/config" "$from/series" "$from/image.sha256" "$RUN_DIR/" ||
+		die "$EXIT_RIG" "cannot copy $from's config and series into $RUN_DIR"
+	jq --arg from "$from" '{ source, series_hash, config_hash, kernel_release, image_sha256,
+		kernel_image, rootfs, rootfs_sha256, booted_again_from: $from }' \
+		"$from/facts.json" >"$RUN_DIR/facts.json" ||
+		die "$EXIT_RIG" "cannot read $from/facts.json"
+	boot_snapshot
+	run_unlock
+	boot_and_judge
+}
+
+# boot_request DIR: ./run.sh boot's folder (BOOT_FROM) and its request's
+# variables, each unless the command line gave it.
+boot_request() {
+	local v
+	[ $# = 1 ] || die "$EXIT_USAGE" "usage: run.sh boot RUN_DIR"
+	BOOT_FROM=$(cd "$1" 2>/dev/null && pwd -P) || BOOT_FROM=$1
+	if [ ! -f "$BOOT_FROM/request.json" ] || [ ! -f "$BOOT_FROM/facts.json" ]; then
+		die "$EXIT_USAGE" "$1 is not a run folder with request.json and facts.json: give results/<run>"
+	fi
+	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES RERUN KCONFIG_ADD BUILD_DIR; do
+		[ -n "${!v+set}" ] || export "$v=$(request "$BOOT_FROM" "${v,,}")"
+	done
+}
+
+# boot_again_same FROM FILE_KEY HASH_KEY WHAT: the file FROM booted is still
+# there, unchanged.
+boot_again_same() {
+	local file want
+	file=$(fact "$1" "$2")
+	want=$(fact "$1" "$3")
+	if [ -z "$file" ] || [ -z "$want" ]; then
+		die "$EXIT_USAGE" "$1 records no $4 to boot again (a run from before ./run.sh boot, or one that never built): run ./run.sh test again"
+	fi
+	if [ ! -f "$file" ] || [ "$(sha256sum <"$file" | cut -d" " -f1)" != "$want" ]; then
+		die "$EXIT_USAGE" "the $4 $1 booted ($file) was rebuilt or removed since: run ./run.sh test again"
+	fi
+}
+
+# From the run's copy of kernel and rootfs to its verdict.
+boot_and_judge() {
+	local rc=0
 	boot_lock
-	note "booting $KERNEL_RELEASE ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
+	note "booting $(fact "$RUN_DIR" kernel_release) ($ARCH, cgroup $CGROUP, timeout ${TIMEOUT}s)"
 	phase_begin boot
 	boot_stage
 	phase_end
@@ -261,6 +319,7 @@ test_cells() {
 main() {
 	local rc=0
 	parse_args "$@"
+	[ "$MODE" != boot ] || boot_request "${ARGS[@]}"
 	defaults
 	validate
 	mkdir -p "$BUILD_DIR" || die "$EXIT_RIG" "cannot create $BUILD_DIR"
@@ -301,6 +360,11 @@ main() {
 			load_arch
 			run_test
 		fi
+		;;
+	boot)
+		deps
+		load_arch
+		boot_again "$BOOT_FROM"
 		;;
 	build)
 		deps

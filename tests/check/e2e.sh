@@ -37,6 +37,28 @@ e2e_pass() {
 	check v1_chain_on_kmem_counter grep -q "^# figure C's memory.kmem.usage_in_bytes after rmdir G" \
 		"$RESULTS_DIR/latest/ktap.txt"
 	check v1_skips_only_percpu v1_skips_only_percpu
+	# ./run.sh boot DIR: what a run folder records, booted again, judged the same.
+	expect boot_source_run 0 '^3 passed, 0 failed' -- \
+		env ARCH=um TESTS=reparent_slab,pipe_pages "$TOP/run.sh" test
+	check boot_again_same_verdicts boot_again_same_verdicts
+	expect boot_again_rebuilt 2 'rootfs .* was rebuilt or removed since: run ./run.sh test again' -- \
+		"$TOP/run.sh" boot "$CHECK_LOGS/boot-changed"
+}
+
+# The latest run booted again (./run.sh boot) gets a run folder of its own
+# with the same verdicts; a copy of it whose rootfs changed is left in
+# CHECK_LOGS/boot-changed for boot_again_rebuilt.
+boot_again_same_verdicts() {
+	local from again log=$CHECK_LOGS/boot_again.log
+	from=$(readlink -f "$RESULTS_DIR/latest")
+	"$TOP/run.sh" boot "$from" >"$log" 2>&1 ||
+		{ echo "./run.sh boot $from failed (log: $log)"; return 1; }
+	again=$(readlink -f "$RESULTS_DIR/latest")
+	[ "$again" != "$from" ] || { echo "no new run folder after ./run.sh boot (log: $log)"; return 1; }
+	diff <(cut -d' ' -f1,2 "$from/results.txt") <(cut -d' ' -f1,2 "$again/results.txt") ||
+		{ echo "verdicts differ: $from, $again"; return 1; }
+	rm -rf "$CHECK_LOGS/boot-changed" && cp -r "$from" "$CHECK_LOGS/boot-changed" &&
+		jq '.rootfs_sha256 = "0"' "$from/facts.json" >"$CHECK_LOGS/boot-changed/facts.json"
 }
 
 # figures_stand_out KTAP...: every figure whose expected value is not 0

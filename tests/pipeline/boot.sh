@@ -37,8 +37,9 @@ boot_split_phases() {
 # The command as one would type it again: with the built kernel and
 # rootfs, not the run's copies (removed when the run ends).
 boot_record_cmdline() {
+	local argv BOOT_IMAGE BOOT_ROOTFS
 	# shellcheck disable=SC2034 # arch_boot_argv reads them
-	local argv BOOT_IMAGE=$KERNEL_IMAGE BOOT_ROOTFS=$ROOTFS
+	BOOT_IMAGE=$(fact "$RUN_DIR" kernel_image) BOOT_ROOTFS=$(fact "$RUN_DIR" rootfs)
 	mapfile -t argv < <(arch_boot_argv test)
 	printf '%q ' "${argv[@]}"
 	echo

@@ -42,6 +42,7 @@ build_stage() {
 	echo "$IMAGE_HASH" >"$RUN_DIR/image.sha256"
 	fact_put kernel_release "$KERNEL_RELEASE"
 	fact_put image_sha256 "$IMAGE_HASH"
+	fact_put kernel_image "$KERNEL_IMAGE"
 }
 
 # LOCALVERSION set (empty) keeps setlocalversion from adding "+".

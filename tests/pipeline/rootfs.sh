@@ -117,4 +117,7 @@ rootfs_stage() {
 		die "$EXIT_RIG" "gen_init_cpio failed on $bin/rootfs.list"
 	# shellcheck disable=SC2034 # boot reads it
 	ROOTFS=$bin/rootfs.cpio
+	# ./run.sh boot DIR boots this again, if it is still the same
+	fact_put rootfs "$ROOTFS"
+	fact_put rootfs_sha256 "$(sha256sum <"$ROOTFS" | cut -d" " -f1)"
 }
