@@ -991,6 +991,44 @@ static int prepare_units(const struct outlive *o, int n)
  * C, [a, 2a), then [2a, n) leave P. With free NULL, C makes its units
  * first and its own reclaim must then reach G's lists.
  */
+struct quiet {
+	const struct outlive *o;
+	const char *cg;
+	struct ledgers *now, last;
+	long since;
+	int err;
+};
+
+static bool quiet(void *arg)
+{
+	struct quiet *q = arg;
+
+	if (read_all(q->o, q->cg, q->now)) {
+		q->err = -1;
+		return true;
+	}
+	if (memcmp(q->now, &q->last, sizeof(q->last))) {
+		q->last = *q->now;
+		q->since = now_ms();
+	}
+	return now_ms() - q->since >= QUIET_MS;
+}
+
+/*
+ * A fall passes once within its tolerance, and what is left of it may
+ * still leave after (RCU-freed objects, empty slabs of a dead memcg's
+ * caches on 5.4): before units are made in the same cgroup, its ledgers
+ * stay unchanged for QUIET_MS and at is read again, so that the rise is
+ * not measured against a fall still under way.
+ */
+static int settle(const struct outlive *o, const char *cg, struct ledgers *at)
+{
+	struct quiet q = { o, cg, at, *at, now_ms(), 0 };
+
+	poll_quietly(quiet, &q, WAIT_MS);
+	return q.err;
+}
+
 static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 {
 	int a = o->n / 3, b = o->n - 2 * a, first = !o->free;
@@ -1016,7 +1054,8 @@ static int chain_steps(const struct outlive *o, char *p, char *c, char *g)
 	 * C makes its own units last, just before it goes: a kick of a live
 	 * C's stock (its checks above may need one) must not come between.
 	 */
-	if (check_fall(o, "C", c, 0, a, &at) || cg_disable_memory(c) ||
+	if (check_fall(o, "C", c, 0, a, &at) || settle(o, c, &at) ||
+	    cg_disable_memory(c) ||
 	    make_in(o, c, 2 * a, b) || check_rise(o, "C", c, &at, b, &c1))
 		return -1;
 	if (remove_cg(o, c) || cg_wait_gone(p, "rmdir C") ||

@@ -142,6 +142,14 @@ int outlive_enough(const struct outlive *o, int n, int steps);
 bool outlive_stands(const struct outlive *o, long units, int cgs);
 
 /*
+ * How long a cgroup's ledgers stay unchanged before units made in it are
+ * measured from them (chain_steps): longer than the slowest settle make
+ * soak measured (tests/measured/soak-*.txt: 119 ms), so what a fall left
+ * behind has left.
+ */
+#define QUIET_MS	200
+
+/*
  * Workers one per node, and key's figure per node in memory.numa_stat:
  * each node gets its share of what the unit moves in key (declared
  * first). -1 (and a diagnostic) when a node has no CPU to make units on.
