@@ -44,6 +44,7 @@ parse_checks() {
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
 	check soak_figures_table soak_table_right
+	check figure_grammar figure_grammar_read
 	check index_cell_per_series index_keys_series
 	# A guest whose status says pass while KTAP says fail, and the reverse.
 	parse_case status_0_ktap_fail fail 0 1 '^2 passed, 1 failed'
@@ -137,6 +138,23 @@ kselftest.cgroup.test_freezer.test_cgfreezer_ptrace 2 1 1 0
 kselftest.cgroup.test_memcontrol.test_memcg_min 2 0 1 1
 1 other upstream tests passed every run
 reparent_slab expect_near:p-s-memory-current-after-rmdir-c-tmpfs-files-held 2 1'
+
+# The guest's figure lines (tests/guest/README.md's grammar) as the one
+# reader gives them: two-sided, near with its ratio, one-sided either way,
+# a tolerance of 0; a diagnostic that is no figure is not read.
+FIGURES_READ="reparent_slab|C's memory.stat slab rise (3000 tmpfs files)|2585744|2592000|10784|240.4||
+reparent_slab|C's memory.current rise (3000 tmpfs files)|2621440||||2581216|2864928
+cycle_leaks|P's memory.stat slab kept after the cycles|0|||||4096
+cycle_leaks|P's memory.stat kernel_stack at least|16384||||16384|
+cycle_leaks|P's memory.stat percpu change|0|0|0|||"
+
+figure_grammar_read() {
+	(
+		# shellcheck source=tests/pipeline/ktap.sh
+		. "$TOP/tests/pipeline/ktap.sh"
+		ktap_figures "$FIXTURES/figures.ktap" | tr '\t' '|' | diff - <(echo "$FIGURES_READ")
+	)
+}
 
 soak_table_right() {
 	"$TOP/run.sh" figures "$FIXTURES/soak/run1" "$FIXTURES/soak/run2" |

@@ -55,3 +55,32 @@ ktap_read_run() {
 	for t in ktap kselftest; do [ ! -f "$1/$t.txt" ] || f+=("$1/$t.txt"); done
 	[ ${#f[@]} = 0 ] || ktap_read "${f[@]}"
 }
+
+# ktap_figures KTAP...: each "# figure NAME: key=value..." line (the
+# guest's grammar, tests/guest/README.md) as "test TAB name TAB measured
+# TAB expected TAB tolerance TAB ratio TAB low TAB high", a field empty
+# where the line has none; the test is the result the line comes before.
+ktap_figures() {
+	ktap_read "$@" | awk -F'\t' '
+	$1 == "D" {
+		line = substr($0, length($2) + 4)
+		i = index(line, ": measured=")
+		if (line !~ /^# figure / || !i)
+			next
+		name = substr(line, 10, i - 10)
+		n = split(substr(line, i + 2), kv, " ")
+		split("", f)
+		for (j = 1; j <= n; j++) {
+			e = index(kv[j], "=")
+			if (e)
+				f[substr(kv[j], 1, e - 1)] = substr(kv[j], e + 1)
+		}
+		pend[++np] = name "\t" f["measured"] "\t" f["expected"] "\t" f["tolerance"] "\t" f["ratio"] "\t" f["low"] "\t" f["high"]
+		next
+	}
+	$1 == "R" {
+		for (j = 1; j <= np; j++)
+			print $2 "\t" pend[j]
+		np = 0
+	}'
+}

@@ -77,16 +77,17 @@ const char *ledger_kmem_key(void)
 
 /*
  * The ratio says how far apart a sound kernel and one that lost the
- * whole charge are: a figure near its tolerance tells little.
+ * whole charge are: a figure near its tolerance tells little. The line's
+ * grammar is tests/guest/README.md's.
  */
 void figure_line(const char *what, long measured, long expected, long tol)
 {
 	char ratio[48] = "";
 
 	if (expected && tol > 0)
-		snprintf(ratio, sizeof(ratio), ", %.1f times the tolerance",
+		snprintf(ratio, sizeof(ratio), " ratio=%.1f",
 			 labs(expected) / (double)tol);
-	ktap_diag("figure %s: %ld B, expected %ld B, error %+ld B, tolerance %ld B%s",
+	ktap_diag("figure %s: measured=%ld expected=%ld error=%+ld tolerance=%ld%s unit=B",
 		  what, measured, expected, measured - expected, tol, ratio);
 }
 
@@ -101,7 +102,10 @@ int expect_near(const char *what, long measured, long expected, long tol)
 	return -1;
 }
 
-/* "between L B and H B", or the one side a bound has (LONG_MIN, LONG_MAX: none). */
+/*
+ * "between L B and H B", or the one side a bound has (LONG_MIN, LONG_MAX:
+ * none), for a FAIL line; the figure line's fields are low= and high=.
+ */
 static void range_words(char *buf, size_t len, long lo, long hi)
 {
 	if (lo == LONG_MIN && hi == LONG_MAX)
@@ -116,10 +120,15 @@ static void range_words(char *buf, size_t len, long lo, long hi)
 
 int expect_range(const char *what, long measured, long lo, long hi)
 {
-	char range[96];
+	char range[96], low[32] = "", high[32] = "";
 
 	range_words(range, sizeof(range), lo, hi);
-	ktap_diag("figure %s: %ld B, expected %s", what, measured, range);
+	if (lo != LONG_MIN)
+		snprintf(low, sizeof(low), " low=%ld", lo);
+	if (hi != LONG_MAX)
+		snprintf(high, sizeof(high), " high=%ld", hi);
+	ktap_diag("figure %s: measured=%ld%s%s unit=B", what, measured, low,
+		  high);
 	if (measured >= lo && measured <= hi)
 		return 0;
 	ktap_fail(ktap_slug(what), "%s: measured %ld B, expected %s",
