@@ -41,6 +41,7 @@ static_checks() {
 	check one_ktap_reader check_one_ktap_reader
 	check one_results_reader check_one_results_reader
 	check guest_lib_layered check_guest_lib_layered
+	check tests_where_named check_tests_where_named
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
 	check known_failures_exact check_known_entries
@@ -153,6 +154,14 @@ check_one_results_reader() {
 	! git -C "$TOP" grep -nE 'results\.txt|console\.log|[/ "]latest\b' -- \
 		run.sh tests/pipeline tests/commands ':!tests/pipeline/results.sh' |
 		grep -vE '^[^:]+:[0-9]+:[[:space:]]*#'
+}
+
+# A test lives in the file named for it, or for a group whose name each
+# of its tests starts with (reparent.c: reparent_slab, reparent_chain).
+check_tests_where_named() {
+	grep -H "^int test_[a-z0-9_]*(void)" "$TOP"/tests/guest/*.c |
+		sed "s|.*/||; s|\.c:int test_| |; s|(void).*||" |
+		awk '$2 != $1 && index($2, $1 "_") != 1 { print "test " $2 " lives in " $1 ".c: put it in " $2 ".c or a file its group names"; bad = 1 } END { exit bad }'
 }
 
 # lib_include_edges DIR: "module module-it-includes" for the guest

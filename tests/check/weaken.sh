@@ -17,8 +17,8 @@ weak_rig() {
 		sed -i 's/if (cg_dying(b->h\[i\].p) < b->h\[i\].depth)/if (0 \&\& cg_dying(b->h[i].p) < b->h[i].depth)/' "$WEAK/tests/guest/pins.c" &&
 		! cmp -s "$TOP/tests/guest/pins.c" "$WEAK/tests/guest/pins.c" &&
 		sed -i 's/if (pid > 0 \&\& !stack_steps(c, \&empty, slab0, pid))/if (pid > 0 \&\& (stack_steps(c, \&empty, slab0, pid) || 1))/' \
-			"$WEAK/tests/guest/kmem_tasks.c" &&
-		! cmp -s "$TOP/tests/guest/kmem_tasks.c" "$WEAK/tests/guest/kmem_tasks.c"
+			"$WEAK/tests/guest/thread_stacks.c" &&
+		! cmp -s "$TOP/tests/guest/thread_stacks.c" "$WEAK/tests/guest/thread_stacks.c"
 }
 
 weaken_checks() {

@@ -221,29 +221,3 @@ int main(int argc, char **argv)
 	}
 	return failed ? KSFT_FAIL : KSFT_PASS;
 }
-
-/* The rig's own checks: a test that crashes, one that hangs, one that is flaky. */
-int test_selftest_crash(void)
-{
-	raise(SIGSEGV);
-	return KSFT_PASS;
-}
-
-int test_selftest_hang(void)
-{
-	for (;;)
-		pause();
-	return KSFT_PASS;
-}
-
-/* Fails on the first attempt only: the rig passes RIG_ATTEMPT on reruns. */
-int test_selftest_flaky(void)
-{
-	const char *attempt = getenv("RIG_ATTEMPT");
-
-	if (!attempt || atoi(attempt) < 2) {
-		ktap_fail("on-purpose", "first attempt: failing on purpose");
-		return KSFT_FAIL;
-	}
-	return KSFT_PASS;
-}

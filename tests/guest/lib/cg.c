@@ -46,6 +46,11 @@ static bool removed(void *cg)
 	return !rmdir(cg) || errno != EBUSY;
 }
 
+const char *cg_rel(const char *path)
+{
+	return path + strlen(cg_mount) + 1;
+}
+
 int cg_destroy(const char *cg)
 {
 	if (!*cg)

@@ -29,6 +29,8 @@ extern const char *cg_root;
 #define RIG_BASE	"kmemcg-rig"
 /* cg_root made (memory on for its children); -1 and a diagnostic when not. */
 int cg_base(void);
+/* A cgroup's path under cg_mount, as libcgroup and cgroup-tools name it. */
+const char *cg_rel(const char *path);
 
 int cg_create(char *path, const char *parent, const char *name);
 int cg_destroy(const char *cg);

@@ -1,8 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * limit_stock_drain: a memcg at its limit must take back the pre-charge
- * that its live descendants' per-CPU stocks hold on other CPUs before it
- * fails a charge or OOM-kills (try_charge_memcg(): drain_all_stock()).
+ * A memcg at its limit must make room before it fails a charge or
+ * OOM-kills.
+ *
+ * limit_max_reclaim, limit_high_reclaim: the negative dentries of
+ * reclaim_reparented (lib/dentries.h), then P's memory.max (v1:
+ * memory.limit_in_bytes) or memory.high just above what P holds and a
+ * live child charging past it: the kernel must reclaim them to make
+ * room, not OOM-kill the child.
+ *
+ * limit_stock_drain: it must take back the pre-charge that its live
+ * descendants' per-CPU stocks hold on other CPUs (try_charge_memcg():
+ * drain_all_stock()).
  *
  * Live S, pinned to CPU 1, charges a page of anon memory and sleeps: the
  * charge batch leaves the rest of its pages cached for S in CPU 1's
@@ -18,7 +27,6 @@
  * kernel's race (the drain is queued, not waited for), said and set up
  * again: drained_late().
  */
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,80 +34,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/dentries.h"
+#include "lib/holder.h"
 #include "lib/ledger.h"
 #include "lib/wait.h"
 #include "suite.h"
 
 #define ROOM_PAGES	4
-/*
- * Another memcg's charge or uncharge on CPU 1 (an RCU callback freeing
- * an earlier test's objects) may flush S's stock, or P free room, before
- * A reaches the limit (2 x86_64 soak runs of 20; 1 of 20 once S exited
- * on CPU 0): the case is then not set up, and is set up again, at most
- * ATTEMPTS times.
- */
-#define ATTEMPTS	3
-#define LOST		1
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int ready[2], go[2];
-
-/*
- * S: one page charged on CPU 1, then asleep until told to go; it goes
- * back to CPU 0 to exit. Its exit frees page tables and its stack on the
- * CPU it last ran on, some through RCU callbacks queued there: charged
- * to S's memcg, their uncharge later flushes whatever memcg CPU 1's stock
- * caches then (the next attempt's S, the next test's).
- */
-static int hold_page(void *arg)
-{
-	char *p, c = 'r';
-
-	(void)arg;
-	close(ready[0]);
-	close(go[1]);
-	if (pin(1))
-		return 2;
-	p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 1;
-	p[0] = 1;
-	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
-		return 1;
-	return pin(0) ? 2 : 0;
-}
-
-/*
- * S spawned in s (none when s is NULL), then S's ends of the pipes
- * closed: an S that died unblocks the read of ready.
- */
-static pid_t holder_start(const char *s)
-{
-	pid_t holder = s ? cg_spawn(s, hold_page, NULL) : -1;
-
-	close(ready[1]);
-	close(go[0]);
-	return holder;
-}
-
-/* S told to go and reaped: ret, or -1 when S did not exit cleanly. */
-static int holder_stop(pid_t holder, int ret)
-{
-	close(go[1]);
-	if (holder > 0 && cg_reap(holder))
-		ret = -1;
-	close(ready[0]);
-	return ret;
-}
 
 /*
  * A: len bytes of anon memory, charged in one call on CPU 0. While it
@@ -118,7 +59,7 @@ static int charge_on_cpu0(void *arg)
 	struct charge *c = arg;
 	char *m;
 
-	if (pin(0))
+	if (cpu_pin(0))
 		return 2;
 	m = mmap(NULL, c->len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -141,36 +82,6 @@ static void holdings(const char *p, const char *when)
 			  cg_read_key(p, "memory.events", "max"));
 }
 
-/*
- * What cg's page counter holds beyond what its statistics account for:
- * v2 memory.current less anon, file, kernel (slab where this kernel has no
- * "kernel": ledger_kmem_key()) and sock; v1 usage less rss, cache and the
- * kmem counter. A stock's cached pre-charge, here.
- */
-static int unused(const char *cg, long *gap)
-{
-	const char *const v2[] = { "anon", "file", ledger_kmem_key(), "sock" };
-	static const char *const v1[] = { "rss", "cache" };
-	long cur, v, i, n = cg_is_v2() ? 4 : 2;
-
-	cg_flush(cg);
-	if (cg_get(cg, cg_is_v2() ? "memory.current" : "memory.usage_in_bytes",
-		   NULL, &cur))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (cg_get(cg, "memory.stat", cg_is_v2() ? v2[i] : v1[i], &v))
-			return -1;
-		cur -= v;
-	}
-	if (!cg_is_v2()) {
-		if (cg_get(cg, "memory.kmem.usage_in_bytes", NULL, &v))
-			return -1;
-		cur -= v;
-	}
-	*gap = cur;
-	return 0;
-}
-
 struct drained {
 	const char *s;
 	long gap;
@@ -180,7 +91,7 @@ static bool s_drained(void *arg)
 {
 	struct drained *d = arg;
 
-	return unused(d->s, &d->gap) || d->gap <= ledger_tol(0);
+	return stock_unused(d->s, &d->gap) || d->gap <= ledger_tol(0);
 }
 
 /*
@@ -233,13 +144,12 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	struct charge charge = { 0, p, seen };
 	long room = ROOM_PAGES * page_size();
 	struct drained d = { s, -1 };
-	char c;
 
-	if (read(ready[0], &c, 1) != 1) {
+	if (!holder_charged()) {
 		ktap_fail("s-charge", "S could not charge its page on CPU 1");
 		return -1;
 	}
-	if (unused(s, &held))
+	if (stock_unused(s, &held))
 		return -1;
 	ktap_diag("S's page counter holds %ld B beyond its statistics: CPU 1's stock",
 		  held);
@@ -258,7 +168,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	ktap_diag("P's limit %ld B, %ld B above what it holds; A charges %ld B on CPU 0",
 		  limit, room, need);
 	holdings(p, "at the limit");
-	if (unused(s, &cur))
+	if (stock_unused(s, &cur))
 		return -1;
 	if (cur < held / 2) {
 		ktap_diag("S's stock went (%ld B left of %ld B) before A charged: no case", cur, held);
@@ -283,7 +193,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	 * flushed by another charge on CPU 1, or something else in P freed).
 	 * The limit was never reached: not a case.
 	 */
-	if (max1 == max0 && oom1 == oom0 && !unused(s, &cur)) {
+	if (max1 == max0 && oom1 == oom0 && !stock_unused(s, &cur)) {
 		ktap_diag("A fit under the limit with no max event (S's stock now %ld B of %ld B): room was made before A reached it",
 			  cur, held);
 		return LOST;
@@ -298,26 +208,6 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	return d.gap < 0 ? -1 :
 	       expect_near("S's page counter beyond its statistics once P's limit drained the stocks",
 			   d.gap, 0, ledger_tol(0));
-}
-
-/*
- * An attempt's cgroups removed, P too (its offline drains every CPU
- * stock whose object stock holds an objcg now P's: done now, not during
- * the next attempt's set-up), and, unless it failed already, freed with
- * the rig's hands off before the next attempt or test starts: v1's dying
- * count is the machine's (cg_dying()), so a memcg left dying would be
- * counted as the next one's; one a stock kept is judged as cg_wait_gone()
- * judges it.
- */
-static int attempt_end(const char *p, const char *a, const char *b,
-		       const char *what, int ret)
-{
-	cg_destroy(a);
-	cg_destroy(b);
-	cg_destroy(p);
-	if (ret >= 0 && cg_wait_gone(cg_root, what))
-		ret = -1;
-	return ret;
 }
 
 static int drain_attempt(void)
@@ -343,7 +233,7 @@ static int drain_attempt(void)
 	 * takes the stock over and so gives P's back: the kernel's own
 	 * turnover, no kick.
 	 */
-	if (pin(1) || pipe(ready) || pipe(go))
+	if (cpu_pin(1) || holder_pipes())
 		return -1;
 	made = !cg_create(p, cg_root, "rig_limit_stock") && !cg_enable_memory(p) &&
 	       !cg_create(s, p, "stocked") && !cg_create(a, p, "charger");
@@ -357,7 +247,7 @@ static int drain_attempt(void)
 	 * could (a soak saw A charge with no limit hit, 3 runs of 20).
 	 */
 	holder = holder_start(made ? s : NULL);
-	if (holder > 0 && !pin(0))
+	if (holder > 0 && !cpu_pin(0))
 		ret = drain_steps(p, s, a, seen);
 	ret = holder_stop(holder, ret);
 	cg_set_limit(p, "memory.max", -1);
@@ -383,105 +273,18 @@ int test_limit_stock_drain(void)
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }
 
-/*
- * drain_scope: an offline drains the CPU stocks that cache the removed
- * memcg or one below it (drain_all_stock(), "the subtree under it"), not
- * the others': S's stock on CPU 1, made as limit_stock_drain makes it,
- * must keep S's pre-charge while its sibling X is removed from CPU 0 and
- * freed. A drain of every stock costs each CPU a work item at every rmdir
- * and takes away the pre-charge a live memcg holds for its next charges.
- * Another memcg's charge on CPU 1 may flush S's stock too (an RCU
- * callback freeing an earlier test's objects): the same hold with no
- * rmdir first must keep it, or the case is set up again (ATTEMPTS). A
- * flush after the rmdir fails at once, never retried: with S exiting on
- * CPU 0, 6 x86_64 runs after limit_stock_drain lost no hold (4 of 6 did
- * when S exited on CPU 1), and 20 soak runs of the whole suite lost 3,
- * each at its first hold, and saw no flush with an rmdir.
- */
-#define FLUSHED		2
-
-struct kept_stock {
-	const char *s;
-	long held, gap;
-};
-
-static bool stock_gone(void *arg)
+int test_limit_max_reclaim(void)
 {
-	struct kept_stock *k = arg;
-
-	return unused(k->s, &k->gap) || k->gap < k->held / 2;
+	return dentries_test("rig_limit_max", "rig_max_neg", "memory.max", 0,
+			     outlive_run);
 }
 
-/* HOLD_MS watching S's pre-charge: LOST when it went, else 0. */
-static int stock_held(struct kept_stock *k)
+int test_limit_high_reclaim(void)
 {
-	if (!poll_until(stock_gone, k, HOLD_MS))
-		return LOST;
-	return 0;
-}
-
-static int scope_steps(const char *p, const char *s, const char *x)
-{
-	struct kept_stock k = { s, 0, 0 };
-	char c;
-
-	if (read(ready[0], &c, 1) != 1) {
-		ktap_fail("s-charge", "S could not charge its page on CPU 1");
-		return -1;
-	}
-	if (unused(s, &k.held))
-		return -1;
-	if (k.held < CG_STOCK_PAGES / 2 * page_size() || stock_held(&k)) {
-		ktap_diag("S's stock on CPU 1 went (%ld B left of %ld B) with nothing removed: no case",
-			  k.gap, k.held);
-		return LOST;
-	}
-	if (cg_destroy(x) || cg_wait_gone(p, "X"))
-		return -1;
-	if (stock_held(&k)) {
-		ktap_diag("S's stock on CPU 1: %ld B before X was removed, %ld B after",
-			  k.held, k.gap);
-		return FLUSHED;
-	}
-	ktap_diag("S's stock on CPU 1 kept its %ld B while sibling X was removed and freed",
-		  k.held);
-	return 0;
-}
-
-static int scope_attempt(void)
-{
-	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", x[CG_PATH_MAX] = "";
-	pid_t holder = -1;
-	int ret = -1;
-	bool made;
-
-	/* Made on CPU 0: what making them charges P stays in CPU 0's stock. */
-	if (pin(0) || pipe(ready) || pipe(go))
-		return -1;
-	made = !cg_create(p, cg_root, "rig_drain_scope") && !cg_enable_memory(p) &&
-	       !cg_create(s, p, "stocked") && !cg_create(x, p, "removed");
-	holder = holder_start(made ? s : NULL);
-	if (holder > 0)
-		ret = scope_steps(p, s, x);
-	ret = holder_stop(holder, ret);
-	return attempt_end(p, x, s, "S (and X), removed at the end", ret);
-}
-
-int test_drain_scope(void)
-{
-	int i, ret = LOST;
-
-	if (nr_cpus() < 2) {
-		test_reason("%d CPU: no other CPU's stock to leave alone", nr_cpus());
+	if (!cg_is_v2()) {
+		test_reason("cgroup v1 has no memory.high (limit_max_reclaim covers memory.limit_in_bytes)");
 		return KSFT_SKIP;
 	}
-	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
-		ret = scope_attempt();
-	if (ret == FLUSHED)
-		ktap_fail("drain-too-wide", "S's stock on CPU 1 was flushed when its sibling X was removed (attempt %d, its hold with nothing removed kept it): X's offline drained a stock that held only S, expected drain_all_stock() to drain X's subtree alone",
-			  i);
-	else if (ret == LOST)
-		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before X was removed, %d times of %d: the case was never set up",
-			  i, ATTEMPTS);
-	return ret ? KSFT_FAIL : KSFT_PASS;
+	return dentries_test("rig_limit_high", "rig_high_neg", "memory.high",
+			     0, outlive_run);
 }

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cg.h"
+#include "holder.h"
+#include "ledger.h"
+#include "wait.h"
+
+int cpu_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int ready[2], go[2];
+
+/*
+ * S: one page charged on CPU 1, then asleep until told to go; it goes
+ * back to CPU 0 to exit. Its exit frees page tables and its stack on the
+ * CPU it last ran on, some through RCU callbacks queued there: charged
+ * to S's memcg, their uncharge later flushes whatever memcg CPU 1's stock
+ * caches then (the next attempt's S, the next test's).
+ */
+static int hold_page(void *arg)
+{
+	char *p, c = 'r';
+
+	(void)arg;
+	close(ready[0]);
+	close(go[1]);
+	if (cpu_pin(1))
+		return 2;
+	p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	p[0] = 1;
+	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+		return 1;
+	return cpu_pin(0) ? 2 : 0;
+}
+
+pid_t holder_start(const char *s)
+{
+	pid_t holder = s ? cg_spawn(s, hold_page, NULL) : -1;
+
+	close(ready[1]);
+	close(go[0]);
+	return holder;
+}
+
+int holder_stop(pid_t holder, int ret)
+{
+	close(go[1]);
+	if (holder > 0 && cg_reap(holder))
+		ret = -1;
+	close(ready[0]);
+	return ret;
+}
+
+int holder_pipes(void)
+{
+	return pipe(ready) || pipe(go);
+}
+
+int holder_charged(void)
+{
+	char c;
+
+	return read(ready[0], &c, 1) == 1;
+}
+
+/*
+ * What cg's page counter holds beyond what its statistics account for:
+ * v2 memory.current less anon, file, kernel (slab where this kernel has no
+ * "kernel": ledger_kmem_key()) and sock; v1 usage less rss, cache and the
+ * kmem counter. A stock's cached pre-charge, here.
+ */
+int stock_unused(const char *cg, long *gap)
+{
+	const char *const v2[] = { "anon", "file", ledger_kmem_key(), "sock" };
+	static const char *const v1[] = { "rss", "cache" };
+	long cur, v, i, n = cg_is_v2() ? 4 : 2;
+
+	cg_flush(cg);
+	if (cg_get(cg, cg_is_v2() ? "memory.current" : "memory.usage_in_bytes",
+		   NULL, &cur))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (cg_get(cg, "memory.stat", cg_is_v2() ? v2[i] : v1[i], &v))
+			return -1;
+		cur -= v;
+	}
+	if (!cg_is_v2()) {
+		if (cg_get(cg, "memory.kmem.usage_in_bytes", NULL, &v))
+			return -1;
+		cur -= v;
+	}
+	*gap = cur;
+	return 0;
+}
+
+/*
+ * An attempt's cgroups removed, P too (its offline drains every CPU
+ * stock whose object stock holds an objcg now P's: done now, not during
+ * the next attempt's set-up), and, unless it failed already, freed with
+ * the rig's hands off before the next attempt or test starts: v1's dying
+ * count is the machine's (cg_dying()), so a memcg left dying would be
+ * counted as the next one's; one a stock kept is judged as cg_wait_gone()
+ * judges it.
+ */
+int attempt_end(const char *p, const char *a, const char *b,
+		       const char *what, int ret)
+{
+	cg_destroy(a);
+	cg_destroy(b);
+	cg_destroy(p);
+	if (ret >= 0 && cg_wait_gone(cg_root, what))
+		ret = -1;
+	return ret;
+}
