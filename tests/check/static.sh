@@ -42,6 +42,7 @@ static_checks() {
 	check one_results_reader check_one_results_reader
 	check guest_lib_layered check_guest_lib_layered
 	check tests_where_named check_tests_where_named
+	check rig_variables_documented check_rig_variables
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
 	check known_failures_exact check_known_entries
@@ -162,6 +163,20 @@ check_tests_where_named() {
 	grep -H "^int test_[a-z0-9_]*(void)" "$TOP"/tests/guest/*.c |
 		sed "s|.*/||; s|\.c:int test_| |; s|(void).*||" |
 		awk '$2 != $1 && index($2, $1 "_") != 1 { print "test " $2 " lives in " $1 ".c: put it in " $2 ".c or a file its group names"; bad = 1 } END { exit bad }'
+}
+
+# Every RIG_* variable the shell code names or the guest reads (getenv) is
+# in common.sh's table of them, which says who sets it, who reads it
+# and why it must cross a process.
+check_rig_variables() {
+	{
+		git -C "$TOP" grep -ohE "\bRIG_[A-Z_]+\b" -- run.sh tests/pipeline tests/commands
+		git -C "$TOP" grep -ohE "getenv\(\"RIG_[A-Z_]+|setenv\(\"RIG_[A-Z_]+" -- rootfs tests/guest | sed "s/.*\"//"
+	} | sort -u | while read -r v; do
+		grep -qE "^#   (.* )?$v( |$)" "$TOP/tests/pipeline/common.sh" ||
+			echo "$v is not in tests/pipeline/common.sh's table of RIG_* variables"
+	done | grep . && return 1
+	return 0
 }
 
 # lib_include_edges DIR: "module module-it-includes" for the guest

@@ -2,6 +2,35 @@
 # Shared by every stage: exit codes, messages, timing, hashing.
 # The exit codes are the rig's contract with make, CI and git bisect run.
 
+# The RIG_* variables: RIG_TOP, run.sh's own; each other one crosses a
+# process boundary, and none else exists (make check's
+# rig_variables_documented). Set by -> read by: why.
+#   RIG_TOP            run.sh -> the files it sources, rerun's run.sh: the checkout
+#   RIG_LOCK_HELD      run_lock -> the child run.sh of a run: the build dir's lock is held
+#   RIG_BOOT_LOCK      run_cells -> each cell's run.sh: one guest at a time
+#   RIG_CELL_GO        run_cells -> a cell's run.sh: its turn to build
+#   RIG_CELL_NEXT      run_cells -> a cell's run.sh: the next cell's turn, once built
+#   RIG_CELL_PARENT    run_cells -> a cell's run.sh: a waiting cell ends with its parent
+#   RIG_COUNTS         run_cells, rerun -> a cell's run.sh: where its counts go
+#   RIG_ARCH_PREFIX    run_cells, rerun -> a cell's run.sh: what its messages start with
+#   RIG_ATTEMPT        rerun -> its run.sh -> the guest: which attempt this is
+#   RIG_TREE_COPY      make bisect, make sweep -> run.sh: how the source tree is copied
+#   RIG_PRISTINE       make sweep -> run.sh: the pristine objects a mutant is compared with
+#   RIG_ROOTFS_BIN     make sweep -> run.sh: a private build of the guest programs
+#   RIG_ERA_SRC        make mutants -> run.sh era: where it writes the source it read
+#   RIG_CMDLINE        make nightly, make sweep, make check -> the guest's command line
+#   RIG_DEPS_FOR       make check -> run.sh deps: whose tools to install
+#   RIG_DEPS_EXTRA     make check -> run.sh deps: a package that does not exist
+#   RIG_TIMED_OUT      the user -> run.sh parse: the recorded run hit its deadline
+#   RIG_KNOWN_FAILURES make check -> parse: another list of known failures
+#   RIG_EXPECTED_SKIPS make check -> parse: another list of expected skips
+# The guest's command line (guest_cmdline, arch_boot_argv), which the
+# init hands to the suite and upstream's runner as its environment:
+#   RIG_CGROUP RIG_SUITES RIG_TESTS RIG_KSFT_PROGRAMS RIG_SHELL RIG_DEBUG
+#   RIG_CPUS RIG_NODES RIG_PROBE RIG_FAIL_FAST RIG_STRESS_SECONDS
+#   RIG_TEST_TIMEOUT RIG_NR_FILES RIG_LEAK_CYCLES RIG_KSFT_DEADLINE
+#   RIG_CGROUP_ROOT (the init's, for the suite)
+
 # shellcheck disable=SC2034 # every stage and command reads them
 {
 	EXIT_PASS=0
