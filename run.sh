@@ -104,7 +104,7 @@ parse_args() {
 		case "$1" in
 		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | boot | soak | figures | known) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
-		[A-Z]*=*) export "${1?}" ;;
+		[A-Z]*=*) export "${1?}"; GIVEN_VARS="${GIVEN_VARS:-} ${1%%=*}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
 			case "$MODE" in parse | report | rerun | boot | figures) ;; *) false ;; esac ||
@@ -235,7 +235,8 @@ boot_again() {
 }
 
 # boot_request DIR: ./run.sh boot's folder (BOOT_FROM) and its request's
-# variables, each unless the command line gave it.
+# variables, each unless the command line gave it (not the environment:
+# make exports its variables, set or not).
 boot_request() {
 	local v
 	[ $# = 1 ] || die "$EXIT_USAGE" "usage: run.sh boot RUN_DIR"
@@ -244,7 +245,7 @@ boot_request() {
 		die "$EXIT_USAGE" "$1 is not a run folder with request.json and facts.json: give results/<run>"
 	fi
 	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES RERUN KCONFIG_ADD BUILD_DIR; do
-		[ -n "${!v+set}" ] || export "$v=$(request "$BOOT_FROM" "${v,,}")"
+		case " ${GIVEN_VARS:-} " in *" $v "*) ;; *) export "$v=$(request "$BOOT_FROM" "${v,,}")" ;; esac
 	done
 }
 
