@@ -140,7 +140,9 @@ sweep_series() {
 sweep_results() {
 	folder=$(run_latest "$1") || folder=
 	res=
-	[ -z "$folder" ] || res=$(results_read "$folder")
+	if [ -n "$folder" ] && run_has_results "$folder"; then
+		res=$(results_read "$folder")
+	fi
 }
 
 # sweep_boot ID STAGE ENV...: one run of the mutant; sets HOW (equivalent,
