@@ -4,7 +4,6 @@
  * buffer array of a resized pipe (a large kmalloc, patch 8 of the series)
  * and the data pages written into it (kmem pages).
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,24 +22,7 @@
 /* The largest accounted kmalloc cache (era.h) in /sys/kernel/slab. */
 static long kmalloc_max(void)
 {
-	const char *prefix = era_kmalloc_prefix();
-	DIR *dir = opendir("/sys/kernel/slab");
-	long max = 0, n, len = strlen(prefix);
-	struct dirent *d;
-	char *end;
-
-	while (dir && (d = readdir(dir))) {
-		if (strncmp(d->d_name, prefix, len))
-			continue;
-		n = strtol(d->d_name + len, &end, 10);
-		if (*end == 'k')
-			n *= 1024;
-		if (n > max)
-			max = n;
-	}
-	if (dir)
-		closedir(dir);
-	return max;
+	return bucket_largest(era_kmalloc_prefix());
 }
 
 /* kmalloc_large() hands out whole pages, a power of two of them. */

@@ -382,31 +382,53 @@ long obj_charge(const char *cache)
 	return size < 0 ? -1 : size + (long)sizeof(void *);
 }
 
-/*
- * What an allocation of size bytes costs when it comes from the smallest
- * <prefix><N> cache (kmalloc-cg-, msg_msg-) that SLUB shows for it.
- */
-int bucket_cache(const char *prefix, long size, char *name)
+/* N of a <prefix><N> cache name (N or Nk), or -1 when name is no such cache. */
+static long bucket_size(const char *name, const char *prefix)
 {
-	long best = 0, n, plen = strlen(prefix);
-	DIR *dir = opendir("/sys/kernel/slab");
-	struct dirent *d;
+	long n, plen = strlen(prefix);
 	char *end;
 
+	if (strncmp(name, prefix, plen))
+		return -1;
+	n = strtol(name + plen, &end, 10);
+	if (*end == 'k')
+		n *= 1024, end++;
+	return *end || end == name + plen ? -1 : n;
+}
+
+/*
+ * The <prefix><N> cache (kmalloc-cg-, msg_msg-) that SLUB shows with the
+ * smallest N of at least size (size 0, largest: the largest N); -1 when
+ * there is none.
+ */
+static long bucket_find(const char *prefix, long size, int largest,
+			char *name)
+{
+	DIR *dir = opendir("/sys/kernel/slab");
+	long best = 0, n;
+	struct dirent *d;
+
 	while (dir && (d = readdir(dir))) {
-		if (strncmp(d->d_name, prefix, plen))
-			continue;
-		n = strtol(d->d_name + plen, &end, 10);
-		if (*end == 'k')
-			n *= 1024, end++;
-		if (*end || n < size || (best && n >= best))
+		n = bucket_size(d->d_name, prefix);
+		if (n < size || (best && (largest ? n <= best : n >= best)))
 			continue;
 		best = n;
-		snprintf(name, CG_CACHE_NAME, "%s", d->d_name);
+		if (name)
+			snprintf(name, CG_CACHE_NAME, "%s", d->d_name);
 	}
 	if (dir)
 		closedir(dir);
-	return best ? 0 : -1;
+	return best ? best : -1;
+}
+
+int bucket_cache(const char *prefix, long size, char *name)
+{
+	return bucket_find(prefix, size, 0, name) < 0 ? -1 : 0;
+}
+
+long bucket_largest(const char *prefix)
+{
+	return bucket_find(prefix, 0, 1, NULL);
 }
 
 long bucket_charge(const char *prefix, long size)

@@ -82,6 +82,8 @@ long bucket_charge(const char *prefix, long size);
 /* Its name, CG_CACHE_NAME bytes at most; -1 when SLUB shows none. */
 #define CG_CACHE_NAME	256
 int bucket_cache(const char *prefix, long size, char *name);
+/* The largest <prefix><N> cache's N (-1: none). */
+long bucket_largest(const char *prefix);
 long page_size(void);
 int nr_cpus(void);
 /* Online NUMA nodes (1 without NUMA), and the first CPU of one (-1: none). */
