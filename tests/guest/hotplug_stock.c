@@ -4,12 +4,136 @@
  * pre-charge; CPU 1 goes offline and must give it back, C is removed and
  * must be freed (an offline CPU's stock is out of offline's drain), and
  * the engine's steps follow. Twice: the second time on the CPU brought
- * back online.
+ * back online. Then an offline's drain must still reach CPU 1
+ * (drain_probe()): a CPU that went away must come back to the drains.
+ *
+ * hotplug_stock_drain (run when named, TESTS=hotplug_stock_drain): the
+ * reproducer of a kernel that leaves a CPU out of every drain after it
+ * went offline while a drain was queued for it. Rounds of: S's stock on
+ * CPU 1, CPU 1 taken offline, one drain of it queued (Q's memory.high)
+ * once the offline passed workqueue_offline_cpu() and before the CPU is
+ * gone (its hotplug step read from sysfs), CPU 1 back online, then
+ * drain_probe(). On an affected kernel the tests after it would see that
+ * CPU's stock left alone, so it runs alone.
  */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "lib/holder.h"
+#include "lib/kick.h"
 #include "lib/pipes.h"
+#include "lib/wait.h"
 #include "suite.h"
+
+#define ROUNDS		20
+
+struct gap_fell {
+	const char *q;
+	long to, gap;
+	int err;
+};
+
+static bool gap_fell(void *arg)
+{
+	struct gap_fell *g = arg;
+
+	g->err = stock_unused(g->q, &g->gap);
+	return g->err || g->gap <= g->to;
+}
+
+/*
+ * S removed while CPU 1's stock holds `held` B of its pre-charge, which
+ * Q's page counter holds above its statistics (gap0): S's offline drain
+ * must give it back, hands off. Only when it did not within WAIT_MS is
+ * CPU 1 charged once from another memcg, which replaces its stock: what
+ * that gave back tells whether the drain skipped CPU 1. Whether S is then
+ * freed is cg_wait_gone()'s verdict, at the end.
+ */
+static int probe_verdict(const char *q, long held, long gap0,
+			 const char *when)
+{
+	struct gap_fell g = { q, gap0 - held / 2, 0, 0 };
+	long start = now_ms(), kept;
+
+	if (!poll_until(gap_fell, &g, WAIT_MS) && !g.err) {
+		ktap_diag("%s: S removed with %ld B in CPU 1's stock, given back by its offline's drain within %ld ms",
+			  when, held, now_ms() - start);
+		return 0;
+	}
+	if (g.err)
+		return -1;
+	kept = g.gap;
+	cg_kick_cpu(1, "S's pre-charge still held: did CPU 1's stock keep it");
+	if (stock_unused(q, &g.gap))
+		return -1;
+	figure_line("Q's page pre-charge a charge on CPU 1 gave back after S's offline",
+		    kept - g.gap, 0, held / 2);
+	if (kept - g.gap > held / 2)
+		ktap_fail("cpu-skipped", "%s: CPU 1's stock kept %ld B of removed S's pre-charge %d s after rmdir, and a charge on CPU 1 alone gave back %ld B: S's offline drain (drain_all_stock()) skipped CPU 1, expected it to flush every online CPU's stock that caches S",
+			  when, held, WAIT_MS / 1000, kept - g.gap);
+	else
+		ktap_fail("pre-charge-kept", "%s: Q's page counter still %ld B above its statistics %d s after S's rmdir (%ld B before it, %ld B of it in CPU 1's stock), and a charge on CPU 1 gave back %ld B: expected offline to give back S's pre-charge",
+			  when, kept, WAIT_MS / 1000, gap0, held, kept - g.gap);
+	return -1;
+}
+
+/*
+ * S charges a page on CPU 1 and exits on CPU 0 (lib/holder.h): CPU 1's
+ * stock caches S with the rest of the charge batch. *held is what it
+ * holds, *gap0 Q's pre-charge once S exited; LOST when another memcg's
+ * charge on CPU 1 flushed that stock first.
+ */
+static int stock_s(const char *q, const char *s, long *held, long *gap0)
+{
+	long gap;
+	pid_t holder;
+	int ret = -1;
+
+	if (holder_pipes())
+		return -1;
+	holder = holder_start(s);
+	if (holder > 0 && !holder_charged())
+		ktap_fail("s-charge", "S could not charge its page on CPU 1");
+	else if (holder > 0 && !stock_unused(s, held))
+		ret = 0;
+	ret = holder_stop(holder, ret);
+	if (ret || stock_unused(s, &gap) || stock_unused(q, gap0))
+		return -1;
+	return gap < *held / 2 || *held < CG_STOCK_PAGES / 2 * page_size() ?
+	       LOST : 0;
+}
+
+/*
+ * rmdir S, and offline's drain must reach CPU 1 (back online). With
+ * gone, Q is removed and must be freed (cg_wait_gone()); the reproducer's
+ * rounds leave that to the end.
+ */
+static int drain_probe(const char *when, bool gone)
+{
+	char q[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "";
+	long held = 0, gap0 = 0;
+	int i, ret = LOST;
+
+	for (i = 0; i < ATTEMPTS && ret == LOST; i++) {
+		if (cpu_pin(0) || cg_create(q, cg_root, "rig_hotplug_probe") ||
+		    cg_enable_memory(q) || cg_create(s, q, "stocked"))
+			return -1;
+		ret = stock_s(q, s, &held, &gap0);
+		if (ret == 0)
+			ret = cg_destroy(s) ? -1 : probe_verdict(q, held, gap0, when);
+		cg_destroy(s);
+		cg_destroy(q);
+	}
+	if (ret == LOST)
+		ktap_fail("never-set-up", "%s: S's stock on CPU 1 was flushed before S was removed, %d times of %d: the probe was never set up",
+			  when, ATTEMPTS, ATTEMPTS);
+	if (!ret && gone && cg_wait_gone(cg_root, "the probe's S and Q"))
+		ret = -1;
+	return ret;
+}
 
 int test_hotplug_stock(void)
 {
@@ -32,5 +156,140 @@ int test_hotplug_stock(void)
 		if (outlive_run(&o) != KSFT_PASS)
 			return KSFT_FAIL;
 	}
-	return KSFT_PASS;
+	return drain_probe("CPU 1 back online", true) ? KSFT_FAIL : KSFT_PASS;
+}
+
+/* The number /sys/devices/system/cpu/hotplug/states gives a step: -1 if none. */
+static int hotplug_step(const char *name)
+{
+	char line[128], *colon;
+	FILE *f = fopen("/sys/devices/system/cpu/hotplug/states", "r");
+	int n = -1;
+
+	while (f && n < 0 && fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		line[strcspn(line, "\n")] = '\0';
+		if (colon && !strcmp(colon + 2, name))
+			n = atoi(line);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+struct drainer {
+	const char *q;
+	int unbound, teardown;	/* the window's ends, as hotplug steps */
+	int fired;		/* the step CPU 1 was at, or -1 */
+	int err;
+};
+
+/*
+ * Waits for CPU 1's offline to pass workqueue_offline_cpu() (its pool
+ * unbound) and fires one drain before the CPU leaves cpu_online_mask
+ * (in cpu:teardown, the step the boot CPU takes last): Q's memory.high
+ * set under its usage, so that memory_high_write() calls
+ * drain_all_stock(Q) at once, which queues the drain of CPU 1's stock
+ * (S's) on CPU 1's pool; then memory.high back.
+ */
+static void *drain_in_window(void *arg)
+{
+	struct drainer *d = arg;
+	char low[32], buf[32];
+	long state, start = now_ms();
+
+	snprintf(low, sizeof(low), "%ld", page_size());
+	while (now_ms() - start < WAIT_MS) {
+		if (cg_read("/sys/devices/system/cpu/cpu1/hotplug", "state",
+			    buf, sizeof(buf))) {
+			d->err = 1;
+			break;
+		}
+		state = atol(buf);
+		if (state < d->teardown)
+			break;
+		if (state < d->unbound - 1) {
+			d->fired = state;
+			d->err = cg_write(d->q, "memory.high", low) ||
+				 cg_write(d->q, "memory.high", "max");
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * CPU 1's stock caches S when CPU 1 goes offline, and one drain of it is
+ * queued between workqueue_offline_cpu() and the CPU's last step: the
+ * work item runs on CPU 0.
+ */
+static int race_round(int round, int *fired)
+{
+	char q[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "";
+	struct drainer d = { q, hotplug_step("workqueue:online"),
+			     hotplug_step("cpu:teardown"), -1, 0 };
+	long held, gap0;
+	pthread_t t;
+	int ret;
+
+	if (d.unbound < 0 || d.teardown < 0) {
+		ktap_fail("no-steps", "no workqueue:online or cpu:teardown in /sys/devices/system/cpu/hotplug/states");
+		return -1;
+	}
+	if (cpu_pin(0) || cg_create(q, cg_root, "rig_hotplug_race") ||
+	    cg_enable_memory(q) || cg_create(s, q, "stocked"))
+		return -1;
+	ret = stock_s(q, s, &held, &gap0);
+	if (!ret && pthread_create(&t, NULL, drain_in_window, &d))
+		ret = -1;
+	if (!ret) {
+		ret = cpu_set_online(1, 0);
+		pthread_join(t, NULL);
+		ret = ret || cpu_set_online(1, 1) || d.err;
+	}
+	cg_destroy(s);
+	cg_destroy(q);
+	if (ret == LOST)
+		return 0;
+	if (ret) {
+		ktap_fail("hotplug", "round %d: CPU 1 did not go offline and back online, or the drain failed",
+			  round);
+		return -1;
+	}
+	ktap_diag("round %d: CPU 1 offline with %ld B of S's in its stock, Q drained at its hotplug step %d (%s)",
+		  round, held, d.fired, d.fired < 0 ?
+		  "never: the window between workqueue:online and cpu:teardown passed unseen" :
+		  "between workqueue:online and cpu:teardown");
+	*fired += d.fired >= 0;
+	return 0;
+}
+
+int test_hotplug_stock_drain(void)
+{
+	int round, fired = 0;
+	char when[64];
+
+	if (nr_cpus() < 2) {
+		test_reason("%d CPU: none to take offline", nr_cpus());
+		return KSFT_SKIP;
+	}
+	if (!cg_is_v2()) {
+		test_reason("cgroup v1: no memory.high to drain the stocks with");
+		return KSFT_SKIP;
+	}
+	for (round = 1; round <= ROUNDS; round++) {
+		if (race_round(round, &fired))
+			return KSFT_FAIL;
+		snprintf(when, sizeof(when), "after round %d", round);
+		if (drain_probe(when, false))
+			return KSFT_FAIL;
+	}
+	if (!fired) {
+		ktap_fail("never-fired", "%d rounds, and none saw CPU 1's offline between workqueue:online and cpu:teardown to fire its drain in: nothing was reproduced",
+			  ROUNDS);
+		return KSFT_FAIL;
+	}
+	ktap_diag("%d rounds, %d with the drain fired inside the window: after each, offline's drain reached CPU 1",
+		  ROUNDS, fired);
+	return cg_wait_gone(cg_root, "the rounds' S and Q") ? KSFT_FAIL : KSFT_PASS;
 }

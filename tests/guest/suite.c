@@ -24,11 +24,10 @@
 #include "tests.h"
 
 #define T(name) { #name, test_##name, 0 }
-#define H(name) { #name, test_##name, 1 }
+#define R(name) { #name, test_##name, 1 }
 static const struct rig_test tests[] = {
 	T(reparent_slab),
 	T(reparent_slab_smp),
-	T(hotplug_stock),
 	T(reparent_chain),
 	T(pipe_large_kmalloc),
 	T(pipe_pages),
@@ -55,9 +54,11 @@ static const struct rig_test tests[] = {
 	T(slab_cache_churn),
 	T(slab_memcg_cache_names),
 	T(top_level_reparent),
-	H(selftest_crash),
-	H(selftest_hang),
-	H(selftest_flaky),
+	T(hotplug_stock),
+	R(hotplug_stock_drain),
+	R(selftest_crash),
+	R(selftest_hang),
+	R(selftest_flaky),
 };
 
 #define NR_TESTS	((int)ARRAY_SIZE(tests))
@@ -82,7 +83,7 @@ static int selected(const char *list, const struct rig_test *t)
 	const char *p;
 
 	if (!list || !*list || !strcmp(list, "all"))
-		return !t->harness;
+		return !t->on_request;
 	for (p = list; p; p = strchr(p, ',')) {
 		if (*p == ',')
 			p++;

@@ -9,8 +9,11 @@
 struct rig_test {
 	const char *name;
 	int (*fn)(void);
-	/* Checks the rig itself; runs only when named in the list. */
-	int harness;
+	/*
+	 * Runs only when named in the list: the rig's checks of itself, and
+	 * reproducers that may leave the kernel unfit for the tests after them.
+	 */
+	int on_request;
 };
 
 /* Says why a test skipped; the runner puts it on the test's KTAP line. */
