@@ -40,6 +40,7 @@ parse_checks() {
 	check parse_kmsg_rest kmsg_rest_scanned
 	check parse_skips_declared skips_declared
 	check parse_rig_test_listed rig_test_listed
+	check parse_known_until_fix known_until_fix
 	parse_case known_splat_other known-splat-other 0 1 '^1 passed, 1 failed, 0 skipped$'
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
@@ -325,6 +326,21 @@ rig_test_listed() {
 		grep -q '^reparent_slab fail' "$out.nosig/results.txt" &&
 		RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/pass.log" 0 "$out.pass" >"$out.pass.txt" &&
 		grep -q ', 1 xpass$' "$out.pass.txt"
+}
+
+
+# A listing whose kernels say until:<fix> holds until the run's series
+# applied that fix (the run folder's series file): there the same failure
+# fails the run.
+known_until_fix() {
+	local list=$CHECK_LOGS/known-until.list out=$CHECK_LOGS/parse-until
+	printf 'reparent_slab\tcg_wait_gone:still-dying\t*,until:made-up-fix.patch\t*\t*\t*\tmade up\ta made-up bug\n' >"$list"
+	RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$out.unfixed" >/dev/null &&
+		grep -q '^reparent_slab xfail cg_wait_gone:still-dying' "$out.unfixed/results.txt" &&
+		mkdir -p "$out.fixed" &&
+		printf '%s\n' '# series /x/patches/fixes/series hash 0 on made up' '0123456789abcdef made-up-fix.patch' >"$out.fixed/series" &&
+		! RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$out.fixed" >/dev/null &&
+		grep -q '^reparent_slab fail' "$out.fixed/results.txt"
 }
 
 # The guest's status as each arch hands it over: UML's exit code is the

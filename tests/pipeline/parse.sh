@@ -154,7 +154,7 @@ parse_stage() {
 		echo "$init" >>"$dir/kernel-log.txt"
 		printf 'rig:uml-abort-after-power-off\t1\t%s\n' "$init" >>"$dir/splats.txt"
 	fi
-	known=$(parse_known "$log")
+	known=$(parse_known "$log" "$dir/series")
 	ksft=$(parse_kselftest "$log" "$dir")
 	parse_signatures "$dir/ktap.txt" "$dir/kselftest.txt" >"$dir/signatures.txt"
 	printf '%s\n' "$known" | sed '/^$/d' >"$dir/known.txt"

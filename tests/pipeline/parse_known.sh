@@ -19,25 +19,37 @@ parse_signatures() {
 		$1 == "R" && $2 ~ /^kselftest\./ && $3 == "skip" { print $2 "\tskip" }' | sort -u
 }
 
-# known_holds KERNEL ERA ARCH CGROUP DEBUG [FILE]: the entries of FILE
+# known_holds KERNEL ERA ARCH CGROUP DEBUG [FILE [SERIES]]: the entries of FILE
 # (tests/known-failures) that hold for that kernel, as "test TAB signature
 # TAB reason (rate)".
 known_holds() {
 	known_scope "$@" | awk -F'\t' '{ print $2 "\t" $3 "\t" $9 " (measured: " $8 ")" }'
 }
 
-# known_scope KERNEL ERA ARCH CGROUP DEBUG [FILE]: the entries of FILE that
-# hold for that kernel, each after its line number and a TAB. Kernels:
-# major.minor, A-B (a range, both ends in), era:<era>, or *; arches,
-# cgroups (v1, v2) and DEBUG (0, 1): a list or *.
+# known_scope KERNEL ERA ARCH CGROUP DEBUG [FILE [SERIES]]: the entries of
+# FILE that hold for that kernel, each after its line number and a TAB.
+# Kernels: major.minor, A-B (a range, both ends in), era:<era>, or *, and
+# until:<patch>, a fix in patches/fixes/: the entry no longer holds on a
+# run whose series (the run folder's series file, SERIES) applied it;
+# arches, cgroups (v1, v2) and DEBUG (0, 1): a list or *.
 known_scope() {
-	awk -F'\t' -v k="$1" -v e="era:$2" -v a="$3" -v c="$4" -v d="$5" '
+	awk -F'\t' -v k="$1" -v e="era:$2" -v a="$3" -v c="$4" -v d="$5" -v applied="${7:-}" '
+		BEGIN {
+			while (applied != "" && (getline line < applied) > 0)
+				if (line ~ /^[0-9a-f]+ [^ ]+$/) { split(line, w, " "); fixed[w[2]] = 1 }
+		}
+		function cured(list,   i, n, w) {
+			n = split(list, w, ",")
+			for (i = 1; i <= n; i++)
+				if (w[i] ~ /^until:/ && (substr(w[i], 7) in fixed)) return 1
+			return 0
+		}
 		function ver(s,   w) { split(s, w, "."); return w[1] * 1000 + w[2] }
 		function kin(list, x,   i, n, r, w) {
 			if (list == "*") return 1
 			n = split(list, w, ",")
 			for (i = 1; i <= n; i++) {
-				if (w[i] == x || w[i] == e) return 1
+				if (w[i] == "*" || w[i] == x || w[i] == e) return 1
 				if (w[i] ~ /^[0-9]+\.[0-9]+-[0-9]+\.[0-9]+$/ && x != "") {
 					split(w[i], r, "-")
 					if (ver(x) >= ver(r[1]) && ver(x) <= ver(r[2])) return 1
@@ -47,7 +59,7 @@ known_scope() {
 		}
 		function has(list, x) { return list == "*" || index("," list ",", "," x ",") }
 		/^[[:space:]]*(#|$)/ { next }
-		kin($3, k) && has($4, a) && has($5, c) && has($6, d) { print NR "\t" $0 }' "${6:-$KNOWN_FAILURES}"
+		kin($3, k) && !cured($3) && has($4, a) && has($5, c) && has($6, d) { print NR "\t" $0 }' "${6:-$KNOWN_FAILURES}"
 }
 
 # guest_facts LOG: what the guest was, as the init and the suite said it,
@@ -67,12 +79,13 @@ guest_facts() {
 		END { printf "%s|%s|%s|%s|%d|%s|%s\n", k, e == "" ? "obj_cgroup" : e, a, c == "" ? "v2" : c, d, n, nn }' "$1"
 }
 
-# parse_known LOG: the entries that hold for the guest of LOG.
+# parse_known LOG [SERIES]: the entries that hold for the guest of LOG,
+# built with SERIES (the run folder's series file: the patches applied).
 parse_known() {
 	local kernel era arch cgroup debug
 	[ -f "$KNOWN_FAILURES" ] || return 0
 	IFS='|' read -r kernel era arch cgroup debug _ < <(guest_facts "$1")
-	known_holds "$kernel" "$era" "$arch" "$cgroup" "$debug"
+	known_holds "$kernel" "$era" "$arch" "$cgroup" "$debug" "$KNOWN_FAILURES" "${2:-}"
 }
 
 # parse_kernel_log_result DIR KNOWN: the kernel_log line of results.txt
