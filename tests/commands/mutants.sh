@@ -36,6 +36,8 @@ else
 	MUT_JOBS=${MUT_JOBS:-$((($(nproc) + 1) / 2))}
 fi
 SERIES=${SERIES:-$TOP/patches/series}
+# Absolute: the per-mutant series name its patches by their paths.
+case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
 ROWS=$OUT/rows
 

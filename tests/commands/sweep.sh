@@ -41,6 +41,8 @@ SWEEP_TIMEOUT=${SWEEP_TIMEOUT:-150}
 # As make mutants: a mutated kernel's guest mostly sleeps in polls.
 SWEEP_JOBS=${SWEEP_JOBS:-$(($(nproc) + 1))}
 SERIES=${SERIES:-$TOP/patches/series}
+# Absolute: the per-mutant series name its patches by their paths.
+case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 OUT=${SWEEP_OUT:-$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-sweep-$ARCH}
 TAB=$(printf '\t')
 
