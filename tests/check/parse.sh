@@ -338,7 +338,7 @@ known_until_fix() {
 	RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$out.unfixed" >/dev/null &&
 		grep -q '^reparent_slab xfail cg_wait_gone:still-dying' "$out.unfixed/results.txt" &&
 		mkdir -p "$out.fixed" &&
-		printf '%s\n' '# series /x/patches/fixes/series hash 0 on made up' '0123456789abcdef made-up-fix.patch' >"$out.fixed/series" &&
+		printf '%s\n' '# series /x/patches/fixes/series hash 0 on made up' '0123456789abcdef /x/patches/fixes/made-up-fix.patch' >"$out.fixed/series" &&
 		! RIG_KNOWN_FAILURES=$list "$TOP/run.sh" parse "$FIXTURES/fail.log" 1 "$out.fixed" >/dev/null &&
 		grep -q '^reparent_slab fail' "$out.fixed/results.txt"
 }

@@ -36,7 +36,7 @@ known_scope() {
 	awk -F'\t' -v k="$1" -v e="era:$2" -v a="$3" -v c="$4" -v d="$5" -v applied="${7:-}" '
 		BEGIN {
 			while (applied != "" && (getline line < applied) > 0)
-				if (line ~ /^[0-9a-f]+ [^ ]+$/) { split(line, w, " "); fixed[w[2]] = 1 }
+				if (line ~ /^[0-9a-f]+ [^ ]+$/) { split(line, w, " "); sub(/.*\//, "", w[2]); fixed[w[2]] = 1 }
 		}
 		function cured(list,   i, n, w) {
 			n = split(list, w, ",")
