@@ -4,9 +4,9 @@
 # KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN N. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N SWEEP_ONLY SWEEP_DEBUG SWEEP_X86 SWEEP_JOBS SWEEP_TIMEOUT SWEEP_FUNCS MUTANT NAME
+export ARCH KERNEL KERNEL_SRC SERIES RELEASES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N SWEEP_ONLY SWEEP_DEBUG SWEEP_X86 SWEEP_JOBS SWEEP_TIMEOUT SWEEP_FUNCS MUTANT NAME
 
-.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak known list clean distclean
+.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak releases known list clean distclean
 
 test:
 	@./run.sh test
@@ -37,6 +37,11 @@ index:
 # make soak N=20 [ARCH=um]: the warm suite N times, failures and figure spreads
 soak:
 	@./run.sh soak
+
+# make releases [ARCH=um] [RELEASES=6.12.107,...]: make test on Debian's point
+# releases, by default the oldest and newest of each line
+releases:
+	@./run.sh releases
 
 # make known: each known failure with the rate the recorded soaks measured
 known:

@@ -2,11 +2,11 @@
 # kmemcg-rig: source -> patches -> config -> build -> rootfs -> boot ->
 # parse -> [rerun] -> report. Each stage lives in
 # tests/pipeline/<stage>.sh; the user commands beside make test (bisect,
-# nightly, soak, known) in tests/commands/.
+# nightly, soak, known, releases) in tests/commands/.
 #
 # Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|boot RUN_DIR|
-#                 figures RUN_DIR...|known] [VAR=value...]
+#                 figures RUN_DIR...|known|releases] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
@@ -17,7 +17,7 @@ for stage in common deps tree source patch config build kselftest rootfs guest b
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/$stage.sh"
 done
-for command in measured bisect nightly soak known; do
+for command in measured bisect nightly soak known releases; do
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/commands/$command.sh"
 done
@@ -26,13 +26,14 @@ usage() {
 	sed -n '2,12s/^# \{0,1\}//p' "$0"
 	cat <<'USAGE'
 
-Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1|5.4
+Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1|5.4|6.12.N|6.1.N
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
 SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 NODES=2 ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
 soak: N=20 (runs per arch)
+releases: RELEASES=6.12.107,6.1.170 (default: the oldest and newest of each line; ARCH=um)
 USAGE
 }
 
@@ -41,7 +42,7 @@ defaults() {
 	if [ -z "${KERNEL_SRC:-}" ] && [ "$PWD" != "$RIG_TOP" ] && is_kernel_tree "$PWD"; then
 		KERNEL_SRC=$PWD
 	fi
-	case "$MODE" in bisect*) ARCH=${ARCH:-um} ;; esac
+	case "$MODE" in bisect* | releases) ARCH=${ARCH:-um} ;; esac
 	ARCH=${ARCH:-um x86_64}
 	ARCH=${ARCH//,/ }
 	KERNEL=${KERNEL:-6.12}
@@ -102,7 +103,7 @@ parse_args() {
 	ARGS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | boot | soak | figures | known) MODE=$1 ;;
+		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | boot | soak | figures | known | releases) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
 		[A-Z]*=*) export "${1?}"; GIVEN_VARS="${GIVEN_VARS:-} ${1%%=*}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
@@ -399,6 +400,10 @@ main() {
 	soak)
 		deps
 		soak_main
+		;;
+	releases)
+		deps
+		releases_main
 		;;
 	figures) soak_tables "${ARGS[@]}" ;;
 	known) known_main ;;

@@ -15,6 +15,9 @@ make_series() {
 inputs_cheap() {
 	expect unknown_option 2 "unknown option '--frobnicate'" -- "$TOP/run.sh" --frobnicate
 	expect unknown_kernel 2 "unknown KERNEL '4.2'" -- env KERNEL=4.2 "$TOP/run.sh" test
+	# A point release apt does not know: said before any download.
+	expect unknown_point_release 2 "KERNEL=6.12.9999: apt knows no linux-source-6.12 version 6.12.9999-" -- \
+		env KERNEL=6.12.9999 BUILD_DIR="$CHECK_LOGS/point" "$TOP/run.sh" test
 	expect unknown_arch 2 "unknown ARCH 'sparc'" -- env ARCH=sparc "$TOP/run.sh" test
 	expect not_a_tree 2 "KERNEL_SRC=/tmp is not a kernel tree" -- env KERNEL_SRC=/tmp "$TOP/run.sh" test
 	expect unknown_test 2 "TESTS=no_such_test names a test that does not exist" -- \

@@ -38,6 +38,7 @@ static_checks() {
 	check tests_can_fail check_tests_can_fail
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
+	check readme_blocks_written check_readme_blocks
 	check one_ktap_reader check_one_ktap_reader
 	check one_results_reader check_one_results_reader
 	check guest_lib_layered check_guest_lib_layered
@@ -115,6 +116,19 @@ check_measured_files() {
 		[ -f "$f" ] || continue
 		measured_intact "$f" || { echo "$f was edited by hand: rerun $(sed -n '1s/^# Written by \(make [a-z]*\).*/\1/p' "$f")"; return 1; }
 	done
+}
+
+# The README's generated blocks hold what their commands would write
+# from the recorded files now (make releases: tests/measured/releases-*).
+check_readme_blocks() {
+	# shellcheck disable=SC2034 # the commands' functions read it
+	local RIG_TOP=$TOP
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	# shellcheck source=tests/commands/releases.sh
+	. "$TOP/tests/commands/releases.sh"
+	diff -u <(readme_block_read releases) <(releases_markdown) ||
+		{ echo "README.md's point-release table is not what make releases wrote: rerun make releases"; return 1; }
 }
 
 # The driver calls stages, stages call helpers (common, tree, guest, ktap,

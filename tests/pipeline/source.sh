@@ -6,9 +6,12 @@
 # KERNEL names a packaged tree: 6.12 and 6.1 come from Debian's
 # linux-source-N packages; 5.4 (vanilla upstream, the per-memcg cache era)
 # from a tarball in KERNEL_TARBALLS (default: ../shared/kernels beside
-# the rig), unpacked the same way.
+# the rig), unpacked the same way. A point release of a Debian line
+# (KERNEL=6.12.107) is that package at that version, fetched from the
+# archive with apt-get download into build/src/debs/.
 
 SOURCE_KERNELS="6.12 6.1 5.4"
+SOURCE_DEB_LINES="6.12 6.1"
 
 source_prepare() {
 	if [ -n "${KERNEL_SRC:-}" ]; then
@@ -20,20 +23,34 @@ source_prepare() {
 
 source_kernel_check() {
 	case " $SOURCE_KERNELS " in
-	*" $KERNEL "*) ;;
-	*) die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12, 6.1 or 5.4, or KERNEL_SRC=/path/to/linux" ;;
+	*" $KERNEL "*) return 0 ;;
 	esac
+	source_point_line >/dev/null ||
+		die "$EXIT_USAGE" "unknown KERNEL '$KERNEL': use KERNEL=6.12, 6.1 or 5.4, a point release such as 6.12.107, or KERNEL_SRC=/path/to/linux"
 }
 
-# source_is_deb: KERNEL comes from a Debian package (deps installs it).
+# source_point_line: "6.12" when KERNEL is a point release of a Debian
+# line (6.12.107), else fails.
+source_point_line() {
+	local line=${KERNEL%.*}
+	case "$KERNEL" in *.*.*[!0-9]* | *.*.) return 1 ;; *.*.*) ;; *) return 1 ;; esac
+	case " $SOURCE_DEB_LINES " in *" $line "*) echo "$line" ;; *) return 1 ;; esac
+}
+
+# source_is_deb: KERNEL is a Debian line whose package deps installs (a
+# point release is downloaded instead: any version may be asked for).
 source_is_deb() {
-	case "$KERNEL" in 6.*) return 0 ;; esac
+	case " $SOURCE_DEB_LINES " in *" $KERNEL "*) return 0 ;; esac
 	return 1
 }
 
 # source_locate: prints "TARBALL<tab>REV" for KERNEL.
 source_locate() {
 	local pkg=linux-source-$KERNEL dir=${KERNEL_TARBALLS:-$RIG_TOP/../shared/kernels} tarball
+	if source_point_line >/dev/null; then
+		source_point_locate
+		return
+	fi
 	if source_is_deb; then
 		tarball=$(dpkg -L "$pkg" 2>/dev/null | grep -m1 '\.tar\.xz$') ||
 			die "$EXIT_USAGE" "package $pkg has no source tarball: apt-get install --reinstall $pkg"
@@ -44,6 +61,41 @@ source_locate() {
 	[ -n "$tarball" ] ||
 		die "$EXIT_USAGE" "KERNEL=$KERNEL needs linux-$KERNEL.N.tar.xz in $dir: put it there, or set KERNEL_TARBALLS=/dir/with/it"
 	printf '%s\t%s\n' "$tarball" "$(basename "$tarball" .tar.xz) sha256:$(sha256sum "$tarball" | cut -c1-16)"
+}
+
+# source_point_locate: the point release's tarball, from the installed
+# package when it is that version, else from its .deb (downloaded once
+# into build/src/debs/ and unpacked there; apt's lists say which Debian
+# versions exist).
+source_point_locate() {
+	local line pkg ver debs=$BUILD_DIR/src/debs x
+	line=$(source_point_line)
+	pkg=linux-source-$line
+	ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
+	if [ "${ver%%-*}" = "$KERNEL" ]; then
+		printf '%s\t%s\n' "$(dpkg -L "$pkg" | grep -m1 '\.tar\.xz$')" "$pkg $ver"
+		return
+	fi
+	ver=$(apt-cache madison "$pkg" 2>/dev/null | awk -F' *[|] *' -v k="$KERNEL" 'index($2, k "-") == 1 { print $2; exit }')
+	[ -n "$ver" ] ||
+		die "$EXIT_USAGE" "KERNEL=$KERNEL: apt knows no $pkg version $KERNEL-*: 'apt-cache madison $pkg' lists the point releases (run apt-get update first)"
+	x=$debs/$pkg-$ver
+	[ -f "$x.done" ] || source_point_fetch "$pkg" "$ver" "$x"
+	printf '%s\t%s\n' "$(find "$x/usr/src" -maxdepth 1 -name '*.tar.xz' | head -n 1)" "$pkg $ver"
+}
+
+# source_point_fetch PKG VERSION DIR: PKG's .deb at VERSION unpacked into
+# DIR (the .deb itself is not kept: DIR.done says it is there).
+source_point_fetch() {
+	local debs=${3%/*} deb
+	mkdir -p "$debs" || die "$EXIT_RIG" "cannot create $debs"
+	note "downloading $1=$2"
+	(cd "$debs" && apt-get download -q "$1=$2") >"$debs/download.log" 2>&1 ||
+		die "$EXIT_CANNOT_TEST" "cannot download $1=$2 (log: $debs/download.log): check apt's sources"
+	deb=$(find "$debs" -maxdepth 1 -name "${1}_*.deb" | head -n 1)
+	{ rm -rf "$3" && mkdir -p "$3" && dpkg-deb -x "$deb" "$3" && rm -f "$deb"; } ||
+		die "$EXIT_RIG" "cannot unpack $deb into $3 (disk full?)"
+	touch "$3.done"
 }
 
 source_packaged() {
