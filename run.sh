@@ -6,7 +6,7 @@
 #
 # Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|boot RUN_DIR|
-#                 figures RUN_DIR...|known|releases] [VAR=value...]
+#                 figures RUN_DIR...|known [readme|markdown]|releases] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.
@@ -108,7 +108,7 @@ parse_args() {
 		[A-Z]*=*) export "${1?}"; GIVEN_VARS="${GIVEN_VARS:-} ${1%%=*}" ;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
-			case "$MODE" in parse | report | rerun | boot | figures) ;; *) false ;; esac ||
+			case "$MODE" in parse | report | rerun | boot | figures | known) ;; *) false ;; esac ||
 				die "$EXIT_USAGE" "unknown argument '$1' (see ./run.sh --help)"
 			ARGS+=("$1")
 			;;
@@ -406,7 +406,7 @@ main() {
 		releases_main
 		;;
 	figures) soak_tables "${ARGS[@]}" ;;
-	known) known_main ;;
+	known) known_main "${ARGS[@]}" ;;
 	index)
 		index_stage "$RESULTS_DIR"
 		echo "$RESULTS_DIR/index.html"

@@ -18,14 +18,14 @@ parse_checks() {
 	# UML crashing after power-off keeps the init's status; the crash is a
 	# listed splat on 6.12 UML (a death before power-off, "died", fails).
 	parse_case uml_abort uml-abort-after-power-off 134 0 '^1 passed, 0 failed, 0 skipped, 1 xfail$'
-	check parse_uml_abort_named grep -q '^kernel_log xfail rig:uml-abort-after-power-off: UML' \
+	check parse_uml_abort_named grep -q '^kernel_log xfail rig:uml-abort-after-power-off: uml-bug: UML' \
 		"$CHECK_LOGS/parse-uml_abort/results.txt"
 	parse_case splats splats 0 1 '^1 passed, 1 failed'
 	check parse_splat_ids splat_ids_stable
 	# A splat listed in tests/known-failures for that kernel and arch is
 	# xfail; any other splat beside it still fails kernel_log, named first.
 	parse_case known_splat known-splat 0 0 '^1 passed, 0 failed, 0 skipped, 1 xfail$'
-	check parse_known_splat_reason grep -q '^kernel_log xfail rcu-usage:lib/maple_tree.c: lockdep' \
+	check parse_known_splat_reason grep -q '^kernel_log xfail rcu-usage:lib/maple_tree.c: uml-bug: lockdep' \
 		"$CHECK_LOGS/parse-known_splat/results.txt"
 	check parse_known_splat_debug_only known_splat_needs_debug
 	check parse_known_kselftest known_kselftest_listed
@@ -199,7 +199,7 @@ known_kselftest_listed() {
 		!skip' "$FIXTURES/kselftest-only.log" >"$log.um"
 	sed 's/^rig: arch um$/rig: arch x86_64/' "$log.um" >"$log"
 	! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" &&
-		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped xfail not-ok: as test_cgfreezer_ptrace.*' "$out/results.txt" &&
+		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped xfail not-ok: selftest-bug: as test_cgfreezer_ptrace.*' "$out/results.txt" &&
 		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_simple fail.*' "$out/results.txt" &&
 		grep -q ', 1 xfail$' "$out.txt" &&
 		grep -qx 'kselftest.cgroup.test_kmem.test_kmem_basic fail.*' "$out/results.txt" &&
@@ -250,7 +250,7 @@ held_by_stock_listed() {
 	"$TOP/run.sh" parse "$log.refilled" 0 "$out.refilled" >/dev/null &&
 		grep -q '^kernel_log xfail rig:memcg-held-by-refilled-stock: ' "$out.refilled/results.txt" &&
 		"$TOP/run.sh" parse "$log" 0 "$out" >/dev/null &&
-		grep -q '^kernel_log xfail rig:memcg-held-by-skipped-stock: a removed memcg' "$out/results.txt" &&
+		grep -q '^kernel_log xfail rig:memcg-held-by-skipped-stock: open: a removed memcg' "$out/results.txt" &&
 		! "$TOP/run.sh" parse "$log.61" 0 "$out.61" >/dev/null &&
 		grep -q '^kernel_log fail rig:memcg-held-by-skipped-stock' "$out.61/results.txt"
 }

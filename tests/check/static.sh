@@ -119,7 +119,8 @@ check_measured_files() {
 }
 
 # The README's generated blocks hold what their commands would write
-# from the recorded files now (make releases: tests/measured/releases-*).
+# from the recorded files now (make releases: tests/measured/releases-*;
+# make known: tests/known-failures and the soaks).
 check_readme_blocks() {
 	# shellcheck disable=SC2034 # the commands' functions read it
 	local RIG_TOP=$TOP
@@ -129,6 +130,8 @@ check_readme_blocks() {
 	. "$TOP/tests/commands/releases.sh"
 	diff -u <(readme_block_read releases) <(releases_markdown) ||
 		{ echo "README.md's point-release table is not what make releases wrote: rerun make releases"; return 1; }
+	diff -u <(readme_block_read known) <("$TOP/run.sh" known markdown) ||
+		{ echo "README.md's known-failures table is not what make known writes now: run make known"; return 1; }
 }
 
 # The driver calls stages, stages call helpers (common, tree, guest, ktap,
@@ -306,6 +309,8 @@ known_entries_exact() {
 		bad == "" && $1 !~ /^(kselftest\.|kernel_log$)/ && $2 !~ /^[A-Za-z0-9_]+:[a-z0-9-]+$/ { bad = "rig signature not function:id" }
 		bad == "" && ($3 == "" || $4 == "" || $5 == "" || $6 == "") { bad = "kernels, arches, cgroup or debug empty" }
 		bad == "" && $7 != "soak" && $7 !~ /^unsoaked: .*[0-9]/ && !($7 ~ /^design: / && $1 ~ /selftest_/) { bad = "no measured rate (soak, or unsoaked: where it was measured)" }
+		bad == "" && $8 !~ /^(kernel-bug|uml-bug|selftest-bug|era|rig|open): ./ { bad = "reason does not start with its class (kernel-bug, uml-bug, selftest-bug, era, rig or open)" }
+		bad == "" && ($8 ~ /^kernel-bug: /) != ($3 ~ /(^|,)until:/) { bad = "a kernel-bug entry, and only one, ends at its fix (until:<patch> in kernels)" }
 		bad != "" { printf "line %d: %s: %s\n", NR, bad, $1 }' "${1:-$TOP/tests/known-failures}"
 }
 

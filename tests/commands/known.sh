@@ -66,11 +66,50 @@ known_rates() {
 		}'
 }
 
-# known_main: the table, and exit 1 if an entry is stale, unmeasured or
-# has no rate a soak can give.
+# known_main [readme|markdown]: the table, and exit 1 if an entry is
+# stale, unmeasured or has no rate a soak can give; "readme" also writes
+# the README's table (known_markdown), "markdown" prints only that.
 known_main() {
 	local table
+	case "${1:-}" in
+	markdown) known_markdown; return ;;
+	readme) known_markdown | readme_block known ;;
+	"") ;;
+	*) die "$EXIT_USAGE" "unknown argument '$1' for known: use readme or markdown" ;;
+	esac
 	table=$(known_rates)
 	printf '%s\n' "$table" | awk -F'\t' '{ printf "%-10s %s %s: %s\n", $3, $1, $2, $4 }'
 	! printf '%s\n' "$table" | cut -f3 | grep -qE '^(stale|unmeasured|bad-rate)$'
+}
+
+# known_markdown: the README's table of tests/known-failures: each entry's
+# class, what it spares, where, the rate the soaks measured (or its debt)
+# and, for a kernel bug, its fix and reproducer (a TESTS= its reason names).
+known_markdown() {
+	echo "| class | test | signature | kernels | arch, cgroup, debug | rate | fix, reproducer |"
+	echo "|---|---|---|---|---|---|---|"
+	known_rates | awk -F'\t' '
+		FNR == NR { state[FNR] = $3; got[FNR] = $4; next }
+		/^[[:space:]]*(#|$)/ { next }
+		function all(s) { return s == "*" ? "all" : s }
+		{
+			n++
+			class = $8; sub(/: .*/, "", class)
+			kernels = $3; fix = "-"
+			if (match(kernels, /(^|,)until:[^,]*/)) {
+				fix = substr(kernels, RSTART, RLENGTH); sub(/^,?until:/, "", fix)
+				fix = "patches/fixes/" fix
+				sub(/(^|,)until:[^,]*/, "", kernels)
+			}
+			if (match($8, /TESTS=[a-z0-9_]+/))
+				fix = fix ", `" substr($8, RSTART, RLENGTH) "`"
+			rate = got[n]
+			if (state[n] == "measured") sub(/ \(.*/, "", rate)
+			else {
+				sub(/; (no soak of .*|[0-9]+ of [0-9]+ soak runs \(.*\))$/, "", rate)
+				rate = state[n] ": " rate
+			}
+			printf "| %s | %s | `%s` | %s | %s, %s, %s | %s | %s |\n", class, $1, $2, all(kernels),
+				all($4), all($5), all($6), rate, fix
+		}' - "$KNOWN_FAILURES"
 }
