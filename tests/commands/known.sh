@@ -88,7 +88,8 @@ known_main() {
 known_markdown() {
 	echo "| class | test | signature | kernels | arch, cgroup, debug | rate | fix, reproducer |"
 	echo "|---|---|---|---|---|---|---|"
-	known_rates | awk -F'\t' '
+	known_rates | FIXES=$(cd "$RIG_TOP" && find patches/fixes -name '*.patch' | sort) awk -F'\t' '
+		BEGIN { nf = split(ENVIRON["FIXES"], fixes, "\n") }
 		FNR == NR { state[FNR] = $3; got[FNR] = $4; next }
 		/^[[:space:]]*(#|$)/ { next }
 		function all(s) { return s == "*" ? "all" : s }
@@ -97,8 +98,12 @@ known_markdown() {
 			class = $8; sub(/: .*/, "", class)
 			kernels = $3; fix = "-"
 			if (match(kernels, /(^|,)until:[^,]*/)) {
-				fix = substr(kernels, RSTART, RLENGTH); sub(/^,?until:/, "", fix)
-				fix = "patches/fixes/" fix
+				name = substr(kernels, RSTART, RLENGTH); sub(/^,?until:/, "", name)
+				fix = ""
+				for (i = 1; i <= nf; i++)
+					if (fixes[i] ~ ("/" name "$"))
+						fix = fix (fix == "" ? "" : " and ") fixes[i]
+				if (fix == "") fix = name " (not in patches/fixes/)"
 				sub(/(^|,)until:[^,]*/, "", kernels)
 			}
 			if (match($8, /TESTS=[a-z0-9_]+/))
