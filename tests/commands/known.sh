@@ -103,7 +103,6 @@ known_markdown() {
 				for (i = 1; i <= nf; i++)
 					if (fixes[i] ~ ("/" name "$"))
 						fix = fix (fix == "" ? "" : " and ") fixes[i]
-				if (fix == "") fix = name " (not in patches/fixes/)"
 				sub(/(^|,)until:[^,]*/, "", kernels)
 			}
 			if (match($8, /TESTS=[a-z0-9_]+/))

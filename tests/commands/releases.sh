@@ -71,13 +71,13 @@ releases_record() {
 # releases_markdown: the README's table of point releases, from
 # tests/measured/releases-*.txt.
 releases_markdown() {
-	local f
+	local f a
 	echo "| arch | kernel | Debian package | exit | verdict | not passed |"
 	echo "|---|---|---|---|---|---|"
 	for f in "$RIG_TOP"/tests/measured/releases-*.txt; do
 		[ -f "$f" ] || continue
-		f=${f##*/releases-}
-		tail -n +4 "$RIG_TOP/tests/measured/releases-$f" |
-			awk -F'\t' -v a="${f%.txt}" '{ printf "| %s | %s | %s | %s | %s | %s |\n", a, $1, $2, $3, $4, $5 }'
+		a=${f##*/releases-}
+		tail -n +4 "$f" |
+			awk -F'\t' -v a="${a%.txt}" '{ printf "| %s | %s | %s | %s | %s | %s |\n", a, $1, $2, $3, $4, $5 }'
 	done
 }
