@@ -103,3 +103,38 @@ int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
 	}
 	return -1;
 }
+
+/*
+ * A folio waits in its CPU's LRU batches (lru_add and the others), a
+ * reference held, until that CPU drains them: one whose task unmapped
+ * it from another CPU keeps its memcg (a css reference a charged folio)
+ * until then, by design. A munmap drains the batches of the CPU it runs
+ * on (unmap_region() calls lru_add_drain()); the suite runs in the root
+ * cgroup, whose mappings charge nothing, so no stock is touched.
+ */
+void cg_drain_lru(const char *why)
+{
+	long len = page_size();
+	cpu_set_t all;
+	void *p;
+	int cpu;
+
+	ktap_diag("LRU batches drained on every CPU: %s", why);
+	if (sched_getaffinity(0, sizeof(all), &all))
+		CPU_ZERO(&all);
+	for (cpu = 0; cpu < nr_cpus(); cpu++) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		/* an offline CPU's batches were drained as it went */
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue;
+		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p != MAP_FAILED)
+			munmap(p, len);
+	}
+	if (CPU_COUNT(&all))
+		sched_setaffinity(0, sizeof(all), &all);
+}

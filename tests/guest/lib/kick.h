@@ -23,6 +23,12 @@ void cg_kick_cpu(int cpu, const char *why);
  * a live cgroup's page counter while objects are still being freed (RCU),
  * each uncharge refilling its own stock. why is printed once.
  */
+/*
+ * Drain every CPU's LRU batches (a munmap on each, from the root
+ * cgroup: no charge, no stock touched), why printed.
+ */
+void cg_drain_lru(const char *why);
+
 int poll_kicked(bool (*done)(void *arg), void *arg, int timeout_ms,
 		const char *why);
 

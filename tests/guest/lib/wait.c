@@ -115,6 +115,75 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 		   what, WAIT_MS / 1000, freed, given);
 }
 
+/*
+ * What an LRU drain gave back: folios only. The page counter falls by
+ * what anon and file fall by (v2; v1 has no such ledger of its own here,
+ * so its page counter alone), and by no more than the batches hold:
+ * LRU_BATCHES of FOLIO_BATCH pages a CPU.
+ */
+#define LRU_BATCHES	6
+#define FOLIO_BATCH	31
+
+static int folio_read(const char *cg, struct ledgers *l)
+{
+	struct ledgers file;
+
+	if (ledger_read(cg, cg_is_v2() ? "anon" : ledger_kmem_key(), l))
+		return -1;
+	if (!cg_is_v2())
+		return 0;
+	if (ledger_read(cg, "file", &file))
+		return -1;
+	l->stat += file.stat;
+	return 0;
+}
+
+static int lru_verdict(const char *cg, const char *what,
+		       const struct ledgers *before)
+{
+	long bound = (long)nr_cpus() * LRU_BATCHES * FOLIO_BATCH * page_size();
+	long tol = ledger_tol(0);
+	struct ledgers after;
+	long given, folios;
+	char name[256];
+
+	if (folio_read(cg, &after))
+		return -1;
+	given = before->pages - after.pages;
+	folios = cg_is_v2() ? before->stat - after.stat : given;
+	snprintf(name, sizeof(name),
+		 "%s: page counter an LRU drain gave back (folios in the batches)",
+		 what);
+	if (expect_range(name, given, -tol, bound + tol))
+		return -1;
+	snprintf(name, sizeof(name),
+		 "%s: page counter an LRU drain gave back beyond anon and file",
+		 what);
+	if (expect_near(name, given - folios, 0, tol))
+		return -1;
+	ktap_diag("%s: held %d s by folios in a CPU's LRU batch (their task unmapped them from another CPU), freed by an LRU drain, which gave back %ld B of folios, %ld B of anon and file",
+		  what, WAIT_MS / 1000, given, folios);
+	return 0;
+}
+
+/*
+ * Still dying after WAIT_MS: first drain the LRU batches, which frees
+ * what folios there held (designed: a batch drains when it fills or its
+ * CPU drains it), and touches no stock. 1: still dying, for the stock
+ * kick to tell; 0: freed, the figures checked; -1: a failure.
+ */
+static int held_by_lru(const char *cg, const char *what)
+{
+	struct ledgers before;
+
+	if (folio_read(cg, &before))
+		return -1;
+	cg_drain_lru("to tell whether folios in a CPU's batch held the removed memcg");
+	if (poll_until(none_dying, (void *)cg, WAIT_MS))
+		return 1;
+	return lru_verdict(cg, what, &before);
+}
+
 struct gone {
 	const char *cg;
 	long low;	/* the least gap: page counter less kmem statistics */
@@ -155,6 +224,10 @@ int cg_wait_gone(const char *cg, const char *what)
 		what = "a removed memcg";
 	if (dying <= 0)
 		return dying;
+	dying = held_by_lru(cg, what);
+	if (dying <= 0)
+		return dying;
+	dying = cg_dying(cg);
 	if (ledger_read(cg, ledger_kmem_key(), &before))
 		return -1;
 	cg_kick_stocks("to tell what held the removed memcg");
@@ -205,6 +278,9 @@ int cg_wait_gone_unpinned(const char *cg, const char *what)
 	if (dying == 0)
 		ktap_diag("%s: freed, hands off, within %ld ms of its last pin's release",
 			  what, now_ms() - t0);
+	if (dying <= 0)
+		return dying;
+	dying = held_by_lru(cg, what);
 	if (dying <= 0)
 		return dying;
 	if (ledger_read(cg, ledger_kmem_key(), &before))
