@@ -1,3 +1,8 @@
+	case $(realpath -m "${SERIES:-$RIG_TOP/patches/series}") in
+	"$(realpath -m "$RIG_TOP/patches/series")") ;;
+	"$(realpath -m "$RIG_TOP/patches/fixes/series")") name=$name-fixes ;;
+	*) return 1 ;;
+	esac
 #!/usr/bin/env bash
 # tests/measured/: the tables make soak, make mutants and make bench write,
 # never a hand. Line 1 names the command that wrote the file, line 2 holds
@@ -22,15 +27,20 @@ measured_intact() {
 }
 
 # measured_name KIND ARCH: the table's file for a packaged kernel (the
-# default, 6.12, keeps the plain name; -v1 and -debug mark CGROUP=v1 and
-# DEBUG=1); nothing for KERNEL_SRC, whose tree is the user's, not a
-# recorded kernel.
+# default, 6.12, keeps the plain name; -v1, -debug and -fixes mark
+# CGROUP=v1, DEBUG=1 and the series of patches/fixes/); nothing for
+# KERNEL_SRC, whose tree is the user's, nor for another series.
 measured_name() {
 	local name=$1-$2
 	[ -z "${KERNEL_SRC:-}" ] || return 1
 	[ "${KERNEL:-6.12}" = 6.12 ] || name=$name-$KERNEL
 	[ "${CGROUP:-v2}" != v1 ] || name=$name-v1
 	[ "${DEBUG:-0}" != 1 ] || name=$name-debug
+	case $(realpath -m --relative-to="$RIG_TOP" "${SERIES:-$RIG_TOP/patches/series}") in
+	patches/series) ;;
+	patches/fixes/series | patches/fixes/*/series) name=$name-fixes ;;
+	*) return 1 ;;
+	esac
 	echo "$name.txt"
 }
 
