@@ -1,8 +1,3 @@
-	case $(realpath -m "${SERIES:-$RIG_TOP/patches/series}") in
-	"$(realpath -m "$RIG_TOP/patches/series")") ;;
-	"$(realpath -m "$RIG_TOP/patches/fixes/series")") name=$name-fixes ;;
-	*) return 1 ;;
-	esac
 #!/usr/bin/env bash
 # tests/measured/: the tables make soak, make mutants and make bench write,
 # never a hand. Line 1 names the command that wrote the file, line 2 holds
