@@ -26,12 +26,12 @@ measured_intact() {
 # CGROUP=v1, DEBUG=1 and the series of patches/fixes/); nothing for
 # KERNEL_SRC, whose tree is the user's, nor for another series.
 measured_name() {
-	local name=$1-$2
+	local name=$1-$2 top=${RIG_TOP:-$TOP}
 	[ -z "${KERNEL_SRC:-}" ] || return 1
 	[ "${KERNEL:-6.12}" = 6.12 ] || name=$name-$KERNEL
 	[ "${CGROUP:-v2}" != v1 ] || name=$name-v1
 	[ "${DEBUG:-0}" != 1 ] || name=$name-debug
-	case $(realpath -m --relative-to="$RIG_TOP" "${SERIES:-$RIG_TOP/patches/series}") in
+	case $(realpath -m --relative-to="$top" "${SERIES:-$top/patches/series}") in
 	patches/series) ;;
 	patches/fixes/series | patches/fixes/*/series) name=$name-fixes ;;
 	*) return 1 ;;

@@ -294,7 +294,7 @@ mutants_record() {
 	. "$TOP/tests/commands/measured.sh"
 	file=$(measured_name mutants "$ARCH") || return 0
 	measured_write "$TOP/tests/measured/$file" "$OUT/table.txt" \
-		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12}$([ "${DEBUG:-0}" != 1 ] || echo " DEBUG=1") on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(basename "$SERIES")"
+		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12}$([ "${DEBUG:-0}" != 1 ] || echo " DEBUG=1") on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(realpath -m --relative-to="$TOP" "$SERIES")"
 }
 
 main() {
