@@ -121,7 +121,7 @@ parse_splats() {
 }
 
 # UML now and then crashes in its own exit path, after the kernel has
-# powered off: a timer signal still pending fires in main()'s
+# powered off (5.4: halted): a timer signal still pending fires in main()'s
 # unblock_signals() on the host's stack (a segv in irq_enter(), then
 # panic_exit() and SIGABRT, exit 134; its panic text is lost with the
 # console). The init printed its status before that, so the run keeps
@@ -129,7 +129,7 @@ parse_splats() {
 # parse_uml_abort LOG STATUS: the init's status, if that is what happened.
 parse_uml_abort() {
 	[ "$2" = 134 ] || return 0
-	tail -n 1 "$1" | tr -d '\r' | grep -qE "$KLINE reboot: Power down$" || return 0
+	tail -n 1 "$1" | tr -d '\r' | grep -qE "$KLINE reboot: (Power down|System halted)$" || return 0
 	sed -n 's/^rig: status \([0-9][0-9]*\)\r*$/\1/p' "$1" | tail -n 1
 }
 
@@ -150,7 +150,7 @@ parse_stage() {
 	init=$(parse_uml_abort "$log" "$status")
 	if [ -n "$init" ]; then
 		status=$init
-		init="UML died of SIGABRT (exit 134) after reboot: Power down, the init's status $init"
+		init="UML died of SIGABRT (exit 134) after the kernel stopped (reboot: Power down or System halted), the init's status $init"
 		echo "$init" >>"$dir/kernel-log.txt"
 		printf 'rig:uml-abort-after-power-off\t1\t%s\n' "$init" >>"$dir/splats.txt"
 	fi
