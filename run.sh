@@ -6,7 +6,7 @@
 #
 # Usage: ./run.sh [test|shell|build|era|bisect|bisect-step|nightly|nightly-list|index|
 #                 soak|deps|list|parse LOG STATUS DIR|rerun RUN_DIR|report RUN_DIR|boot RUN_DIR|
-#                 figures RUN_DIR...|known [readme|markdown]|releases] [VAR=value...]
+#                 figures RUN_DIR...|known [write|markdown]|releases] [VAR=value...]
 # Exit: 0 pass, 1 a test failed, 2 usage or missing dependency,
 #       125 cannot test (patch, config, build, or no boot to /init),
 #       128 the rig itself broke.

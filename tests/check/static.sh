@@ -130,8 +130,8 @@ check_readme_blocks() {
 	. "$TOP/tests/commands/releases.sh"
 	diff -u <(readme_block_read releases) <(releases_markdown) ||
 		{ echo "README.md's point-release table is not what make releases wrote: rerun make releases"; return 1; }
-	diff -u <(readme_block_read known) <("$TOP/run.sh" known markdown) ||
-		{ echo "README.md's known-failures table is not what make known writes now: run make known"; return 1; }
+	diff -u <(tail -n +3 "$TOP/tests/known-failures.md") <("$TOP/run.sh" known markdown) ||
+		{ echo "tests/known-failures.md is not what make known writes now: run make known"; return 1; }
 }
 
 # The driver calls stages, stages call helpers (common, tree, guest, ktap,

@@ -187,8 +187,8 @@ soak_record() {
 	file=$(measured_name soak "$a") || return 0
 	measured_write "$RIG_TOP/tests/measured/$file" "$out/figures-$a.txt" \
 		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
-	# The rates the README's known-failures table shows come from here.
-	known_markdown | readme_block known
+	# The rates tests/known-failures.md shows come from here.
+	known_write
 }
 
 # soak_guest RUNS_DIR: what the guest was (guest_facts of the first run),
