@@ -8,6 +8,7 @@
 #include "cg.h"
 #include "era.h"
 #include "ktap.h"
+#include "poll.h"
 #include "slab.h"
 
 #define PROBE_NAME	"rig_era_probe"
@@ -110,6 +111,17 @@ bool era_key_ok(const char *key)
 		ktap_diag("this kernel's memory.stat has no %s key: that figure is not read", key);
 	}
 	return false;
+}
+
+int era_make_units(int (*make)(void *arg, int first, int n), void *arg,
+		   int first, int n)
+{
+	if (era_per_memcg_caches() <= 0 || n < 2)
+		return make(arg, first, n);
+	if (make(arg, first, 1))
+		return -1;
+	sleep_ms(ERA_CACHE_MS);
+	return make(arg, first + 1, n - 1);
 }
 
 long era_stat_slack(void)

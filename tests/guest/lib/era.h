@@ -25,6 +25,14 @@ int era_probe(void);
  * root cache, uncharged, and the worker then sleeps this long.
  */
 #define ERA_CACHE_MS	50
+/*
+ * Units [first, first + n) made by make(arg, first, n) in the caller's
+ * memcg, as every path into a cgroup must (the engine's workers,
+ * libcgroup's, cgexec's): on per-memcg caches one unit, ERA_CACHE_MS for
+ * the caches to be made, then the rest; elsewhere all at once.
+ */
+int era_make_units(int (*make)(void *arg, int first, int n), void *arg,
+		   int first, int n);
 /* 1 on kernels of per-memcg slab caches, 0 on obj_cgroup ones, -1 (a failure). */
 int era_per_memcg_caches(void);
 /*

@@ -35,24 +35,11 @@ static int pin(int cpu)
 static int worker_fn(void *arg)
 {
 	struct worker *w = arg;
-
 	int ret;
 
 	if (pin(w->cpu))
 		return 2;
-	if (era_per_memcg_caches() > 0 && w->n > 1) {
-		/*
-		 * A memcg's caches are made by a work item on its first
-		 * allocation from each, which is served uncharged until then:
-		 * one unit, then the CPU left to that work, then the rest.
-		 */
-		if (w->o->make(w->o->arg, w->first, 1))
-			return 1;
-		sleep_ms(ERA_CACHE_MS);
-		ret = w->o->make(w->o->arg, w->first + 1, w->n - 1) ? 1 : 0;
-	} else {
-		ret = w->o->make(w->o->arg, w->first, w->n) ? 1 : 0;
-	}
+	ret = era_make_units(w->o->make, w->o->arg, w->first, w->n) ? 1 : 0;
 	/* What the exit uncharges must not land in the stock under test. */
 	if (w->o->offline_cpu && pin(0))
 		return 2;
