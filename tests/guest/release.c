@@ -17,7 +17,6 @@
  * ledgers must be where they started: a remainder kept at release is a
  * page a cycle.
  */
-#include <sched.h>
 #include <sys/msg.h>
 
 #include "lib/era.h"
@@ -35,26 +34,6 @@ struct msg {
 	char text[MSG_SIZE];
 };
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int unpin(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	CPU_ZERO(&set);
-	for (cpu = 0; cpu < nr_cpus(); cpu++)
-		CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 struct cycle {
 	int msq;
 	int cpu[2];
@@ -68,7 +47,7 @@ static int send_two(void *arg)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (pin(c->cpu[i]) || msgsnd(c->msq, &m, MSG_SIZE, IPC_NOWAIT))
+		if (cpu_pin(c->cpu[i]) || msgsnd(c->msq, &m, MSG_SIZE, IPC_NOWAIT))
 			return 1;
 	return 0;
 }
@@ -85,13 +64,13 @@ static int recv_two(const struct cycle *c)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (pin(c->cpu[i]) ||
+		if (cpu_pin(c->cpu[i]) ||
 		    msgrcv(c->msq, &m, MSG_SIZE, 0, IPC_NOWAIT) != MSG_SIZE) {
 			ktap_fail("msg-receive", "cannot receive message %d on CPU %d", i + 1,
 				  c->cpu[i]);
 			return -1;
 		}
-	return unpin();
+	return cpu_unpin();
 }
 
 static int one_cycle(const char *p, struct cycle *c, int i)

@@ -86,6 +86,9 @@ int bucket_cache(const char *prefix, long size, char *name);
 long bucket_largest(const char *prefix);
 long page_size(void);
 int nr_cpus(void);
+/* The calling task onto one CPU; back onto every online one. */
+int cpu_pin(int cpu);
+int cpu_unpin(void);
 /* Online NUMA nodes (1 without NUMA), and the first CPU of one (-1: none). */
 int nr_nodes(void);
 int node_cpu(int node);

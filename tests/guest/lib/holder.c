@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -7,15 +6,6 @@
 #include "holder.h"
 #include "ledger.h"
 #include "wait.h"
-
-int cpu_pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 static int ready[2], go[2];
 

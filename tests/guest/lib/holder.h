@@ -20,8 +20,6 @@
 #define ATTEMPTS	3
 #define LOST		1
 
-/* The calling task onto one CPU. */
-int cpu_pin(int cpu);
 /* The pipes S and the rig talk through, made before holder_start(). */
 int holder_pipes(void);
 /*

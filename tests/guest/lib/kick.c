@@ -13,13 +13,9 @@
 static int kick_cpu(void *arg)
 {
 	long len = 4 * page_size();
-	int cpu = *(int *)arg;
-	cpu_set_t set;
 	char *p;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	if (cpu_pin(*(int *)arg))
 		return 1;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -123,12 +119,8 @@ void cg_drain_lru(const char *why)
 	if (sched_getaffinity(0, sizeof(all), &all))
 		CPU_ZERO(&all);
 	for (cpu = 0; cpu < nr_cpus(); cpu++) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
 		/* an offline CPU's batches were drained as it went */
-		if (sched_setaffinity(0, sizeof(set), &set))
+		if (cpu_pin(cpu))
 			continue;
 		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,25 +22,16 @@ struct worker {
 	int first, n, cpu;
 };
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static int worker_fn(void *arg)
 {
 	struct worker *w = arg;
 	int ret;
 
-	if (pin(w->cpu))
+	if (cpu_pin(w->cpu))
 		return 2;
 	ret = era_make_units(w->o->make, w->o->arg, w->first, w->n) ? 1 : 0;
 	/* What the exit uncharges must not land in the stock under test. */
-	if (w->o->offline_cpu && pin(0))
+	if (w->o->offline_cpu && cpu_pin(0))
 		return 2;
 	return ret;
 }
