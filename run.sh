@@ -28,7 +28,7 @@ usage() {
 
 Variables (also as make variables): ARCH="um x86_64" KERNEL=6.12|6.1|5.4|6.12.N|6.1.N
 KERNEL_SRC=/path SERIES=patches/series DEBUG=0|1 CGROUP=v2|v1
-SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 NODES=2 ACCEL=kvm|tcg JOBS=<nproc>
+SUITES=rig|kselftest|rig,kselftest KSFT_PROGRAMS=test_kmem,... TESTS=name,name TIMEOUT=300 MEM=256M CPUS=2 NODES=2 PREEMPT=none|voluntary|full ACCEL=kvm|tcg JOBS=<nproc>
 KCONFIG_ADD=frag.config RERUN=0
 bisect: KERNEL_SRC=/path/to/linux GOOD=<rev> BAD=<rev> REPEAT=1 (ARCH=um)
 nightly: MATRIX="arch=um kernel=6.12,6.1 cgroup=v2 debug=0,1" SHARD=i/N RERUN=1
@@ -67,6 +67,8 @@ defaults() {
 	MEM=${MEM:-256M}
 	CPUS=${CPUS:-2}
 	NODES=${NODES:-2}
+	# empty: the arch's own default (load_arch)
+	PREEMPT=${PREEMPT:-}
 	ACCEL=${ACCEL:-}
 	JOBS=${JOBS:-$(nproc)}
 	BUILD_DIR=${BUILD_DIR:-$RIG_TOP/build}
@@ -91,6 +93,7 @@ validate() {
 	case "$RERUN" in '' | *[!0-9]*) die "$EXIT_USAGE" "RERUN must be a number of reruns, not '$RERUN'" ;; esac
 	case "$CPUS" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "CPUS must be a number of CPUs, not '$CPUS'" ;; esac
 	case "$NODES" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "NODES must be a number of NUMA nodes (x86_64), not '$NODES'" ;; esac
+	case "$PREEMPT" in '' | none | voluntary | full) ;; *) die "$EXIT_USAGE" "PREEMPT must be none, voluntary or full (the boot's preempt=), not '$PREEMPT'" ;; esac
 	case "$MEM" in *[!0-9MmGg]* | [!0-9]*) die "$EXIT_USAGE" "MEM must be a size such as 256M or 1G, not '$MEM'" ;; esac
 	case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
 	# Before set-up and unpacking: a wrong path costs no install.
@@ -141,11 +144,11 @@ run_request() {
 	jq -n --arg arch "$ARCH" --arg kernel "$KERNEL" --arg kernel_src "${KERNEL_SRC:-}" \
 		--arg series "$SERIES" --arg cgroup "$CGROUP" --arg debug "$DEBUG" \
 		--arg suites "${SUITES:-rig}" --arg tests "${TESTS:-}" --arg timeout "$TIMEOUT" \
-		--arg mem "$MEM" --arg cpus "$CPUS" --arg nodes "$NODES" \
+		--arg mem "$MEM" --arg cpus "$CPUS" --arg nodes "$NODES" --arg preempt "$PREEMPT" \
 		--arg rerun "$RERUN" --arg kconfig_add "${KCONFIG_ADD:-}" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
 		'{ arch: $arch, kernel: $kernel, kernel_src: $kernel_src, series: $series,
 		   cgroup: $cgroup, debug: ($debug | tonumber), suites: $suites, tests: $tests,
-		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), rerun: ($rerun | tonumber), kconfig_add: $kconfig_add,
+		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), preempt: $preempt, rerun: ($rerun | tonumber), kconfig_add: $kconfig_add,
 		   build_dir: $build_dir, results_dir: $results_dir }' >"$RUN_DIR/request.json"
 }
 
@@ -245,7 +248,7 @@ boot_request() {
 	if [ ! -f "$BOOT_FROM/request.json" ] || [ ! -f "$BOOT_FROM/facts.json" ]; then
 		die "$EXIT_USAGE" "$1 is not a run folder with request.json and facts.json: give results/<run>"
 	fi
-	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES RERUN KCONFIG_ADD BUILD_DIR; do
+	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES PREEMPT RERUN KCONFIG_ADD BUILD_DIR; do
 		case " ${GIVEN_VARS:-} " in *" $v "*) ;; *) export "$v=$(request "$BOOT_FROM" "${v,,}")" ;; esac
 	done
 }
@@ -306,6 +309,11 @@ load_run_dir() {
 load_arch() {
 	# shellcheck source=/dev/null
 	. "$RIG_TOP/tests/pipeline/arch/$ARCH.sh"
+	PREEMPT=${PREEMPT:-$ARCH_PREEMPT}
+	case " $ARCH_PREEMPT_MODELS " in
+	*" $PREEMPT "*) ;;
+	*) die "$EXIT_USAGE" "PREEMPT=$PREEMPT: $ARCH boots only $ARCH_PREEMPT_MODELS: use PREEMPT=$ARCH_PREEMPT, or ARCH=x86_64" ;;
+	esac
 }
 
 # make test over several arches or hierarchies.

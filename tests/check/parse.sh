@@ -31,6 +31,7 @@ parse_checks() {
 	check parse_known_kselftest known_kselftest_listed
 	check parse_cpus_short cpus_short_fails
 	check parse_nodes_short nodes_short_fails
+	check parse_preempt_other preempt_other_fails
 	check boot_status_decoding boot_status_decoding
 	check x86_64_numa_argv x86_64_numa_argv
 	check parse_oom_without_kill oom_without_kill_scanned
@@ -223,6 +224,23 @@ guest_short() {
 
 cpus_short_fails() { guest_short cpus_short CPUS cpus 'CPU(s) online'; }
 nodes_short_fails() { guest_short nodes_short NODES nodes 'NUMA node(s)'; }
+
+# A guest asked for preempt=full whose kernel says "Dynamic Preempt: none"
+# (or whose banner, before 5.12, shows no PREEMPT) fails the run; the
+# same log saying full passes.
+preempt_other_fails() {
+	local log=$CHECK_LOGS/preempt_other.log out=$CHECK_LOGS/parse-preempt_other
+	sed -e 's/^\(.*Kernel command line:.*\)$/\1 preempt=full/' \
+		-e 's/^\(\[[ 0-9.]*\] Linux version .*\) #1 \(.*\)$/\1 #1 SMP PREEMPT_DYNAMIC \2\n[    0.000000] Dynamic Preempt: full/' \
+		"$FIXTURES/pass.log" >"$log.full"
+	sed 's/Dynamic Preempt: full/Dynamic Preempt: none/' "$log.full" >"$log"
+	sed -e '/Dynamic Preempt:/d' -e 's/ SMP PREEMPT_DYNAMIC / SMP /' "$log.full" >"$log.old"
+	"$TOP/run.sh" parse "$log.full" 0 "$out.full" >/dev/null &&
+		! "$TOP/run.sh" parse "$log" 0 "$out" >"$out.txt" 2>&1 &&
+		grep -q "the kernel runs preemption model none where PREEMPT=full was asked" "$out.txt" &&
+		! "$TOP/run.sh" parse "$log.old" 0 "$out.old" >"$out.old.txt" 2>&1 &&
+		grep -q "preemption model none where PREEMPT=full" "$out.old.txt"
+}
 
 # An OOM report with no kill line (the victim already exiting) hides its
 # own Call Trace from the scan, not the WARNING that follows it.

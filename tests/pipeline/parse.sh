@@ -237,6 +237,32 @@ parse_guest_short() {
 		"the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
 	parse_short "$1" NODES nodes "NUMA node(s)" \
 		"the kernel did not find the others (its config needs NUMA and X86_64_ACPI_NUMA)"
+	parse_preempt "$1"
+}
+
+# The preemption model the kernel says it runs: "Dynamic Preempt: MODEL"
+# (5.12 on, PREEMPT_DYNAMIC), else its banner's build (PREEMPT_RT, PREEMPT
+# or neither: none).
+parse_preempt_model() {
+	tr -d '\r' <"$1" | awk '
+		/Dynamic Preempt: / { d = $NF }
+		/Linux version / && b == "" {
+			b = "none"
+			if ($0 ~ / PREEMPT_RT /) b = "rt"
+			else if ($0 ~ / PREEMPT(_DYNAMIC)? /) b = "full"
+		}
+		END { print d != "" ? d : b }'
+}
+
+# A guest asked to boot preempt=MODEL that runs another did not test the
+# preemption the run promised.
+parse_preempt() {
+	local asked model
+	asked=$(sed -n 's/.*Kernel command line:.* preempt=\([a-z]*\).*/\1/p' "$1" | head -n 1)
+	[ -n "$asked" ] || return 0
+	model=$(parse_preempt_model "$1")
+	[ -n "$model" ] && [ "$model" != "$asked" ] || return 0
+	echo "the kernel runs preemption model $model where PREEMPT=$asked was asked: its config needs PREEMPT_DYNAMIC (5.12 on; older kernels preempt as built)"
 }
 
 # parse_short LOG VAR rig-line-name what why

@@ -8,6 +8,12 @@
 	ARCH_KARCH=um
 	ARCH_IMAGE=linux
 }
+# UML cannot preempt (ARCH_NO_PREEMPT): PREEMPT=none is all it boots.
+# shellcheck disable=SC2034 # load_arch reads them
+{
+	ARCH_PREEMPT=none
+	ARCH_PREEMPT_MODELS=none
+}
 # With KASAN (DEBUG=1), 6.12.117 UML reports slab-out-of-bounds in
 # init_object() or setup_object() at boot for any slub_debug (FZPU, FZU,
 # FU tried): DEBUG boots leave slub_debug out here; KASAN watches the same

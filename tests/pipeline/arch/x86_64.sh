@@ -9,6 +9,13 @@
 	ARCH_KARCH=x86_64
 	ARCH_IMAGE=arch/x86/boot/bzImage
 }
+# PREEMPT: the models a PREEMPT_DYNAMIC kernel boots into (preempt=), and
+# the default, full, as distributions boot them.
+# shellcheck disable=SC2034 # load_arch reads them
+{
+	ARCH_PREEMPT=full
+	ARCH_PREEMPT_MODELS="none voluntary full"
+}
 # Long enough for a KVM guest to reach init many times over; a hung KVM
 # costs no more than this once per machine.
 ACCEL_PROBE_TIMEOUT=15
@@ -30,7 +37,7 @@ arch_boot_argv() {
 	printf '%s\n' -kernel "${BOOT_IMAGE:-$KERNEL_IMAGE}" -initrd "${BOOT_ROOTFS:-$ROOTFS}" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
 	# RIG_CPUS, RIG_NODES: what was asked, which parse holds the guest to.
-	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES $(guest_cmdline "${1:-}")"
+	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES preempt=$PREEMPT $(guest_cmdline "${1:-}")"
 }
 
 arch_guest_status() {
