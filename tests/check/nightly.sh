@@ -12,7 +12,7 @@ shards_cover_matrix() {
 	union=$(for i in 1 2 3; do make -s -C "$TOP" nightly-list MATRIX= SHARD="$i/3" || echo FAILED; done)
 	echo "full: $(echo "$all" | wc -l) cells; shards: $(echo "$union" | wc -l)"
 	[ "$(echo "$all" | sort)" = "$(echo "$union" | sort)" ] &&
-		[ -z "$(echo "$union" | sort | uniq -d)" ] && [ "$(echo "$all" | wc -l)" = 29 ]
+		[ -z "$(echo "$union" | sort | uniq -d)" ] && [ "$(echo "$all" | wc -l)" = 37 ]
 }
 
 # Every cell has both files, and each says FLAKY for selftest_flaky.
@@ -76,8 +76,8 @@ debug_cells_rig_alone() {
 	(
 		# shellcheck source=/dev/null
 		. "$TOP/tests/commands/nightly.sh"
-		[ "$(printf 'um 6.12 v2 0\num 6.12 v2 1\n' | SUITES_GIVEN='' nightly_suites)" = \
-			"$(printf 'um 6.12 v2 0\num 6.12 v2 1 rig\n')" ] &&
-			[ "$(echo 'um 6.12 v2 1' | SUITES_GIVEN=1 nightly_suites)" = 'um 6.12 v2 1' ]
+		[ "$(printf 'um 6.12 v2 0 -\nx86_64 6.12 v2 1 none\n' | SUITES_GIVEN='' nightly_suites)" = \
+			"$(printf 'um 6.12 v2 0 -\nx86_64 6.12 v2 1 none rig\n')" ] &&
+			[ "$(echo 'um 6.12 v2 1 -' | SUITES_GIVEN=1 nightly_suites)" = 'um 6.12 v2 1 -' ]
 	)
 }

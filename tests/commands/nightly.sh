@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# make nightly: the matrix ARCH x KERNEL x CGROUP x DEBUG plus the mutation
+# make nightly: the matrix ARCH x KERNEL x CGROUP x DEBUG (x PREEMPT on
+# x86_64; UML cannot preempt) plus the mutation
 # run, narrowed by MATRIX and cut by SHARD=i/N so that a CI engine can
 # spread it over machines. Each cell is a normal run (junit.xml and
 # metadata.json in its folder) with RERUN=1: a test that fails, then
@@ -9,35 +10,40 @@ NIGHTLY_ARCH=um,x86_64
 NIGHTLY_KERNEL=6.12,6.1,5.4
 NIGHTLY_CGROUP=v2,v1
 NIGHTLY_DEBUG=0,1
+# x86_64 boots each model: a race a preemption opens, and the kernels that
+# run without it.
+NIGHTLY_PREEMPT=none,full
 # The nightly soak: warm UML suites, each test's failures and figure spreads.
 NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 # The quick suite stresses for 3 s; a nightly cell has the time for more.
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1, cell names such as um-6.12-v2-debug0, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1 preempt=none,voluntary,full (x86_64), cell names such as um-6.12-v2-debug0 or x86_64-6.12-v2-debug0-none, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
 }
 
 nightly_check_value() {
 	local dim=$1 v
 	for v in ${2//,/ }; do
 		case "$dim:$v" in
-		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:5.4 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1) ;;
+		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:5.4 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1 | preempt:none | preempt:voluntary | preempt:full) ;;
 		*) nightly_bad_word "$dim=$v" ;;
 		esac
 	done
 }
 
-# A cell name (um-6.12-v2-debug0) as "arch kernel cgroup debug".
+# A cell name (um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none) as "arch
+# kernel cgroup debug preempt" (preempt -: the arch's default).
 nightly_cell_tuple() {
-	local a k g d
-	IFS=- read -r a k g d <<<"$1"
+	local a k g d p
+	IFS=- read -r a k g d p <<<"$1"
 	case "$d" in debug?) ;; *) nightly_bad_word "$1" ;; esac
 	nightly_check_value arch "$a"
 	nightly_check_value kernel "$k"
 	nightly_check_value cgroup "$g"
 	nightly_check_value debug "${d#debug}"
-	echo "$a $k $g ${d#debug}"
+	[ -z "$p" ] || nightly_check_value preempt "$p"
+	echo "$a $k $g ${d#debug} ${p:--}"
 }
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
@@ -47,11 +53,11 @@ nightly_cell_tuple() {
 # functions).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d
+	local debug=$NIGHTLY_DEBUG preempt=$NIGHTLY_PREEMPT w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d p
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
-		arch=* | kernel=* | cgroup=* | debug=*)
+		arch=* | kernel=* | cgroup=* | debug=* | preempt=*)
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
@@ -65,7 +71,15 @@ nightly_matrix() {
 	else
 		for a in ${arch//,/ }; do for k in ${kernel//,/ }; do
 			for g in ${cgroup//,/ }; do for d in ${debug//,/ }; do
-				echo "$a $k $g $d"
+				if [ "$a" = x86_64 ]; then
+					for p in ${preempt//,/ }; do
+						# 5.4 predates PREEMPT_DYNAMIC: it boots only as built (full)
+						[ "$k" != 5.4 ] || [ "$p" = full ] || continue
+						echo "$a $k $g $d $p"
+					done
+				else
+					echo "$a $k $g $d -"
+				fi
 			done; done
 		done; done
 	fi

@@ -23,7 +23,7 @@ export_verdict() {
 # The one line that runs this cell again, from request.json.
 export_reproduce() {
 	local v k val w=""
-	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG SUITES TESTS SERIES KCONFIG_ADD; do
+	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG PREEMPT SUITES TESTS SERIES KCONFIG_ADD; do
 		k=${v,,}
 		val=$(request "$RUN_DIR" "$k")
 		[ -n "$val" ] || continue
@@ -64,7 +64,7 @@ export_metadata() {
 		--arg source "$(fact "$d" source)" --arg series "$(export_series_name)" \
 		--arg series_hash "$(fact "$d" series_hash)" --arg config_hash "$(fact "$d" config_hash)" \
 		--arg image "$(fact "$d" image_sha256)" --arg compiler "$(gcc --version 2>/dev/null | head -n 1)" \
-		--arg qemu "$qemu" --arg accel "$(fact "$d" accel)" \
+		--arg qemu "$qemu" --arg accel "$(fact "$d" accel)" --arg preempt "$(request "$d" preempt)" \
 		--argjson phases "$(export_phases)" --argjson exit "$rc" \
 		--arg verdict "$(export_verdict "$rc")" --argjson passed "$(counts_get "$RUN_DIR" pass)" \
 		--argjson failed "$(counts_get "$RUN_DIR" failed)" --argjson skipped "$(counts_get "$RUN_DIR" skip)" \
@@ -73,7 +73,7 @@ export_metadata() {
 		--arg suites "$(request "$d" suites)" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
 		--arg error "$(cat "$d/error.txt" 2>/dev/null)" --arg reproduce "$(export_reproduce)" '{
-		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug,
+		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug, preempt: $preempt,
 		kernel_release: $release, source: $source, series: $series,
 		series_hash: $series_hash, config_hash: $config_hash,
 		image_sha256: $image, compiler: $compiler, qemu: $qemu,

@@ -7,8 +7,9 @@
 INDEX_HISTORY=10
 
 # One line per run, oldest first: dir cell verdict build suite. A cell is
-# what was tested: arch, kernel, hierarchy, debug and, when it is not the
-# rig's own, the series (runs of another series get rows of their own).
+# what was tested: arch, kernel, hierarchy, debug, preemption (x86_64)
+# and, when it is not the rig's own, the series (runs of another series
+# get rows of their own).
 index_runs() {
 	local root=$1 m dir
 	for m in "$root"/*/metadata.json; do
@@ -17,6 +18,7 @@ index_runs() {
 		! run_is_latest "$dir" || continue
 		jq -r --arg dir "$dir" '[$dir,
 			"\(.arch)-\(.kernel_release // "" | if . == "" then "unbuilt" else . end)-\(.cgroup)-debug\(.debug)"
+			+ (if (.preempt // "") == "" or .arch == "um" then "" else "-" + .preempt end)
 			+ (if (.series // "") == "" then "" else "-series:" + (.series | gsub("/"; "_")) end),
 			.verdict, (.phases.build // ""), (.phases.suite // "")] | map(tostring) | join(" ")' "$m" 2>/dev/null
 	done | sort
