@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/era.h"
 #include "lib/files.h"
 #include "lib/ledger.h"
 #include "suite.h"
@@ -52,21 +51,15 @@ static int tools_create(const struct outlive *o, const char *parent,
 	return shell_cmd(cmd);
 }
 
-static int tools_make_files(void *c, int first, int n)
+static int tools_make(const struct outlive *o, const char *c, int first, int n)
 {
 	char cmd[CG_PATH_MAX + 96];
 
+	(void)o;
 	snprintf(cmd, sizeof(cmd),
 		 "cgexec -g memory:%s /bin/kmemcg-suite --make-files " FILES_DIR " %d %d",
 		 cg_rel(c), first, n);
 	return shell_cmd(cmd);
-}
-
-/* one cgexec per era_make_units() step: the wait for the caches is outside C */
-static int tools_make(const struct outlive *o, const char *c, int first, int n)
-{
-	(void)o;
-	return era_make_units(tools_make_files, (void *)c, first, n);
 }
 
 static int tools_remove(const struct outlive *o, const char *c)

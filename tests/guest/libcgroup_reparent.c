@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/era.h"
 #include "lib/files.h"
 #include "lib/ledger.h"
 #include "suite.h"
@@ -65,7 +64,7 @@ static int lc_make(const struct outlive *o, const char *c, int first, int n)
 	if (pid == 0) {
 		if (cgroup_attach_task(lc_cgs[lc_depth(c)]))
 			_exit(127);
-		_exit(era_make_units(o->make, o->arg, first, n) ? 1 : 0);
+		_exit(o->make(o->arg, first, n) ? 1 : 0);
 	}
 	if (cg_reap(pid)) {
 		ktap_fail("attach-failed", "the worker attached with cgroup_attach_task failed");

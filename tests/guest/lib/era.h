@@ -26,10 +26,11 @@ int era_probe(void);
  */
 #define ERA_CACHE_MS	50
 /*
- * Units [first, first + n) made by make(arg, first, n) in the caller's
- * memcg, as every path into a cgroup must (the engine's workers,
- * libcgroup's, cgexec's): on per-memcg caches one unit, ERA_CACHE_MS for
- * the caches to be made, then the rest; elsewhere all at once.
+ * Units [first, first + n) made by make(arg, first, n) in a memcg, as
+ * every path into a cgroup must (the engine's workers from inside it;
+ * make_in() around a flow's own ops, libcgroup's or cgexec's): on
+ * per-memcg caches one unit, ERA_CACHE_MS for the caches to be made, then
+ * the rest; elsewhere all at once.
  */
 int era_make_units(int (*make)(void *arg, int first, int n), void *arg,
 		   int first, int n);

@@ -36,6 +36,19 @@ static int worker_fn(void *arg)
 	return ret;
 }
 
+/* A flow's own way into cg (libcgroup, cgexec), as one make step. */
+struct ops_call {
+	const struct outlive *o;
+	const char *cg;
+};
+
+static int ops_make(void *arg, int first, int n)
+{
+	const struct ops_call *c = arg;
+
+	return c->o->ops->make(c->o, c->cg, first, n);
+}
+
 /*
  * Units [first, first + n) made in cg. One worker runs on CPU 0, so that
  * a chain's workers share one CPU's stock and each charge in a new memcg
@@ -47,9 +60,11 @@ static int make_in(const struct outlive *o, const char *cg, int first, int n)
 	int i, k = o->workers > 1 ? o->workers : 1, bad = 0;
 	struct worker w[MAX_WORKERS];
 	pid_t pid[MAX_WORKERS];
+	struct ops_call call = { o, cg };
 
+	/* its own way in: the per-memcg cache wait from out here, between calls */
 	if (o->ops && o->ops->make)
-		return o->ops->make(o, cg, first, n);
+		return era_make_units(ops_make, &call, first, n);
 	if (k > MAX_WORKERS)
 		k = MAX_WORKERS;
 	for (i = 0; i < k; i++) {
