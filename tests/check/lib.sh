@@ -72,7 +72,9 @@ check() {
 check_start() {
 	local name=$1
 	shift
-	( "$@" >"$CHECK_LOGS/$name.log" 2>&1 </dev/null; echo $? >"$CHECK_LOGS/$name.rc" ) &
+	# The status is written whatever it is: under set -e a failing check
+	# would otherwise end the subshell first, and check_end wait for ever.
+	( rc=0; "$@" >"$CHECK_LOGS/$name.log" 2>&1 </dev/null || rc=$?; echo "$rc" >"$CHECK_LOGS/$name.rc" ) &
 }
 
 check_end() {
