@@ -29,7 +29,9 @@ build_stage() {
 	mon=$!
 	: >"$log"
 	build_same_objects "$log" "$mon"
-	if ! build_make "$(basename "$ARCH_IMAGE")" >>"$log" 2>&1; then
+	if build_unchanged; then
+		echo "nothing in $TREE changed since $O/$BUILD_STAMP, same .config, make line and compiler: make skipped" >>"$log"
+	elif ! build_stamped_make "$(basename "$ARCH_IMAGE")" >>"$log" 2>&1; then
 		build_progress_stop "$mon"
 		grep -E 'error:|Error [0-9]+|undefined reference' "$log" | head -n 8 >&2
 		die "$EXIT_CANNOT_TEST" "the kernel did not build (log: $log); fix the tree or the series"
@@ -118,4 +120,40 @@ build_count_record() {
 	n=$(grep -c '^  CC ' "$1" || true)
 	total=$(cat "$O/$BUILD_COUNT_FILE" 2>/dev/null || echo 0)
 	[ "$n" -lt "$total" ] || [ "$n" -lt 100 ] || echo "$n" >"$O/$BUILD_COUNT_FILE"
+}
+
+# A build whose inputs did not change since the last one in O: no file or
+# directory of TREE is newer than that build's stamp, and .config, the make
+# line and the compiler are the same. Kbuild would walk the whole tree to
+# compile nothing (6 s on UML, 12 s on x86_64, in every warm run); the
+# stamp tells the same in under a second. Anything that changes a file
+# (an edit, a checkout, a series or mutation applied) gives it a new mtime
+# and the next build runs make.
+BUILD_STAMP=.rig-built
+build_key() {
+	printf '%s\n' "tree $TREE" "arch $ARCH_KARCH $ARCH_IMAGE" "cc $BUILD_CC" \
+		"kcflags $BUILD_KCFLAGS" "gcc $(gcc --version | head -n 1)" \
+		"config $(sha256sum <"$O/.config" | cut -d" " -f1)"
+}
+
+build_unchanged() {
+	local stamp=$O/$BUILD_STAMP
+	[ -f "$stamp" ] && [ -f "$O/$ARCH_IMAGE" ] || return 1
+	[ "$(sed '$d' "$stamp")" = "$(build_key)" ] || return 1
+	[ "$(tail -n 1 "$stamp")" = "image $(sha256sum <"$O/$ARCH_IMAGE" | cut -d" " -f1)" ] ||
+		return 1
+	[ -z "$(find "$TREE" -path "$TREE/.git" -prune -o -newer "$stamp" -print -quit)" ]
+}
+
+# make, then the stamp, dated from before make started: a file edited
+# while make ran is newer than it.
+build_stamped_make() {
+	local mark=$O/$BUILD_STAMP.start
+	rm -f "$O/$BUILD_STAMP"
+	touch "$mark"
+	build_make "$@" || return
+	{ build_key && echo "image $(sha256sum <"$O/$ARCH_IMAGE" | cut -d" " -f1)"; } >"$mark.new" &&
+		touch -r "$mark" "$mark.new" && mv "$mark.new" "$O/$BUILD_STAMP"
+	rm -f "$mark" "$mark.new"
+	return 0
 }
