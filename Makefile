@@ -1,10 +1,14 @@
 # kmemcg-rig. The two commands: `make test` (the main job) and
-# `make check` (the rig's own tests). Variables are passed to run.sh:
-# ARCH KERNEL KERNEL_SRC SERIES DEBUG CGROUP TESTS TIMEOUT MEM JOBS
-# KCONFIG_ADD GOOD BAD REPEAT MATRIX SHARD RERUN N RELEASES. See README.md.
+# `make check` (the rig's own tests). The variables of
+# tests/pipeline/variables.list are passed to run.sh. See README.md.
 
 SHELL := /bin/bash
-export ARCH KERNEL KERNEL_SRC SERIES RELEASES DEBUG CGROUP SUITES KSFT_PROGRAMS TESTS TIMEOUT MEM CPUS NODES PREEMPT ACCEL JOBS KCONFIG_ADD MUTANTS GOOD BAD REPEAT MATRIX SHARD RERUN N SWEEP_ONLY SWEEP_DEBUG SWEEP_X86 SWEEP_JOBS SWEEP_TIMEOUT SWEEP_FUNCS MUTANT NAME
+# The variables the rig reads, one list for make and run.sh. One given on
+# the command line that is not among them is a typo (TEST= for TESTS=),
+# refused before anything runs rather than ignored.
+RIG_VARS := $(shell sed "s/#.*//" $(dir $(lastword $(MAKEFILE_LIST)))tests/pipeline/variables.list)
+export $(RIG_VARS)
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(if $(filter $(v),$(RIG_VARS)),,$(shell echo "rig: error: unknown variable $(v)$(if $(filter $(v)S,$(RIG_VARS)), (did you mean $(v)S?)): the rig reads those of tests/pipeline/variables.list (see README.md, Options)" >&2)$(error unknown variable $(v)))))
 
 .PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak releases known list clean distclean
 

@@ -101,6 +101,15 @@ validate() {
 	ksft_check_programs
 }
 
+# NAME is one of the variables a user gives the rig (one list, the
+# Makefile's too); any other is a typo, refused rather than ignored.
+var_known() {
+	local hint=
+	grep -qx "$1" "$RIG_TOP/tests/pipeline/variables.list" && return 0
+	! grep -qx "${1}S" "$RIG_TOP/tests/pipeline/variables.list" || hint=" (did you mean ${1}S?)"
+	die "$EXIT_USAGE" "unknown variable $1$hint: the rig reads those of tests/pipeline/variables.list (see ./run.sh --help)"
+}
+
 parse_args() {
 	MODE="test"
 	ARGS=()
@@ -108,7 +117,11 @@ parse_args() {
 		case "$1" in
 		test | shell | build | era | bisect | bisect-step | nightly | nightly-list | index | deps | list | parse | report | rerun | boot | soak | figures | known | releases) MODE=$1 ;;
 		-h | --help) usage; exit 0 ;;
-		[A-Z]*=*) export "${1?}"; GIVEN_VARS="${GIVEN_VARS:-} ${1%%=*}" ;;
+		[A-Z]*=*)
+			var_known "${1%%=*}"
+			export "${1?}"
+			GIVEN_VARS="${GIVEN_VARS:-} ${1%%=*}"
+			;;
 		-*) die "$EXIT_USAGE" "unknown option '$1' (see ./run.sh --help)" ;;
 		*)
 			case "$MODE" in parse | report | rerun | boot | figures | known) ;; *) false ;; esac ||

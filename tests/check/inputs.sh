@@ -14,6 +14,10 @@ make_series() {
 
 inputs_cheap() {
 	expect unknown_option 2 "unknown option '--frobnicate'" -- "$TOP/run.sh" --frobnicate
+	# A variable the rig does not read is a typo, not a default run.
+	expect unknown_variable 2 "unknown variable TEST \(did you mean TESTS\?\)" -- "$TOP/run.sh" test TEST=reparent_slab
+	expect unknown_make_variable 2 "unknown variable TEST \(did you mean TESTS\?\)" -- \
+		make -s -C "$TOP" test TEST=reparent_slab
 	expect unknown_kernel 2 "unknown KERNEL '4.2'" -- env KERNEL=4.2 "$TOP/run.sh" test
 	# A point release apt does not know: said before any download.
 	expect unknown_point_release 2 "KERNEL=6.12.9999: apt knows no linux-source-6.12 version 6.12.9999-" -- \

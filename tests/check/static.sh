@@ -44,6 +44,7 @@ static_checks() {
 	check guest_lib_layered check_guest_lib_layered
 	check tests_where_named check_tests_where_named
 	check rig_variables_documented check_rig_variables
+	check user_variables_documented check_user_variables
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
 	check known_failures_exact check_known_entries
@@ -180,6 +181,20 @@ check_tests_where_named() {
 	grep -H "^int test_[a-z0-9_]*(void)" "$TOP"/tests/guest/*.c |
 		sed "s|.*/||; s|\.c:int test_| |; s|(void).*||" |
 		awk '$2 != $1 && index($2, $1 "_") != 1 { print "test " $2 " lives in " $1 ".c: put it in " $2 ".c or a file its group names"; bad = 1 } END { exit bad }'
+}
+
+# Every variable of tests/pipeline/variables.list (what make and run.sh
+# accept) is in README.md, and every row of README's Options table names
+# only variables of the list.
+check_user_variables() {
+	local list=$TOP/tests/pipeline/variables.list v bad=0
+	while read -r v; do
+		grep -qw "$v" "$TOP/README.md" || { echo "$v ($list) is not in README.md"; bad=1; }
+	done < <(sed "s/#.*//; /^$/d" "$list")
+	for v in $(sed -n "/^## Options/,/^## /s/^| \\([A-Z][A-Z0-9_, ]*[A-Z0-9]\\) *|.*/\\1/p" "$TOP/README.md" | tr -d ,); do
+		grep -qx "$v" "$list" || { echo "README.md's Options name $v, which is not in $list"; bad=1; }
+	done
+	return "$bad"
 }
 
 # Every RIG_* variable the shell code names or the guest reads (getenv) is
