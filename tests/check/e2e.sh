@@ -15,6 +15,14 @@ warm_build_compiled_nothing() {
 	! grep -qE '^ +(CC|LD|AR) ' "$RESULTS_DIR/latest/build.log"
 }
 
+# A file of the tree touched after the last build: make runs and
+# compiles it (the build stamp does not hide it).
+build_after_edit() {
+	touch "$TOP/build/src/linux-6.12/mm/slub.c" &&
+		env ARCH=um "$TOP/run.sh" build &&
+		cat "$RESULTS_DIR/latest/build.log"
+}
+
 e2e_pass() {
 	# Both arches, UML first: one closing line each, then the total.
 	# Both suites: upstream's cgroup selftests pass or are known failures.
@@ -32,6 +40,8 @@ e2e_pass() {
 	check x86_64_numa_test_ran grep -q '^numa_reclaim pass' "$RESULTS_DIR/latest/results.txt"
 	expect make_test_warm 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped(, [0-9]+ xfail)?(, [0-9]+ xpass)?$' -- make -C "$TOP" test ARCH=um
 	check warm_rebuilds_nothing warm_build_compiled_nothing
+	# The warm build skips make only while nothing in the tree changed.
+	expect build_sees_an_edit 0 "^  CC  *mm/slub.o\$" -- build_after_edit
 	expect cgroup_v1 0 '^[0-9]+ passed, 0 failed' -- env ARCH=um CGROUP=v1 "$TOP/run.sh" test
 	# v1 runs the same flows on its own ledgers; it skips only what it cannot show.
 	check v1_chain_on_kmem_counter grep -q "^# figure C's memory.kmem.usage_in_bytes after rmdir G" \
