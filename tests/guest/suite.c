@@ -45,6 +45,7 @@ static const struct rig_test tests[] = {
 	T(numa_reclaim),
 	T(pins),
 	T(sock_reparent),
+	T(offline_race),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
 	T(stress),
