@@ -106,31 +106,40 @@ static bool reached(void *arg)
 	return get(&loop->done) >= *(long *)arg;
 }
 
+/* The passes S's loop had made when rmdir C began, when it returned, in all. */
+struct split {
+	long before, after, all;
+};
+
 /*
- * The worker loops from outside while the rig removes C: n pairs before
- * rmdir, then n more after it. Returns the pairs made, or -1.
+ * The worker loops from outside while the rig removes C: n pairs or more
+ * before rmdir, then n more after it. -1 on a failure.
  */
-static long pairs_across_rmdir(const char *s, const char *c, long n)
+static int pairs_across_rmdir(const char *s, const char *c, long n,
+			      struct split *at)
 {
-	long at;
 	pid_t pid;
 
 	set(&loop->done, 0);
 	set(&loop->want, 0);
 	pid = cg_spawn(s, open_close, NULL);
-	if (pid < 0 || poll_quietly(reached, &n, WAIT_MS) ||
-	    cg_destroy(c)) {
-		set(&loop->want, 1);
-		cg_reap(pid);
-		return -1;
-	}
-	at = get(&loop->done);
-	set(&loop->want, at + n);
+	if (pid < 0 || poll_quietly(reached, &n, WAIT_MS))
+		goto fail;
+	at->before = get(&loop->done);
+	if (cg_destroy(c))
+		goto fail;
+	at->after = get(&loop->done);
+	set(&loop->want, at->after + n);
 	if (cg_reap(pid))
 		return -1;
-	ktap_diag("rmdir C while S's loop ran: %ld pairs before it returned, %ld in all",
-		  at, get(&loop->done));
-	return get(&loop->done);
+	at->all = get(&loop->done);
+	ktap_diag("rmdir C while S's loop ran: %ld passes before it began, %ld before it returned, %ld in all",
+		  at->before, at->after, at->all);
+	return 0;
+fail:
+	set(&loop->want, 1);
+	cg_reap(pid);
+	return -1;
 }
 
 /*
@@ -155,6 +164,7 @@ struct race {
 	 * memcg that is offline (css_tryget_online()): uncharged.
 	 */
 	int late;
+	long across, across_lo;	/* step_across(): passes made, least charged */
 };
 
 static int side_read(const struct race *r, struct side *s)
@@ -243,22 +253,27 @@ static int step_alive(struct race *r, struct side *c, struct side *p,
 }
 
 /*
- * rmdir C under S's loop: the pairs before it are C's (reparented to P),
- * those after it P's where late; the kernel alone knows the split.
+ * rmdir C under S's loop: the passes before it are C's (reparented to
+ * P), those after it P's where late. Where not, the passes made while
+ * rmdir ran are charged or not as offline came before them or after:
+ * the kernel alone knows that split. The passes charged, or -1.
  */
 static long step_across(struct race *r, struct side *p, struct side *t)
 {
-	long before = r->n, all;
+	struct split at;
+	long lo, hi;
 
-	all = pairs_across_rmdir(r->s, r->c, r->n);
-	if (all < 0 ||
-	    side_step(r, p, r->late ? all : before, all,
-		      "once C was removed under the loop") ||
-	    side_step(r, t, r->late ? all : before, all,
-		      "once C was removed under the loop") ||
+	if (pairs_across_rmdir(r->s, r->c, r->n, &at))
+		return -1;
+	r->across = at.all;
+	lo = r->late ? at.all : at.before;
+	hi = r->late ? at.all : at.after;
+	r->across_lo = lo;
+	if (side_step(r, p, lo, hi, "once C was removed under the loop") ||
+	    side_step(r, t, lo, hi, "once C was removed under the loop") ||
 	    dying_is(r->p, "P", 1, "after rmdir C with C's inotify instance open (group->memcg holds C)"))
 		return -1;
-	return all;
+	return hi;
 }
 
 /*
@@ -322,7 +337,7 @@ static int race_steps(struct race *r)
 	    side_step(r, &t, r->late * r->n, r->late * r->n, "after rmdir C and P") ||
 	    side_step(r, &s, 0, 0, "whose task caused the events"))
 		return -1;
-	pairs = warm * r->n + r->n + across + 2 * r->n;
+	pairs = warm * r->n + r->n + r->across + 2 * r->n;
 	events = drain_events(r->fd);
 	if (events != 2 * pairs) {
 		ktap_fail("events-lost", "read %ld events from C's inotify instance, expected %ld (an open and a close a pass): an event was dropped or not ours",
@@ -331,7 +346,7 @@ static int race_steps(struct race *r)
 	}
 	/* all that was charged leaves T, the first passes' too */
 	if (side_step(r, &t, -(warm * r->n + r->n + across + 2 * r->late * r->n),
-		      -(warm * r->n + r->n + (r->late ? across : r->n) + 2 * r->late * r->n),
+		      -(warm * r->n + r->n + r->across_lo + 2 * r->late * r->n),
 		      "once every event was read"))
 		return -1;
 	close(r->fd);
