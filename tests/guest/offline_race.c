@@ -78,7 +78,10 @@ static int make_instance(void *arg)
 	return fd_send(sv[1], fd);
 }
 
-/* In S: two events a pass (open, close: the last event never merges). */
+/*
+ * In S: two events a pass. An event merges only into an identical last
+ * one in the queue, and opens and closes alternate: none merges.
+ */
 static int open_close(void *arg)
 {
 	int fd;
@@ -193,13 +196,15 @@ static int side_step(const struct race *r, struct side *s, long lo, long hi,
 	char what[200];
 	int i;
 
+	/* the counts vary from run to run: not in the figures' names */
+	if (lo == hi)
+		ktap_diag("%s, %s: %ld events", s->name, when, 2 * mag);
+	else
+		ktap_diag("%s, %s: %ld to %ld events", s->name, when,
+			  2 * labs(lo), 2 * labs(hi));
+	snprintf(what, sizeof(what), "%s's %%s %s", s->name, when);
 	for (i = 0; i < r->nkeys; i++) {
 		m = &r->o.moves[i];
-		snprintf(what, sizeof(what), "%s's %%s %s (%ld to %ld events)",
-			 s->name, when, 2 * labs(lo), 2 * labs(hi));
-		if (lo == hi)
-			snprintf(what, sizeof(what), "%s's %%s %s (%ld events)",
-				 s->name, when, 2 * mag);
 		if (ledger_expect(s->cg, m->key, &s->last[i],
 				  (lo + hi) * m->unit / 2,
 				  ledger_tol(mag * m->unit) +
