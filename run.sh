@@ -158,10 +158,10 @@ run_request() {
 		--arg series "$SERIES" --arg cgroup "$CGROUP" --arg debug "$DEBUG" \
 		--arg suites "${SUITES:-rig}" --arg tests "${TESTS:-}" --arg timeout "$TIMEOUT" \
 		--arg mem "$MEM" --arg cpus "$CPUS" --arg nodes "$NODES" --arg preempt "$PREEMPT" \
-		--arg rerun "$RERUN" --arg kconfig_add "${KCONFIG_ADD:-}" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
+		--arg rerun "$RERUN" --arg kconfig_add "${KCONFIG_ADD:-}" --arg kernel_args "${KERNEL_ARGS:-}" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
 		'{ arch: $arch, kernel: $kernel, kernel_src: $kernel_src, series: $series,
 		   cgroup: $cgroup, debug: ($debug | tonumber), suites: $suites, tests: $tests,
-		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), preempt: $preempt, rerun: ($rerun | tonumber), kconfig_add: $kconfig_add,
+		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), preempt: $preempt, rerun: ($rerun | tonumber), kconfig_add: $kconfig_add, kernel_args: $kernel_args,
 		   build_dir: $build_dir, results_dir: $results_dir }' >"$RUN_DIR/request.json"
 }
 
@@ -261,7 +261,7 @@ boot_request() {
 	if [ ! -f "$BOOT_FROM/request.json" ] || [ ! -f "$BOOT_FROM/facts.json" ]; then
 		die "$EXIT_USAGE" "$1 is not a run folder with request.json and facts.json: give results/<run>"
 	fi
-	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES PREEMPT RERUN KCONFIG_ADD BUILD_DIR; do
+	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES PREEMPT RERUN KCONFIG_ADD KERNEL_ARGS BUILD_DIR; do
 		case " ${GIVEN_VARS:-} " in *" $v "*) ;; *) export "$v=$(request "$BOOT_FROM" "${v,,}")" ;; esac
 	done
 }

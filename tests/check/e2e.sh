@@ -47,6 +47,14 @@ e2e_pass() {
 	check v1_chain_on_kmem_counter grep -q "^# figure C's memory.kmem.usage_in_bytes after rmdir G" \
 		"$RESULTS_DIR/latest/ktap.txt"
 	check v1_skips_only_percpu v1_skips_only_percpu
+	# Booted with kmem accounting off: the kmem tests are declared skips,
+	# the others (sockets) still run and pass. (With no kmem charge to
+	# replace it, a UML stock may keep the dead C of sock_reparent:
+	# rig:memcg-held-by-refilled-stock, listed, fixed in patches/fixes/.)
+	expect nokmem_declared_skip 0 '^[0-9]+ passed, 0 failed, 1 skipped(, [0-9]+ xfail)?$' -- \
+		env ARCH=um TESTS=reparent_slab,sock_reparent KERNEL_ARGS=cgroup.memory=nokmem "$TOP/run.sh" test
+	check nokmem_skip_said grep -q '^reparent_slab skip kmem accounting off' "$RESULTS_DIR/latest/results.txt"
+	check nokmem_sockets_ran grep -q '^sock_reparent pass' "$RESULTS_DIR/latest/results.txt"
 	# ./run.sh boot DIR: what a run folder records, booted again, judged the same.
 	expect boot_source_run 0 '^3 passed, 0 failed' -- \
 		env ARCH=um TESTS=reparent_slab,pipe_pages "$TOP/run.sh" test

@@ -63,6 +63,27 @@ static const struct rig_test tests[] = {
 };
 
 #define NR_TESTS	((int)ARRAY_SIZE(tests))
+
+/*
+ * The tests whose units are not kmem charges: socket memory, the pins
+ * (held dying memcgs), the rig's own checks. Every other test looks at
+ * kmem, and on a kernel booted with kmem accounting off (era_kmem_off())
+ * is a declared skip (tests/expected-skips).
+ */
+static const char *const kmem_free[] = {
+	"pins", "sock_reparent", "selftest_crash", "selftest_hang",
+	"selftest_flaky",
+};
+
+static bool needs_kmem(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kmem_free); i++)
+		if (!strcmp(kmem_free[i], name))
+			return false;
+	return true;
+}
 #define REASON_LEN	200
 
 /* Shared with the test's child process, which fills it. */
@@ -175,7 +196,7 @@ int main(int argc, char **argv)
 	/* make sweep: one failure kills a mutant, the rest need not run */
 	bool fast = getenv("RIG_FAIL_FAST") != NULL;
 	int timeout = tmo ? atoi(tmo) : 120;
-	int i, n = 0, failed = 0;
+	int i, n = 0, failed = 0, kmem_off;
 
 	if (list && !strcmp(list, "--check"))
 		return check_names(argc > 2 ? argv[2] : NULL) ? 2 : 0;
@@ -211,6 +232,7 @@ int main(int argc, char **argv)
 	}
 	if (cg_is_v2() ? era_probe() : era_per_memcg_caches() < 0)
 		ktap_diag("the era probe failed: the tests that need it fail");
+	kmem_off = era_kmem_off();
 	n = 0;
 	for (i = 0; i < NR_TESTS; i++) {
 		if (!selected(list, &tests[i]))
@@ -218,6 +240,9 @@ int main(int argc, char **argv)
 		if (failed && fast)
 			ktap_result(++n, tests[i].name, KSFT_SKIP,
 				    "not run: RIG_FAIL_FAST stops at the first failure");
+		else if (kmem_off > 0 && needs_kmem(tests[i].name))
+			ktap_result(++n, tests[i].name, KSFT_SKIP,
+				    "kmem accounting off (cgroup.memory=nokmem): the kernel charges no kmem");
 		else
 			failed |= run_one(++n, &tests[i], timeout) == KSFT_FAIL;
 	}

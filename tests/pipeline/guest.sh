@@ -27,6 +27,7 @@ guest_cmdline() {
 		printf ' slub_memcg_sysfs=1'
 	fi
 	guest_compat_words
+	[ -z "${KERNEL_ARGS:-}" ] || printf ' %s' "$KERNEL_ARGS"
 	[ -z "${RIG_CMDLINE:-}" ] || printf ' %s' "$RIG_CMDLINE"
 }
 

@@ -12,6 +12,7 @@
 #include "slab.h"
 
 #define PROBE_NAME	"rig_era_probe"
+#define WORD_SEP	" \t\n"
 
 int era_per_memcg_caches(void)
 {
@@ -20,6 +21,31 @@ int era_per_memcg_caches(void)
 	if (era == -2)
 		era = slab_per_memcg_era();
 	return era;
+}
+
+int era_kmem_off(void)
+{
+	char line[4096], *w, *save, *opt, *osave;
+	FILE *f = fopen("/proc/cmdline", "r");
+	int off = 0;
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		ktap_fail("no-cmdline", "cannot read /proc/cmdline: %m");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	/* every cgroup.memory= is a comma list of options, each one taken */
+	for (w = strtok_r(line, WORD_SEP, &save); w; w = strtok_r(NULL, WORD_SEP, &save)) {
+		if (strncmp(w, "cgroup.memory=", 14))
+			continue;
+		for (opt = strtok_r(w + 14, ",", &osave); opt;
+		     opt = strtok_r(NULL, ",", &osave))
+			if (!strcmp(opt, "nokmem"))
+				off = 1;
+	}
+	return off;
 }
 
 /* One memcg's memory.stat, read once: the keys this kernel has. */

@@ -37,6 +37,13 @@ int era_make_units(int (*make)(void *arg, int first, int n), void *arg,
 /* 1 on kernels of per-memcg slab caches, 0 on obj_cgroup ones, -1 (a failure). */
 int era_per_memcg_caches(void);
 /*
+ * 1 when the kernel was booted with kmem accounting off
+ * (cgroup.memory=nokmem on its command line: KERNEL_ARGS): it then
+ * promises no kmem charge at all, and a kmem test has nothing to look
+ * at. 0 otherwise, -1 (a failure) when /proc/cmdline cannot be read.
+ */
+int era_kmem_off(void);
+/*
  * 1 when a memcg's memory.stat on this kernel has key, 0 when it has no
  * such key, -1 (and a failure) when no probe cgroup could be read. v2.
  */
