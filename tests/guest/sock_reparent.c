@@ -25,21 +25,6 @@
 
 static int sv[2];
 
-/* The charge ledger of socket memory: v2 sock, v1 the TCP counter. */
-static int sock_read(const char *cg, long *v)
-{
-	if (!cg_is_v2())
-		return cg_get(cg, "memory.kmem.tcp.usage_in_bytes", NULL, v);
-	cg_flush(cg);
-	return cg_get(cg, "memory.stat", "sock", v);
-}
-
-static const char *sock_name(void)
-{
-	return cg_is_v2() ? "memory.stat sock" :
-			    "memory.kmem.tcp.usage_in_bytes";
-}
-
 /* In C: the three sockets, the client's send filling the other's queue. */
 static int make_sockets(void *arg)
 {
@@ -85,7 +70,7 @@ static bool sock_agree(void *arg)
 {
 	struct sock_poll *s = arg;
 
-	if (sock_read(s->c, &s->c_now) || sock_read(s->p, &s->p_now)) {
+	if (ledger_sock_read(s->c, &s->c_now) || ledger_sock_read(s->p, &s->p_now)) {
 		s->err = 1;
 		return true;
 	}
@@ -97,7 +82,7 @@ static bool sock_back(void *arg)
 {
 	struct sock_poll *s = arg;
 
-	if (sock_read(s->p, &s->p_now)) {
+	if (ledger_sock_read(s->p, &s->p_now)) {
 		s->err = 1;
 		return true;
 	}
@@ -127,7 +112,7 @@ static int sock_steps(const char *p, const char *c, int *fd)
 	int i;
 
 	cg_kick_stocks("a stock holds the pre-charge of C's own structures, charged to P: P's baseline is its charge alone");
-	if (sock_read(p, &s.base) || ledger_read(p, "sock", &p0) ||
+	if (ledger_sock_read(p, &s.base) || ledger_read(p, "sock", &p0) ||
 	    cg_get(c, ledger_pages_name(), NULL, &c_pages0) ||
 	    receive(fd, cg_spawn(c, make_sockets, NULL)))
 		return -1;
@@ -182,7 +167,7 @@ int test_sock_reparent(void)
 		return KSFT_FAIL;
 	}
 	close(probe);
-	ktap_diag("%s: the ledger of socket memory", sock_name());
+	ktap_diag("%s: the ledger of socket memory", ledger_sock_name());
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return KSFT_FAIL;
 	ret = cg_create(p, cg_root, "rig_sock") || cg_enable_memory(p) ||

@@ -46,6 +46,7 @@ static const struct rig_test tests[] = {
 	T(pins),
 	T(sock_reparent),
 	T(offline_race),
+	T(offline_race_sock),
 	T(libcgroup_reparent),
 	T(cgroup_tools_reparent),
 	T(stress),
@@ -71,8 +72,8 @@ static const struct rig_test tests[] = {
  * is a declared skip (tests/expected-skips).
  */
 static const char *const kmem_free[] = {
-	"pins", "sock_reparent", "selftest_crash", "selftest_hang",
-	"selftest_flaky",
+	"pins", "sock_reparent", "offline_race_sock", "selftest_crash",
+	"selftest_hang", "selftest_flaky",
 };
 
 static bool needs_kmem(const char *name)

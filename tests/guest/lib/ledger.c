@@ -208,3 +208,17 @@ int ledger_expect_each(const char *cg, const char *key,
 	}
 	return ret;
 }
+
+int ledger_sock_read(const char *cg, long *v)
+{
+	if (!cg_is_v2())
+		return cg_get(cg, "memory.kmem.tcp.usage_in_bytes", NULL, v);
+	cg_flush(cg);
+	return cg_get(cg, "memory.stat", "sock", v);
+}
+
+const char *ledger_sock_name(void)
+{
+	return cg_is_v2() ? "memory.stat sock" :
+			    "memory.kmem.tcp.usage_in_bytes";
+}

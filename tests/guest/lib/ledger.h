@@ -85,6 +85,13 @@ int ledger_expect_each(const char *cg, const char *key,
 		       long pages_delta, long tol, long slack,
 		       const char *what, struct ledgers *now);
 /*
+ * The ledger of socket memory (v2: memory.stat sock; v1: the TCP counter,
+ * once the cgroup accounts TCP), counted in pages with no stock between:
+ * exact. -1 when it cannot be read.
+ */
+int ledger_sock_read(const char *cg, long *v);
+const char *ledger_sock_name(void);
+/*
  * The statistics ledger of key is the page counter itself (v2 without
  * that key: ledger_read()), stock pre-charge and all.
  */
