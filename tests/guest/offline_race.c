@@ -156,7 +156,7 @@ struct side {
 };
 
 struct race {
-	char t[CG_PATH_MAX], p[CG_PATH_MAX], c[CG_PATH_MAX], s[CG_PATH_MAX];
+	struct outside g;
 	struct outlive o;
 	int nkeys, fd;
 	long n;
@@ -250,7 +250,7 @@ static long drain_events(int fd)
 static int step_alive(struct race *r, struct side *c, struct side *p,
 		      struct side *t, struct side *s)
 {
-	return run_pairs(r->s, r->n) ||
+	return run_pairs(r->g.s, r->n) ||
 	       side_step(r, c, r->n, r->n, "with C alive") ||
 	       side_step(r, p, r->n, r->n, "with C alive") ||
 	       side_step(r, t, r->n, r->n, "with C alive") ||
@@ -268,7 +268,7 @@ static long step_across(struct race *r, struct side *p, struct side *t)
 	struct split at;
 	long lo, hi;
 
-	if (pairs_across_rmdir(r->s, r->c, r->n, &at))
+	if (pairs_across_rmdir(r->g.s, r->g.c, r->n, &at))
 		return -1;
 	r->across = at.all;
 	lo = r->late ? at.all : at.before;
@@ -276,7 +276,7 @@ static long step_across(struct race *r, struct side *p, struct side *t)
 	r->across_lo = lo;
 	if (side_step(r, p, lo, hi, "once C was removed under the loop") ||
 	    side_step(r, t, lo, hi, "once C was removed under the loop") ||
-	    dying_is(r->p, "P", 1, "after rmdir C with C's inotify instance open (group->memcg holds C)"))
+	    dying_is(r->g.p, "P", 1, "after rmdir C with C's inotify instance open (group->memcg holds C)"))
 		return -1;
 	return hi;
 }
@@ -296,11 +296,11 @@ static long warm_up(struct race *r)
 	long last = -1, rise = 0, n;
 
 	for (n = 1; n <= WARM_MAX; n++) {
-		if (run_pairs(r->s, r->n))
+		if (run_pairs(r->g.s, r->n))
 			return -1;
 		sleep_ms(ERA_CACHE_MS);
 		cg_kick_stocks(NULL);
-		if (ledger_read(r->s, "slab", &l))
+		if (ledger_read(r->g.s, "slab", &l))
 			return -1;
 		if (l.pages == last)
 			return n;
@@ -314,10 +314,10 @@ static long warm_up(struct race *r)
 
 static int race_steps(struct race *r)
 {
-	struct side c = { .name = "C", .cg = r->c };
-	struct side p = { .name = "P", .cg = r->p };
-	struct side t = { .name = "T", .cg = r->t };
-	struct side s = { .name = "S", .cg = r->s };
+	struct side c = { .name = "C", .cg = r->g.c };
+	struct side p = { .name = "P", .cg = r->g.p };
+	struct side t = { .name = "T", .cg = r->g.t };
+	struct side s = { .name = "S", .cg = r->g.s };
 	long pairs, across, events, warm;
 
 	warm = warm_up(r);
@@ -330,15 +330,15 @@ static int race_steps(struct race *r)
 	    side_read(r, &s) || step_alive(r, &c, &p, &t, &s))
 		return -1;
 	across = step_across(r, &p, &t);
-	if (across < 0 || run_pairs(r->s, r->n) ||
+	if (across < 0 || run_pairs(r->g.s, r->n) ||
 	    side_step(r, &p, r->late * r->n, r->late * r->n, "after rmdir C") ||
 	    side_step(r, &t, r->late * r->n, r->late * r->n, "after rmdir C") ||
 	    side_step(r, &s, 0, 0, "whose task caused the events") ||
-	    cg_destroy(r->p) ||
-	    dying_is(r->t, "T", 2, "after rmdir C and P with C's inotify instance open (C held by group->memcg, P by C)"))
+	    cg_destroy(r->g.p) ||
+	    dying_is(r->g.t, "T", 2, "after rmdir C and P with C's inotify instance open (C held by group->memcg, P by C)"))
 		return -1;
 	/* After rmdir P too: what P held is T's, and so are new events. */
-	if (run_pairs(r->s, r->n) ||
+	if (run_pairs(r->g.s, r->n) ||
 	    side_step(r, &t, r->late * r->n, r->late * r->n, "after rmdir C and P") ||
 	    side_step(r, &s, 0, 0, "whose task caused the events"))
 		return -1;
@@ -356,7 +356,7 @@ static int race_steps(struct race *r)
 		return -1;
 	close(r->fd);
 	r->fd = -1;
-	return cg_wait_gone_unpinned(r->t, "C and P once C's inotify instance closed");
+	return cg_wait_gone_unpinned(r->g.t, "C and P once C's inotify instance closed");
 }
 /* Room for every event of the test in the queue: no overflow drops one. */
 static long queue_room(long events)
@@ -461,11 +461,8 @@ int test_offline_race(void)
 	if (!ret)
 		old_room = queue_room(QUEUE_ROOM);
 	ret = ret || old_room < 0 ||
-	      cg_create(r.t, cg_root, "rig_offline_race") ||
-	      cg_enable_memory(r.t) || cg_create(r.p, r.t, "parent") ||
-	      cg_enable_memory(r.p) || cg_create(r.c, r.p, "child") ||
-	      cg_create(r.s, cg_root, "rig_offline_race_outside") ||
-	      cg_run(r.c, make_instance, NULL);
+	      outside_make(&r.g, "rig_offline_race") ||
+	      cg_run(r.g.c, make_instance, NULL);
 	if (!ret) {
 		r.fd = fd_recv(sv[0]);
 		ret = r.fd < 0 || race_steps(&r);
@@ -474,12 +471,7 @@ int test_offline_race(void)
 		close(r.fd);
 	close(sv[0]);
 	close(sv[1]);
-	cg_destroy(r.c);
-	cg_destroy(r.s);
-	cg_destroy(r.p);
-	if (ret && r.t[0])
-		cg_wait_gone_kicked(r.t, "cleaning up after a failure");
-	cg_destroy(r.t);
+	outside_remove(&r.g, ret);
 	queue_restore(old_room);
 	unlink(file_path);
 	rmdir(DIR_PATH);

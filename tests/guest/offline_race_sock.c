@@ -117,7 +117,7 @@ struct side {
 };
 
 struct race {
-	char t[CG_PATH_MAX], p[CG_PATH_MAX], c[CG_PATH_MAX], s[CG_PATH_MAX];
+	struct outside g;
 	int fd[NR_SOCKS];
 	struct side *live[3];	/* whose rises must agree: C, P, T; or P, T; or T */
 	int nlive;
@@ -184,7 +184,7 @@ static int step_write(struct race *r, const char *when)
 		return -1;
 	flow->written = 0;
 	flow->stop = 1;
-	if (cg_run(r->s, writer, NULL))
+	if (cg_run(r->g.s, writer, NULL))
 		return -1;
 	ktap_diag("S wrote %ld B into C's client %s", flow->written, when);
 	if (step_check(r, when))
@@ -210,10 +210,10 @@ static int step_across(struct race *r)
 
 	flow->written = 0;
 	flow->stop = 0;
-	pid = cg_spawn(r->s, writer, NULL);
+	pid = cg_spawn(r->g.s, writer, NULL);
 	while (pid > 0 && get(&flow->written) < half && drain(r->fd[ACCEPTED]) >= 0)
 		sleep_ms(1);
-	if (pid < 0 || cg_destroy(r->c))
+	if (pid < 0 || cg_destroy(r->g.c))
 		goto fail;
 	at = get(&flow->written) + half;
 	while (!written(&at) && drain(r->fd[ACCEPTED]) >= 0)
@@ -243,8 +243,8 @@ static int dying_is(const char *cg, const char *who, long want)
 
 static int race_steps(struct race *r)
 {
-	struct side c = { .name = "C", .cg = r->c }, p = { .name = "P", .cg = r->p };
-	struct side t = { .name = "T", .cg = r->t }, s = { .name = "S", .cg = r->s };
+	struct side c = { .name = "C", .cg = r->g.c }, p = { .name = "P", .cg = r->g.p };
+	struct side t = { .name = "T", .cg = r->g.t }, s = { .name = "S", .cg = r->g.s };
 	int i;
 
 	if (ledger_sock_read(c.cg, &c.base) || ledger_sock_read(p.cg, &p.base) ||
@@ -262,9 +262,9 @@ static int race_steps(struct race *r)
 	r->live[1] = &t;
 	r->nlive = 2;
 	if (step_check(r, "once C was removed under the flow") ||
-	    dying_is(r->p, "P", 1) ||
-	    step_write(r, "after rmdir C") || cg_destroy(r->p) ||
-	    dying_is(r->t, "T", 2))
+	    dying_is(r->g.p, "P", 1) ||
+	    step_write(r, "after rmdir C") || cg_destroy(r->g.p) ||
+	    dying_is(r->g.t, "T", 2))
 		return -1;
 	r->live[0] = &t;
 	r->nlive = 1;
@@ -274,8 +274,8 @@ static int race_steps(struct race *r)
 		close(r->fd[i]);
 		r->fd[i] = -1;
 	}
-	if (cg_wait_gone_unpinned(r->t, "C and P once C's sockets closed") ||
-	    ledger_sock_read(r->t, &t.now))
+	if (cg_wait_gone_unpinned(r->g.t, "C and P once C's sockets closed") ||
+	    ledger_sock_read(r->g.t, &t.now))
 		return -1;
 	return expect_near("T's socket memory once the sockets closed",
 			   t.now - t.base, 0, 0);
@@ -297,11 +297,8 @@ int test_offline_race_sock(void)
 	if (flow == MAP_FAILED || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return KSFT_FAIL;
 	ktap_diag("%s: the ledger of socket memory", ledger_sock_name());
-	ret = cg_create(r.t, cg_root, "rig_offline_sock") ||
-	      cg_enable_memory(r.t) || cg_create(r.p, r.t, "parent") ||
-	      cg_enable_memory(r.p) || cg_create(r.c, r.p, "child") ||
-	      cg_create(r.s, cg_root, "rig_offline_sock_outside") ||
-	      tcp_accounting(r.c) || cg_run(r.c, make_sockets, NULL);
+	ret = outside_make(&r.g, "rig_offline_sock") ||
+	      tcp_accounting(r.g.c) || cg_run(r.g.c, make_sockets, NULL);
 	for (i = 0; i < NR_SOCKS && !ret; i++) {
 		r.fd[i] = fd_recv(sv[0]);
 		ret = r.fd[i] < 0;
@@ -315,12 +312,7 @@ int test_offline_race_sock(void)
 			close(r.fd[i]);
 	close(sv[0]);
 	close(sv[1]);
-	cg_destroy(r.c);
-	cg_destroy(r.s);
-	cg_destroy(r.p);
-	if (ret && r.t[0])
-		cg_wait_gone_kicked(r.t, "cleaning up after a failure");
-	cg_destroy(r.t);
+	outside_remove(&r.g, ret);
 	munmap(flow, sizeof(*flow));
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }

@@ -1154,3 +1154,23 @@ int fd_recv(int sock)
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
 }
+
+int outside_make(struct outside *g, const char *name)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "%s_outside", name);
+	return cg_create(g->t, cg_root, name) || cg_enable_memory(g->t) ||
+	       cg_create(g->p, g->t, "parent") || cg_enable_memory(g->p) ||
+	       cg_create(g->c, g->p, "child") || cg_create(g->s, cg_root, s);
+}
+
+void outside_remove(struct outside *g, int failed)
+{
+	cg_destroy(g->c);
+	cg_destroy(g->s);
+	cg_destroy(g->p);
+	if (failed && g->t[0])
+		cg_wait_gone_kicked(g->t, "cleaning up after a failure");
+	cg_destroy(g->t);
+}

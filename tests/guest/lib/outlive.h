@@ -10,6 +10,7 @@
 #ifndef RIG_OUTLIVE_H
 #define RIG_OUTLIVE_H
 
+#include "cg.h"
 #include "ledger.h"
 
 struct outlive;
@@ -192,6 +193,19 @@ int outlive_chain(const struct outlive *o);
  */
 int outlive_freed(const struct outlive *o, const char *who, const char *cg,
 		  int n);
+
+/*
+ * The cgroups of a test whose charges come into C from outside it:
+ * T > P > C under the root (T named name), memory on in T and P, and S
+ * (name_outside) beside T, so that T holds no charge of S's.
+ */
+struct outside {
+	char t[CG_PATH_MAX], p[CG_PATH_MAX], c[CG_PATH_MAX], s[CG_PATH_MAX];
+};
+
+int outside_make(struct outside *g, const char *name);
+/* What is left of them, removed; after a failure T's dying ones waited for. */
+void outside_remove(struct outside *g, int failed);
 
 /* Pass a file descriptor to another process over a UNIX socket. */
 int fd_send(int sock, int fd);
