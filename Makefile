@@ -10,7 +10,7 @@ RIG_VARS := $(shell sed "s/#.*//" $(dir $(lastword $(MAKEFILE_LIST)))tests/pipel
 export $(RIG_VARS)
 $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(if $(filter $(v),$(RIG_VARS)),,$(shell echo "rig: error: unknown variable $(v)$(if $(filter $(v)S,$(RIG_VARS)), (did you mean $(v)S?)): the rig reads those of tests/pipeline/variables.list (see README.md, Options)" >&2)$(error unknown variable $(v)))))
 
-.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants sweep sweep-keep soak releases known list clean distclean
+.PHONY: test check check-quick deps shell build bisect nightly nightly-list index bench mutants mutants-stale sweep sweep-keep soak releases known list clean distclean
 
 test:
 	@./run.sh test
@@ -64,6 +64,11 @@ check-quick:
 
 mutants:
 	@tests/commands/mutants.sh
+
+# Only the mutations whose row in the recorded table is missing or stale,
+# merged into it.
+mutants-stale:
+	@tests/commands/mutants.sh stale
 
 # make sweep [SWEEP_ONLY=fn[:a-b]] [SWEEP_DEBUG=0]: generated mutants of the
 # reparenting functions (tests/sweep/functions), a kill rate for each

@@ -52,6 +52,7 @@ static_checks() {
 	check known_rates_states check_known_rates_states
 	check mutants_tables_current check_mutants_tables
 	check mutants_table_short_caught check_mutants_table_short
+	check mutants_stale_merge check_mutants_stale_merge
 	check_end shellcheck
 	check_end c_werror
 	# the suite binary c_werror built reads recorded counters
@@ -94,9 +95,9 @@ check_mutants_tables() {
 	return "$bad"
 }
 
-# mutants_covered TABLE, from mutants.sh (which sets its own TOP and -e).
+# mutants_covered TABLE [names], from mutants.sh (which sets its own TOP and -e).
 mutants_covered() {
-	MUTANTS_LIB=1 bash -c '. "$0"; set +e; mutants_covered "$1"' "$TOP/tests/commands/mutants.sh" "$1"
+	MUTANTS_LIB=1 bash -c '. "$0"; set +e; mutants_covered "$@"' "$TOP/tests/commands/mutants.sh" "$@"
 }
 
 # A table that lacks a row fails that check.
@@ -105,6 +106,27 @@ check_mutants_table_short() {
 	head -n 4 "$TOP/tests/measured/mutants-um.txt" >"$short"
 	out=$(mutants_covered "$short") && return 1
 	printf '%s\n' "$out" | grep -q 'no row for xattr-unaccounted (expect-fail tmpfs_xattr): rerun make mutants ARCH=um KERNEL=6.12$'
+}
+
+# make mutants-stale on a table short of rows: the stale names are the
+# missing rows; rows for them, merged, make the table current again and
+# leave the measured rows as they were.
+check_mutants_stale_merge() {
+	local d=$CHECK_LOGS/mutants-stale t names
+	rm -rf "$d" && mkdir -p "$d/rows"
+	t=$d/mutants-um.txt
+	head -n 5 "$TOP/tests/measured/mutants-um.txt" >"$t"
+	names=$(mutants_covered "$t" names) && return 1
+	[ "$(printf '%s\n' "$names" | wc -l)" -gt 20 ] || { echo "stale names: $names"; return 1; }
+	ARCH=um MUTANTS_LIB=1 bash -c '. "$0"; set +e
+		for n in $1; do
+			printf "%s\t%s\tkilled\tnot run\tkilled by rig\n" "$n" "$(expected_all "$MUT_DIR/$n.patch")" >"$2/rows/$n"
+		done
+		OUT=$2 ROWS=$2/rows MUT_MERGE=$3 MUTANTS=$(echo $1 | tr " " ,) mutants_merge' \
+		"$TOP/tests/commands/mutants.sh" "$names" "$d" "$t" || return 1
+	mutants_covered "$t" || return 1
+	head -n 1 "$t" | grep -q ': [0-9]* of [0-9]* killed by the rig; .*; rows .* rerun on ' || { head -n 1 "$t"; return 1; }
+	diff <(sed -n 5p "$TOP/tests/measured/mutants-um.txt" | tr -s ' ') <(grep "^$(sed -n '5s/ .*//p' "$t") " "$t" | tr -s ' ')
 }
 
 # tests/measured/ is written by make soak, mutants and bench, never by hand:

@@ -349,9 +349,54 @@ main() {
 	column -t -s "$(printf '\t')" "$OUT/table.tsv" >"$OUT/table.txt"
 	cat "$OUT/table.txt"
 	echo "table: $OUT/table.txt"
-	mutants_record "$killed"
+	if [ -n "${MUT_MERGE:-}" ]; then mutants_merge; else mutants_record "$killed"; fi
 	echo "$killed passed, $other failed"
 	[ "$other" = 0 ]
+}
+
+
+# make mutants-stale: rerun only the mutations whose row in this arch's
+# recorded table is missing, names other Expect-fail lines or was not
+# killed (what make check's mutants_tables_current reports), and merge
+# their rows into the table; rows of mutations no longer shipped go. The
+# other rows keep their measurement, and the header says which rows were
+# rerun when. A new mutation then costs its own boots, not a full table.
+mutants_stale() {
+	local file table names
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	file=$(measured_name mutants "$ARCH") || { echo "mutants: no recorded table for this KERNEL_SRC or SERIES: run make mutants" >&2; exit 2; }
+	table=$TOP/tests/measured/$file
+	[ -f "$table" ] || { echo "mutants: $table does not exist: run make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12} in full" >&2; exit 2; }
+	names=$( (mutants_covered "$table" names || true) | sort | paste -sd, -)
+	if [ -z "$names" ]; then
+		mutants_covered "$table" >&2 || { echo "mutants: $table is stale beyond its rows: run make mutants in full" >&2; exit 1; }
+		echo "mutants: every row of $table is current"
+		return 0
+	fi
+	echo "mutants: rerunning $names for $table" >&2
+	# The table's suites, so that merged rows were measured alike.
+	MUT_SUITES=$(sed -n '1s/.*; suites \([^;]*\);.*/\1/p' "$table")
+	MUTANTS=$names MUT_MERGE=$table main
+}
+
+# mutants_merge KILLED: this run's rows into MUT_MERGE's table.
+mutants_merge() {
+	local table=$MUT_MERGE head body=$OUT/merged.tsv killed total
+	# shellcheck source=tests/commands/measured.sh
+	. "$TOP/tests/commands/measured.sh"
+	head=$(sed -n '1s/^# Written by \(.*\)\. Do not edit\.$/\1/p' "$table")
+	printf '%s\t%s\t%s\t%s\t%s\n' mutation expect-fail rig kselftest verdict >"$body"
+	# Old rows (columns two spaces or more apart) whose mutation is still
+	# shipped and was not rerun, then the new ones, in name order.
+	tail -n +4 "$table" | sed 's/   */\t/g' | while IFS= read -r row; do
+		[ -f "$MUT_DIR/${row%%	*}.patch" ] && [ ! -f "$ROWS/${row%%	*}" ] && printf '%s\n' "$row"
+	done | cat - "$ROWS"/* | sort -t "$(printf '\t')" -k1,1 >>"$body"
+	total=$(($(wc -l <"$body") - 1))
+	killed=$(awk -F'\t' 'NR > 1 && ($5 == "killed by rig" || $5 == "killed by both")' "$body" | wc -l)
+	column -t -s "$(printf '\t')" "$body" >"$OUT/table.txt"
+	head=$(printf '%s' "$head" | sed "s/: [0-9]* of [0-9]* killed by the rig;/: $killed of $total killed by the rig;/")
+	measured_write "$table" "$OUT/table.txt" "$head; rows ${MUTANTS//,/, } rerun on $(date -u +%Y-%m-%d)"
 }
 
 # mutants_covered TABLE: a recorded table (tests/measured/mutants-*.txt)
@@ -361,7 +406,7 @@ main() {
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 cmd release absent debug
+	local table=$1 names=${2:-} cmd release absent debug
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
 	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
@@ -374,7 +419,9 @@ mutants_covered() {
 	# here, as expected_all says it at DEBUG=0), the release's absent
 	# list, then the table; the tree's era is that of its first row.
 	# shellcheck disable=SC2016 # awk's own $
-	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" -v debug="$debug" '
+	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" -v debug="$debug" -v names="$names" '
+		# names set: only the names of stale rows, one a line (make mutants-stale)
+		function stale(n, msg) { print (names ? n : msg); bad = 1 }
 		function flush() {
 			if (name == "") return
 			v2 = want[""]; if (want["-" arch] != "") v2 = v2 (v2 != "" ? "," : "") want["-" arch]
@@ -392,19 +439,24 @@ mutants_covered() {
 		FILENAME ~ /absent$/ { flush(); split($0, f, "\t"); absent[f[1]] = 1; next }
 		FILENAME == table && FNR == 1 { flush() }
 		FILENAME == table && FNR == 4 { tera = era[$1]; if (!($1 in era)) { print table ": first row " $1 " is no mutation: rerun " cmd; bad = 1; exit 1 } }
-		FILENAME == table && FNR > 3 { row[$1] = $0; if (!($1 in era)) { print table ": row " $1 " is no shipped mutation: rerun " cmd; bad = 1 } }
+		FILENAME == table && FNR > 3 { row[$1] = $0; if (!($1 in era)) { if (!names) print table ": row " $1 " is no shipped mutation: rerun " cmd; bad = 1 } }
 		END {
 			if (bad && tera == "") exit 1
 			for (n in era) {
 				if (era[n] != tera || (n in absent) || exp_[n] == "") continue
-				if (!(n in row)) { print table ": no row for " n " (expect-fail " exp_[n] "): rerun " cmd; bad = 1; continue }
+				if (!(n in row)) { stale(n, table ": no row for " n " (expect-fail " exp_[n] "): rerun " cmd); continue }
 				r = row[n]; sub(/^[^ ]+ +/, "", r); sub(/  .*/, "", r)
-				if (r != exp_[n]) { print table ": " n "\047s row is for other Expect-fail lines than " exp_[n] ": rerun " cmd; bad = 1 }
-				else if (row[n] !~ /killed by (rig|both)$/) { r = row[n]; gsub(/ +/, " ", r); print table ": " n " was not killed: " r; bad = 1 }
+				if (r != exp_[n]) stale(n, table ": " n "\047s row is for other Expect-fail lines than " exp_[n] ": rerun " cmd)
+				else if (row[n] !~ /killed by (rig|both)$/) { r = row[n]; gsub(/ +/, " ", r); stale(n, table ": " n " was not killed: " r) }
 			}
 			exit bad
 		}' "$MUT_DIR"/*.patch "$absent" "$table"
 }
 
 # Sourced by make check (MUTANTS_LIB=1) for its verdicts alone.
-[ -n "${MUTANTS_LIB:-}" ] || main "$@"
+[ -z "${MUTANTS_LIB:-}" ] || return 0
+case "${1:-}" in
+stale) mutants_stale ;;
+"") main ;;
+*) echo "usage: $0 [stale]" >&2; exit 2 ;;
+esac
