@@ -230,17 +230,6 @@ fail:
 	return -1;
 }
 
-static int dying_is(const char *cg, const char *who, long want)
-{
-	long dying = cg_dying(cg);
-
-	if (dying == want)
-		return 0;
-	ktap_fail("not-dying-with-sockets", "%s counts %ld dying descendants while C's sockets are open, expected %ld",
-		  who, dying, want);
-	return -1;
-}
-
 static int race_steps(struct race *r)
 {
 	struct side c = { .name = "C", .cg = r->g.c }, p = { .name = "P", .cg = r->g.p };
@@ -262,9 +251,11 @@ static int race_steps(struct race *r)
 	r->live[1] = &t;
 	r->nlive = 2;
 	if (step_check(r, "once C was removed under the flow") ||
-	    dying_is(r->g.p, "P", 1) ||
+	    cg_dying_is(r->g.p, "P", 1, "not-dying-with-sockets",
+			"while C's sockets are open") ||
 	    step_write(r, "after rmdir C") || cg_destroy(r->g.p) ||
-	    dying_is(r->g.t, "T", 2))
+	    cg_dying_is(r->g.t, "T", 2, "not-dying-with-sockets",
+			"while C's sockets are open"))
 		return -1;
 	r->live[0] = &t;
 	r->nlive = 1;

@@ -132,11 +132,9 @@ static int sock_steps(const char *p, const char *c, int *fd)
 	if (cg_destroy(c))
 		return -1;
 	sleep_ms(HOLD_MS);
-	if (cg_dying(p) != 1) {
-		ktap_fail("not-dying-with-sockets", "C dying %d ms after rmdir with its sockets open: %ld, expected 1",
-			  HOLD_MS, cg_dying(p));
+	if (cg_dying_is(p, "P", 1, "not-dying-with-sockets",
+			"after rmdir C with its sockets open"))
 		return -1;
-	}
 	for (i = 0; i < NR_SOCKS; i++) {
 		close(fd[i]);
 		fd[i] = -1;

@@ -172,6 +172,19 @@ int ledger_expect_slack(const char *cg, const char *key,
 				  what, now);
 }
 
+/* The statistics ledger of s->cg at base + delta, polled; s->last gets it. */
+static int expect_stat(struct settle *s, const struct ledgers *base,
+		       long delta, const char *what)
+{
+	char name[256];
+
+	poll_until(settled, s, WAIT_MS);
+	if (s->last.stat < 0)
+		return -1;
+	snprintf(name, sizeof(name), what, ledger_stat_name(s->key));
+	return expect_near(name, s->last.stat - base->stat, delta, s->tol);
+}
+
 int ledger_expect_each(const char *cg, const char *key,
 		       const struct ledgers *base, long stat_delta,
 		       long pages_delta, long tol, long slack,
@@ -179,7 +192,6 @@ int ledger_expect_each(const char *cg, const char *key,
 {
 	long stat_tol = tol + ledger_stat_tol(key, 0) - ledger_tol(0) +
 			(ledger_in_pages(key) ? slack : 0);
-	long delta = stat_delta;
 	struct settle s = {
 		cg, key, base->stat + stat_delta, base->pages + pages_delta,
 		stat_tol, 0, { .stat = -1, .pages = -1 },
@@ -187,25 +199,37 @@ int ledger_expect_each(const char *cg, const char *key,
 	char name[256];
 	int ret;
 
-	poll_until(settled, &s, WAIT_MS);
-	if (s.last.stat < 0)
+	if (expect_stat(&s, base, stat_delta, what))
 		return -1;
 	s.tol = tol + slack;
-	snprintf(name, sizeof(name), what, ledger_stat_name(key));
-	if (expect_near(name, s.last.stat - base->stat, delta, stat_tol))
-		return -1;
 	s.on_pages = 1;
 	poll_kicked(settled, &s, WAIT_MS,
 		    "a live cgroup's own stock keeps pages uncharged from it");
 	if (s.last.pages < 0)
 		return -1;
 	snprintf(name, sizeof(name), what, ledger_pages_name());
-	delta = pages_delta;
-	ret = expect_near(name, s.last.pages - base->pages, delta, tol + slack);
+	ret = expect_near(name, s.last.pages - base->pages, pages_delta,
+			  tol + slack);
 	if (now) {
 		now->stat = s.last.stat;
 		now->pages = s.last.pages;
 	}
+	return ret;
+}
+
+int ledger_expect_stat(const char *cg, const char *key,
+		       const struct ledgers *base, long delta, long tol,
+		       const char *what, struct ledgers *now)
+{
+	struct settle s = {
+		cg, key, base->stat + delta, 0,
+		tol + ledger_stat_tol(key, 0) - ledger_tol(0), 0,
+		{ .stat = -1, .pages = -1 },
+	};
+	int ret = expect_stat(&s, base, delta, what);
+
+	if (now && s.last.stat >= 0)
+		*now = s.last;
 	return ret;
 }
 

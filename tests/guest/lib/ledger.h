@@ -85,6 +85,14 @@ int ledger_expect_each(const char *cg, const char *key,
 		       long pages_delta, long tol, long slack,
 		       const char *what, struct ledgers *now);
 /*
+ * The statistics ledger alone, for a second key of one unit whose page
+ * counter the first key's check (ledger_expect()) has judged: the page
+ * counter is judged once, under one name.
+ */
+int ledger_expect_stat(const char *cg, const char *key,
+		       const struct ledgers *base, long delta, long tol,
+		       const char *what, struct ledgers *now);
+/*
  * The ledger of socket memory (v2: memory.stat sock; v1: the TCP counter,
  * once the cgroup accounts TCP), counted in pages with no stock between:
  * exact. -1 when it cannot be read.

@@ -305,3 +305,15 @@ int cg_wait_gone_kicked(const char *cg, const char *why)
 		  cg_dying(cg), cg, WAIT_MS / 1000);
 	return -1;
 }
+
+int cg_dying_is(const char *cg, const char *who, long want, const char *id,
+		const char *why)
+{
+	long dying = cg_dying(cg);
+
+	if (dying == want)
+		return 0;
+	ktap_fail(id, "%s counts %ld dying descendants %s, expected %ld",
+		  who, dying, why, want);
+	return -1;
+}

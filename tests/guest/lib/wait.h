@@ -44,4 +44,12 @@ int cg_wait_gone_kicked(const char *cg, const char *why);
  */
 int cg_wait_gone_unpinned(const char *cg, const char *what);
 
+/*
+ * A removed memcg something still pins: cg must count exactly want dying
+ * descendants now, read once so that the figure judged is the one said;
+ * else FAIL id, naming who (the cgroup) and why (while what holds it).
+ */
+int cg_dying_is(const char *cg, const char *who, long want, const char *id,
+		const char *why);
+
 #endif
