@@ -6,7 +6,7 @@ SHELL := /bin/bash
 # The variables the rig reads, one list for make and run.sh. One given on
 # the command line that is not among them is a typo (TEST= for TESTS=),
 # refused before anything runs rather than ignored.
-RIG_VARS := $(shell sed "s/#.*//" $(dir $(lastword $(MAKEFILE_LIST)))tests/pipeline/variables.list)
+RIG_VARS := $(shell sed "s/#.*//; s/[[:space:]].*//" $(dir $(lastword $(MAKEFILE_LIST)))tests/pipeline/variables.list)
 export $(RIG_VARS)
 $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(if $(filter $(v),$(RIG_VARS)),,$(shell echo "rig: error: unknown variable $(v)$(if $(filter $(v)S,$(RIG_VARS)), (did you mean $(v)S?)): the rig reads those of tests/pipeline/variables.list (see README.md, Options)" >&2)$(error unknown variable $(v)))))
 

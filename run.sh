@@ -103,10 +103,14 @@ validate() {
 
 # NAME is one of the variables a user gives the rig (one list, the
 # Makefile's too); any other is a typo, refused rather than ignored.
+var_listed() {
+	awk -v v="$1" '$1 == v { f = 1 } END { exit !f }' "$RIG_TOP/tests/pipeline/variables.list"
+}
+
 var_known() {
 	local hint=
-	grep -qx "$1" "$RIG_TOP/tests/pipeline/variables.list" && return 0
-	! grep -qx "${1}S" "$RIG_TOP/tests/pipeline/variables.list" || hint=" (did you mean ${1}S?)"
+	var_listed "$1" && return 0
+	! var_listed "${1}S" || hint=" (did you mean ${1}S?)"
 	die "$EXIT_USAGE" "unknown variable $1$hint: the rig reads those of tests/pipeline/variables.list (see ./run.sh --help)"
 }
 
@@ -154,15 +158,14 @@ new_run_dir() {
 
 # What was asked, written once at the start of the run: request.json.
 run_request() {
-	jq -n --arg arch "$ARCH" --arg kernel "$KERNEL" --arg kernel_src "${KERNEL_SRC:-}" \
-		--arg series "$SERIES" --arg cgroup "$CGROUP" --arg debug "$DEBUG" \
-		--arg suites "${SUITES:-rig}" --arg tests "${TESTS:-}" --arg timeout "$TIMEOUT" \
-		--arg mem "$MEM" --arg cpus "$CPUS" --arg nodes "$NODES" --arg preempt "$PREEMPT" \
-		--arg rerun "$RERUN" --arg kconfig_add "${KCONFIG_ADD:-}" --arg kernel_args "${KERNEL_ARGS:-}" --arg build_dir "$BUILD_DIR" --arg results_dir "$RESULTS_DIR" \
-		'{ arch: $arch, kernel: $kernel, kernel_src: $kernel_src, series: $series,
-		   cgroup: $cgroup, debug: ($debug | tonumber), suites: $suites, tests: $tests,
-		   timeout: ($timeout | tonumber), mem: $mem, cpus: ($cpus | tonumber), nodes: ($nodes | tonumber), preempt: $preempt, rerun: ($rerun | tonumber), kconfig_add: $kconfig_add, kernel_args: $kernel_args,
-		   build_dir: $build_dir, results_dir: $results_dir }' >"$RUN_DIR/request.json"
+	local v
+	local -a args=()
+	for v in $(request_vars run local); do
+		args+=(--arg "${v,,}" "${!v:-}")
+	done
+	# numbers as numbers (debug, cpus, timeout...), the rest as given
+	jq -n "${args[@]}" '$ARGS.named | map_values(if test("^[0-9]+$") then tonumber else . end)' \
+		>"$RUN_DIR/request.json"
 }
 
 # The suite binary runs on the host too: it checks TESTS before a boot.
@@ -261,7 +264,7 @@ boot_request() {
 	if [ ! -f "$BOOT_FROM/request.json" ] || [ ! -f "$BOOT_FROM/facts.json" ]; then
 		die "$EXIT_USAGE" "$1 is not a run folder with request.json and facts.json: give results/<run>"
 	fi
-	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG SUITES TESTS TIMEOUT MEM CPUS NODES PREEMPT RERUN KCONFIG_ADD KERNEL_ARGS BUILD_DIR; do
+	for v in $(request_vars run local); do
 		case " ${GIVEN_VARS:-} " in *" $v "*) ;; *) export "$v=$(request "$BOOT_FROM" "${v,,}")" ;; esac
 	done
 }

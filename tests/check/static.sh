@@ -210,11 +210,11 @@ check_tests_where_named() {
 # only variables of the list.
 check_user_variables() {
 	local list=$TOP/tests/pipeline/variables.list v bad=0
-	while read -r v; do
+	while read -r v _; do
 		grep -qw "$v" "$TOP/README.md" || { echo "$v ($list) is not in README.md"; bad=1; }
 	done < <(sed "s/#.*//; /^$/d" "$list")
 	for v in $(sed -n "/^## Options/,/^## /s/^| \\([A-Z][A-Z0-9_, ]*[A-Z0-9]\\) *|.*/\\1/p" "$TOP/README.md" | tr -d ,); do
-		grep -qx "$v" "$list" || { echo "README.md's Options name $v, which is not in $list"; bad=1; }
+		awk -v v="$v" '$1 == v { f = 1 } END { exit !f }' "$list" || { echo "README.md's Options name $v, which is not in $list"; bad=1; }
 	done
 	return "$bad"
 }

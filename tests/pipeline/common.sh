@@ -102,3 +102,12 @@ fact() {
 request() {
 	jq -r --arg k "$2" '.[$k] // "" | tostring' "$1/request.json" 2>/dev/null || true
 }
+
+# request_vars KIND...: the user variables a run records in request.json
+# (tests/pipeline/variables.list, second word "run" or "local"), one a
+# line: the one list run_request writes, ./run.sh boot and reruns restore
+# and the reproduce line names.
+request_vars() {
+	awk -v kinds=" $* " '!/^#/ && NF > 1 && index(kinds, " " $2 " ") { print $1 }' \
+		"$(dirname "${BASH_SOURCE[0]}")/variables.list"
+}

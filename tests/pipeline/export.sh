@@ -23,7 +23,7 @@ export_verdict() {
 # The one line that runs this cell again, from request.json.
 export_reproduce() {
 	local v k val w=""
-	for v in ARCH KERNEL KERNEL_SRC CGROUP DEBUG PREEMPT SUITES TESTS SERIES KCONFIG_ADD; do
+	for v in $(request_vars run); do
 		k=${v,,}
 		val=$(request "$RUN_DIR" "$k")
 		[ -n "$val" ] || continue

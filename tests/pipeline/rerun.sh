@@ -35,7 +35,7 @@ rerun_env() {
 	local dir=$1 v k
 	local -a vars=()
 	shift
-	for v in ARCH KERNEL KERNEL_SRC SERIES CGROUP DEBUG TIMEOUT MEM CPUS NODES PREEMPT KCONFIG_ADD KERNEL_ARGS BUILD_DIR; do
+	for v in $(request_vars run local); do
 		k=${v,,}
 		vars+=("$v=$(request "$dir" "$k")")
 	done
