@@ -25,7 +25,9 @@ inputs_cheap() {
 	expect unknown_arch 2 "unknown ARCH 'sparc'" -- env ARCH=sparc "$TOP/run.sh" test
 	expect unknown_preempt 2 "PREEMPT must be none, voluntary or full" -- env PREEMPT=lazy "$TOP/run.sh" test
 	expect preempt_on_uml 2 "PREEMPT=full: um boots only none" -- env ARCH=um PREEMPT=full "$TOP/run.sh" test
-	expect not_a_tree 2 "KERNEL_SRC=/tmp is not a kernel tree" -- env KERNEL_SRC=/tmp "$TOP/run.sh" test
+	# its own build folder: no wait for the lock of a run going on
+	expect not_a_tree 2 "KERNEL_SRC=/tmp is not a kernel tree" -- \
+		env KERNEL_SRC=/tmp BUILD_DIR="$CHECK_LOGS/not-a-tree" "$TOP/run.sh" test
 	expect unknown_test 2 "TESTS=no_such_test names a test that does not exist" -- \
 		env TESTS=no_such_test "$TOP/run.sh" test
 	expect missing_series 2 "SERIES=/nonexistent/series does not exist" -- \

@@ -31,13 +31,15 @@ quick() {
 	local lint=
 	[ ! -d "$TOP/build/src/linux-6.12/scripts" ] || lint=1
 	[ -z "$lint" ] || check_start checkpatch check_checkpatch
+	# the parser's fixtures beside the rest: two CPUs, half the time
+	check_group_start parse parse_checks
 	static_checks
-	parse_checks
 	[ -z "$lint" ] || check_end checkpatch
 	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
 	sweep_quick_checks
+	check_group_end parse
 }
 
 # kselftest_column MUTATION PROGRAM.TEST: make mutants' table (in
@@ -61,12 +63,13 @@ kselftest_column() {
 full() {
 	era_prebuild_start
 	trap era_prebuild_stop EXIT
+	check_group_start parse parse_checks
 	static_checks
-	parse_checks
 	stage_checks
 	inputs_cheap
 	nightly_matrix_checks
 	sweep_quick_checks
+	check_group_end parse
 	e2e_pass
 	check checkpatch check_checkpatch
 	e2e_failures
