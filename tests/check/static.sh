@@ -105,7 +105,7 @@ check_mutants_table_short() {
 	local short=$CHECK_LOGS/mutants-short.txt out
 	head -n 4 "$TOP/tests/measured/mutants-um.txt" >"$short"
 	out=$(mutants_covered "$short") && return 1
-	printf '%s\n' "$out" | grep -q 'no row for xattr-unaccounted (expect-fail tmpfs_xattr): rerun make mutants ARCH=um KERNEL=6.12$'
+	printf '%s\n' "$out" | grep -q 'no row for xattr-unaccounted (expect-fail tmpfs_xattr): rerun make mutants-stale ARCH=um KERNEL=6.12$'
 }
 
 # make mutants-stale on a table short of its last three rows: the stale names are the

@@ -406,8 +406,12 @@ mutants_merge() {
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 names=${2:-} cmd release absent debug
+	local table=$1 names=${2:-} cmd scmd series release absent debug
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
+	series=$(sed -n '1s/.*; series \([^;.]*\)[;.].*/\1/p' "$table")
+	[ "${series:-series}" = series ] || cmd="$cmd SERIES=$series"
+	# a row missing or stale: only those mutations again
+	scmd=${cmd/make mutants/make mutants-stale}
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
 	[ -n "$ARCH" ] || { echo "$table: no ARCH= in its header: rerun make mutants"; return 1; }
 	release=$(echo "$cmd" | sed -n 's/.* KERNEL=\([0-9.]*\).*/\1/p')
@@ -419,7 +423,7 @@ mutants_covered() {
 	# here, as expected_all says it at DEBUG=0), the release's absent
 	# list, then the table; the tree's era is that of its first row.
 	# shellcheck disable=SC2016 # awk's own $
-	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" -v debug="$debug" -v names="$names" '
+	awk -v arch="$ARCH" -v table="$table" -v cmd="$cmd" -v debug="$debug" -v names="$names" -v scmd="$scmd" '
 		# names set: only the names of stale rows, one a line (make mutants-stale)
 		function stale(n, msg) { print (names ? n : msg); bad = 1 }
 		function flush() {
@@ -444,9 +448,9 @@ mutants_covered() {
 			if (bad && tera == "") exit 1
 			for (n in era) {
 				if (era[n] != tera || (n in absent) || exp_[n] == "") continue
-				if (!(n in row)) { stale(n, table ": no row for " n " (expect-fail " exp_[n] "): rerun " cmd); continue }
+				if (!(n in row)) { stale(n, table ": no row for " n " (expect-fail " exp_[n] "): rerun " scmd); continue }
 				r = row[n]; sub(/^[^ ]+ +/, "", r); sub(/  .*/, "", r)
-				if (r != exp_[n]) stale(n, table ": " n "\047s row is for other Expect-fail lines than " exp_[n] ": rerun " cmd)
+				if (r != exp_[n]) stale(n, table ": " n "\047s row is for other Expect-fail lines than " exp_[n] ": rerun " scmd)
 				else if (row[n] !~ /killed by (rig|both)$/) { r = row[n]; gsub(/ +/, " ", r); stale(n, table ": " n " was not killed: " r) }
 			}
 			exit bad
