@@ -200,8 +200,9 @@ parse_suite_wanted() {
 
 parse_problem() {
 	local log=$1 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0 dir=${2%/*}
-	local numbering
+	local numbering short
 	numbering=$(parse_numbering "$dir/ktap.txt" "$plan")
+	short=$(parse_guest_short "$log")
 	# The guest's status is its suite's: its own KTAP, before known failures
 	# turn a "not ok" into xfail, must agree with it.
 	ktap_read "$dir/ktap.txt" | awk -F'\t' '$1 == "R" && $3 == "fail" { f = 1 } END { exit !f }' && tfail=1
@@ -215,8 +216,8 @@ parse_problem() {
 		echo "the guest stopped (status $status) before printing its KTAP plan"
 	elif [ -n "$numbering" ]; then
 		echo "$numbering"
-	elif [ -n "$(parse_guest_short "$log")" ]; then
-		parse_guest_short "$log"
+	elif [ -n "$short" ]; then
+		echo "$short"
 	elif [ "$got" -lt "$plan" ]; then
 		echo "the guest stopped (status $status) after $got of $plan tests"
 	elif [ "$status" = 0 ] && [ $tfail = 1 ]; then
@@ -231,45 +232,39 @@ parse_problem() {
 # A guest with fewer CPUs online, or fewer NUMA nodes, than were asked
 # (RIG_CPUS, RIG_NODES on its command line) did not test what the run
 # promised: the SMP and NUMA tests would only skip. An error of the run,
-# not a skip.
+# not a skip. Nor did a guest asked to boot preempt=MODEL that runs
+# another. One pass over the log: asked (the first command line that
+# names each), what the init saw ("rig: cpus N", "rig: nodes N") and the
+# preemption model the kernel says it runs ("Dynamic Preempt: MODEL",
+# 5.12 on, PREEMPT_DYNAMIC; else its banner's build: PREEMPT_RT, PREEMPT
+# or neither, none).
 parse_guest_short() {
-	parse_short "$1" CPUS cpus "CPU(s) online" \
-		"the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
-	parse_short "$1" NODES nodes "NUMA node(s)" \
-		"the kernel did not find the others (its config needs NUMA and X86_64_ACPI_NUMA)"
-	parse_preempt "$1"
-}
-
-# The preemption model the kernel says it runs: "Dynamic Preempt: MODEL"
-# (5.12 on, PREEMPT_DYNAMIC), else its banner's build (PREEMPT_RT, PREEMPT
-# or neither: none).
-parse_preempt_model() {
-	tr -d '\r' <"$1" | awk '
+	awk '
+		function arg(name,   s) {
+			if (!match($0, "Kernel command line:.* " name "=[0-9a-z]*")) return ""
+			s = substr($0, RSTART, RLENGTH); sub(/.*=/, "", s); return s
+		}
+		{ sub(/\r$/, "") }
+		/Kernel command line:/ {
+			if (!hc && (v = arg("RIG_CPUS")) != "") { hc = 1; cpus = v }
+			if (!hn && (v = arg("RIG_NODES")) != "") { hn = 1; nodes = v }
+			if (!hp && (v = arg("preempt")) != "") { hp = 1; asked = v }
+		}
+		/^rig: cpus [0-9]/ && oc == "" { oc = $3 }
+		/^rig: nodes [0-9]/ && on == "" { on = $3 }
 		/Dynamic Preempt: / { d = $NF }
 		/Linux version / && b == "" {
 			b = "none"
 			if ($0 ~ / PREEMPT_RT /) b = "rt"
 			else if ($0 ~ / PREEMPT(_DYNAMIC)? /) b = "full"
 		}
-		END { print d != "" ? d : b }'
-}
-
-# A guest asked to boot preempt=MODEL that runs another did not test the
-# preemption the run promised.
-parse_preempt() {
-	local asked model
-	asked=$(sed -n 's/.*Kernel command line:.* preempt=\([a-z]*\).*/\1/p' "$1" | head -n 1)
-	[ -n "$asked" ] || return 0
-	model=$(parse_preempt_model "$1")
-	[ -n "$model" ] && [ "$model" != "$asked" ] || return 0
-	echo "the kernel runs preemption model $model where PREEMPT=$asked was asked: its config needs PREEMPT_DYNAMIC (5.12 on; older kernels preempt as built)"
-}
-
-# parse_short LOG VAR rig-line-name what why
-parse_short() {
-	local asked online
-	asked=$(sed -n "s/.*Kernel command line:.* RIG_$2=\\([0-9]*\\).*/\\1/p" "$1" | head -n 1)
-	online=$(sed -n "s/^rig: $3 \\([0-9]*\\).*/\\1/p" "$1" | tr -d '\r' | head -n 1)
-	[ -n "$asked" ] && [ -n "$online" ] && [ "$online" -lt "$asked" ] || return 0
-	echo "the guest has $online $4 where $2=$asked were asked: $5"
+		END {
+			if (cpus != "" && oc != "" && oc + 0 < cpus + 0)
+				print "the guest has " oc " CPU(s) online where CPUS=" cpus " were asked: the kernel did not bring the others up (its config needs ACPI or MPTABLE, and SMP)"
+			if (nodes != "" && on != "" && on + 0 < nodes + 0)
+				print "the guest has " on " NUMA node(s) where NODES=" nodes " were asked: the kernel did not find the others (its config needs NUMA and X86_64_ACPI_NUMA)"
+			model = d != "" ? d : b
+			if (asked != "" && model != "" && model != asked)
+				print "the kernel runs preemption model " model " where PREEMPT=" asked " was asked: its config needs PREEMPT_DYNAMIC (5.12 on; older kernels preempt as built)"
+		}' "$1"
 }
