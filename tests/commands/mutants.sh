@@ -13,6 +13,8 @@
 # run re-applies the series from pristine (the tree's recorded series
 # hash differs), so no mutated kernel is ever tested by accident, even
 # after Ctrl-C.
+# "mutants.sh stale" (make mutants-stale) reruns only the rows a recorded
+# table lacks or holds stale, and merges them in (mutants_stale).
 set -eu
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -354,7 +356,6 @@ main() {
 	[ "$other" = 0 ]
 }
 
-
 # make mutants-stale: rerun only the mutations whose row in this arch's
 # recorded table is missing, names other Expect-fail lines or was not
 # killed (what make check's mutants_tables_current reports), and merge
@@ -380,7 +381,7 @@ mutants_stale() {
 	MUTANTS=$names MUT_MERGE=$table main
 }
 
-# mutants_merge KILLED: this run's rows into MUT_MERGE's table.
+# mutants_merge: this run's rows (ROWS) into MUT_MERGE's table.
 mutants_merge() {
 	local table=$MUT_MERGE head body=$OUT/merged.tsv killed total
 	# shellcheck source=tests/commands/measured.sh
