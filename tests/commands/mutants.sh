@@ -40,8 +40,21 @@ fi
 SERIES=${SERIES:-$TOP/patches/series}
 # Absolute: the per-mutant series name its patches by their paths.
 case "$SERIES" in /*) ;; *) SERIES=$PWD/$SERIES ;; esac
+# This run's folder, its own (out_make): two runs started in one second
+# (UML 6.12 and 6.1 side by side) must not share ports and rows.
 OUT=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-mutants-$ARCH
 ROWS=$OUT/rows
+
+out_make() {
+	local base=$OUT n=1
+	mkdir -p "$RESULTS_DIR"
+	while ! mkdir "$OUT" 2>/dev/null; do
+		n=$((n + 1))
+		OUT=$base-$n
+	done
+	ROWS=$OUT/rows
+	mkdir -p "$ROWS"
+}
 
 # "Expect-fail:" names the tests that must fail on the default boot
 # (cgroup v2); "Expect-fail-<arch>:" adds tests that only run on that
@@ -301,7 +314,7 @@ mutants_record() {
 
 main() {
 	local m name killed=0 other=0 names=()
-	mkdir -p "$OUT" "$ROWS"
+	out_make
 	# The tree's era (from its Kconfig): a mutation breaks one era's code
 	# ("Era:", obj_cgroup when absent) and is applied to trees of that era.
 	TREE_ERA=$(RIG_ERA_SRC=$OUT/src "$TOP/run.sh" era) || exit
