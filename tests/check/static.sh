@@ -24,12 +24,29 @@ check_c_werror() {
 }
 
 # Userspace has no compiler_attributes.h: __printf is ours, so the
-# "prefer __printf" advice does not apply.
+# "prefer __printf" advice does not apply. A file checkpatch passed is
+# not checked again while it and checkpatch (its script, spelling and
+# const lists) stay the same: build/check-cache keeps one empty file per
+# (checkpatch, file) hash pair, so a run after an edit rechecks only the
+# edited files (a fresh clone checks them all).
 check_checkpatch() {
-	local src=$TOP/build/src/linux-6.12
+	local src=$TOP/build/src/linux-6.12 cache=$TOP/build/check-cache/checkpatch tool f h
+	local -a todo=() done=()
+	tool=$(cat "$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt" \
+		"$src/scripts/const_structs.checkpatch" | sha256sum | cut -c1-16)
+	mkdir -p "$cache"
+	while read -r h f; do
+		if [ -e "$cache/$tool-${h:0:32}" ]; then
+			done+=("$f")
+		else
+			todo+=("$f")
+		fi
+	done < <(sha256sum "$TOP"/tests/guest/*.[ch] "$TOP"/tests/guest/lib/*.[ch] "$TOP"/rootfs/*.c)
+	echo "checkpatch: ${#todo[@]} files to check, ${#done[@]} unchanged since they passed"
+	[ ${#todo[@]} -gt 0 ] || return 0
 	perl "$src/scripts/checkpatch.pl" --no-tree --terse --quiet \
-		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f \
-		"$TOP"/tests/guest/*.[ch] "$TOP"/tests/guest/lib/*.[ch] "$TOP"/rootfs/*.c
+		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f "${todo[@]}" || return 1
+	sha256sum "${todo[@]}" | while read -r h f; do : >"$cache/$tool-${h:0:32}"; done
 }
 
 static_checks() {
