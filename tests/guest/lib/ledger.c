@@ -172,6 +172,12 @@ int ledger_expect_slack(const char *cg, const char *key,
 				  what, now);
 }
 
+/* The statistics ledger's tolerance: tol, what key's statistics may lag by. */
+static long stat_tol(const char *key, long tol)
+{
+	return tol + ledger_stat_tol(key, 0) - ledger_tol(0);
+}
+
 /* The statistics ledger of s->cg at base + delta, polled; s->last gets it. */
 static int expect_stat(struct settle *s, const struct ledgers *base,
 		       long delta, const char *what)
@@ -190,11 +196,10 @@ int ledger_expect_each(const char *cg, const char *key,
 		       long pages_delta, long tol, long slack,
 		       const char *what, struct ledgers *now)
 {
-	long stat_tol = tol + ledger_stat_tol(key, 0) - ledger_tol(0) +
-			(ledger_in_pages(key) ? slack : 0);
 	struct settle s = {
 		cg, key, base->stat + stat_delta, base->pages + pages_delta,
-		stat_tol, 0, { .stat = -1, .pages = -1 },
+		stat_tol(key, tol) + (ledger_in_pages(key) ? slack : 0), 0,
+		{ .stat = -1, .pages = -1 },
 	};
 	char name[256];
 	int ret;
@@ -222,14 +227,15 @@ int ledger_expect_stat(const char *cg, const char *key,
 		       const char *what, struct ledgers *now)
 {
 	struct settle s = {
-		cg, key, base->stat + delta, 0,
-		tol + ledger_stat_tol(key, 0) - ledger_tol(0), 0,
+		cg, key, base->stat + delta, 0, stat_tol(key, tol), 0,
 		{ .stat = -1, .pages = -1 },
 	};
 	int ret = expect_stat(&s, base, delta, what);
 
-	if (now && s.last.stat >= 0)
-		*now = s.last;
+	if (now) {
+		now->stat = s.last.stat;
+		now->pages = s.last.pages;
+	}
 	return ret;
 }
 
