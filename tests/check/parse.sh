@@ -46,6 +46,7 @@ parse_checks() {
 	check parse_known_splat_other_named grep -q '^kernel_log fail WARNING:memcg_reparent_objcgs: WARNING: CPU: 0' \
 		"$CHECK_LOGS/parse-known_splat_other/results.txt"
 	check soak_figures_table soak_table_right
+	check soak_records_full_only soak_full_only
 	check figure_grammar figure_grammar_read
 	check index_cell_per_series index_keys_series
 	# A guest whose status says pass while KTAP says fail, and the reverse.
@@ -161,6 +162,22 @@ figure_grammar_read() {
 soak_table_right() {
 	"$TOP/run.sh" figures "$FIXTURES/soak/run1" "$FIXTURES/soak/run2" |
 		awk 'NF && $1 != "test" { $1 = $1; print }' | diff - <(echo "$SOAK_TABLE")
+}
+
+# Only a soak of the whole rig suite (and all of upstream's programs, if
+# any) replaces tests/measured/soak-*.txt: one of test_memcontrol alone
+# once overwrote the fixes soak.
+soak_full_only() {
+	(
+		# shellcheck source=tests/commands/soak.sh
+		. "$TOP/tests/commands/soak.sh"
+		TESTS='' KSFT_PROGRAMS='' SUITES=rig soak_full 20 &&
+			TESTS='' KSFT_PROGRAMS='' SUITES=rig,kselftest soak_full 20 &&
+			! TESTS='' KSFT_PROGRAMS=test_memcontrol SUITES=rig,kselftest soak_full 20 &&
+			! TESTS='' KSFT_PROGRAMS='' SUITES=kselftest soak_full 20 &&
+			! TESTS=pins KSFT_PROGRAMS='' SUITES=rig soak_full 20 &&
+			! TESTS='' KSFT_PROGRAMS='' SUITES=rig soak_full 19
+	)
 }
 
 # index.html keys a cell by what was tested: a run of another series is

@@ -107,7 +107,7 @@ known_markdown() {
 						fix = fix (fix == "" ? "" : " and ") fixes[i]
 				sub(/(^|,)until:[^,]*/, "", kernels)
 			}
-			if (match($8, /TESTS=[a-z0-9_]+/))
+			if (match($8, /(TESTS|KSFT_PROGRAMS)=[a-z0-9_]+/))
 				fix = fix ", `" substr($8, RSTART, RLENGTH) "`"
 			rate = got[n]
 			if (state[n] == "measured") sub(/ \(.*/, "", rate)

@@ -178,12 +178,20 @@ soak_main() {
 }
 
 # The measured noise the README points at: tests/measured/soak-<arch>.txt,
-# rewritten by every full soak (all tests, N >= 20) and never by hand: its
-# header carries the body's hash, which make check verifies.
+# rewritten by every full soak (the whole rig suite, with all of upstream's
+# programs if any, N >= 20) and never by hand: its header carries the
+# body's hash, which make check verifies. A soak of some tests or programs
+# (SUITES=kselftest KSFT_PROGRAMS=test_memcontrol) measures them alone and
+# records nothing.
 SOAK_RECORD_MIN=20
+soak_full() {
+	[ -z "$TESTS" ] && [ -z "${KSFT_PROGRAMS:-}" ] && [ "$1" -ge "$SOAK_RECORD_MIN" ] &&
+		case ",$SUITES," in *,rig,*) true ;; *) false ;; esac
+}
+
 soak_record() {
 	local out=$1 a=$2 n=$3 file
-	[ -z "$TESTS" ] && [ "$n" -ge "$SOAK_RECORD_MIN" ] || return 0
+	soak_full "$n" || return 0
 	file=$(measured_name soak "$a") || return 0
 	measured_write "$RIG_TOP/tests/measured/$file" "$out/figures-$a.txt" \
 		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
