@@ -26,7 +26,12 @@
  * stock. A killed while S's stock drains by itself soon after is the
  * kernel's race (the drain is queued, not waited for), said and set up
  * again: drained_late().
+ *
+ * limit_stock_late_drain, a reproducer run when named: the same case with
+ * CPU 1 kept busy while A charges, so that the drain always comes late.
  */
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +100,78 @@ static bool s_drained(void *arg)
 }
 
 /*
+ * limit_stock_late_drain's busy CPU 1: a SCHED_FIFO task spinning there
+ * for at most BUSY_MS, so that the drain work queued on CPU 1 waits, as
+ * it does behind a vCPU the host has not scheduled. It shares the rig's
+ * memory (CLONE_VM) and runs on a stack touched on CPU 0 beforehand:
+ * nothing it does charges on CPU 1, where a charge would take S's stock.
+ */
+#define BUSY_MS		500
+
+static char busy_stack[64 * 1024] __attribute__((aligned(16)));
+/* shared with the busy task: read and written with __atomic, not cached */
+static int busy_ready, busy_halt;
+
+static int busy_stop(pid_t pid)
+{
+	int status;
+
+	__atomic_store_n(&busy_halt, 1, __ATOMIC_SEQ_CST);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		ktap_diag("CPU 1's busy task did not exit normally (status 0x%x)", status);
+		return -1;
+	}
+	return 0;
+}
+
+static int spin_cpu1(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	long end;
+
+	(void)arg;
+	if (cpu_pin(1) || sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		__atomic_store_n(&busy_ready, -1, __ATOMIC_SEQ_CST);
+		return 1;
+	}
+	__atomic_store_n(&busy_ready, 1, __ATOMIC_SEQ_CST);
+	end = now_ms() + BUSY_MS;
+	while (!__atomic_load_n(&busy_halt, __ATOMIC_SEQ_CST) && now_ms() < end)
+		;
+	return 0;
+}
+
+static pid_t busy_start(void)
+{
+	pid_t pid;
+	int i, ready = 0;
+
+	memset(busy_stack, 0, sizeof(busy_stack));
+	__atomic_store_n(&busy_ready, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&busy_halt, 0, __ATOMIC_SEQ_CST);
+	pid = clone(spin_cpu1, busy_stack + sizeof(busy_stack),
+		    CLONE_VM | SIGCHLD, NULL);
+	if (pid < 0) {
+		ktap_diag("clone of CPU 1's busy task: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 1000 && !ready; i++) {
+		usleep(1000);
+		ready = __atomic_load_n(&busy_ready, __ATOMIC_SEQ_CST);
+	}
+	if (ready != 1) {
+		ktap_diag("CPU 1's busy task did not become SCHED_FIFO on CPU 1 (%d)",
+			  ready);
+		busy_stop(pid);
+		return -1;
+	}
+	ktap_diag("CPU 1 busy: a SCHED_FIFO task spins there for at most %d ms",
+		  BUSY_MS);
+	return pid;
+}
+
+/*
  * A did not fit. try_charge_memcg() queues the drain of the other CPUs'
  * stocks (drain_all_stock(): schedule_work_on()) and does not wait for
  * it: when CPU 1 is slow to run its work (a vCPU the host has not
@@ -110,7 +187,7 @@ static bool s_drained(void *arg)
 static int late_drains;
 
 static int drained_late(const char *p, const char *s, long need, long room,
-			long held, long oom0)
+			long held, long oom0, bool busy)
 {
 	struct drained d = { s, -1 };
 	long oom1, t0 = now_ms();
@@ -129,6 +206,11 @@ static int drained_late(const char *p, const char *s, long need, long room,
 			  need, room, held, d.gap, WAIT_MS);
 		return -1;
 	}
+	if (busy) {
+		ktap_fail("oom-before-drain", "P's limit OOM-killed A, charging %ld B with %ld B free, while S's %ld B stock on CPU 1 waited for its drain behind a SCHED_FIFO task on CPU 1 (at most %d ms); it drained %ld ms after the kill: the charge queued the drain and did not wait for it",
+			  need, room, held, BUSY_MS, took);
+		return -1;
+	}
 	ktap_diag("P's limit OOM-killed A (%ld B asked, %ld B free), and S's %ld B stock on CPU 1 drained hands off %ld ms after: the drain came after the charge gave up; set up again",
 		  need, room, held, took);
 	if (kmsg_write("oom-before-stock-drain", "A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
@@ -138,9 +220,12 @@ static int drained_late(const char *p, const char *s, long need, long room,
 	return LOST;
 }
 
-static int drain_steps(const char *p, const char *s, const char *a, long *seen)
+static int drain_steps(const char *p, const char *s, const char *a, long *seen,
+		       bool busy)
 {
 	long held, need, cur, max0, max1, oom0, oom1, limit;
+	pid_t spinner = -1;
+	int rc;
 	struct charge charge = { 0, p, seen };
 	long room = ROOM_PAGES * page_size();
 	struct drained d = { s, -1 };
@@ -176,8 +261,16 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 	}
 	charge.len = need;
 	*seen = -1;
-	if (cg_run(a, charge_on_cpu0, &charge))
-		return drained_late(p, s, need, room, held, oom0);
+	if (busy) {
+		spinner = busy_start();
+		if (spinner < 0)
+			return -1;
+	}
+	rc = cg_run(a, charge_on_cpu0, &charge);
+	if (busy && busy_stop(spinner))
+		return -1;
+	if (rc)
+		return drained_late(p, s, need, room, held, oom0, busy);
 	if (cg_event(p, "max", &max1) || cg_event(p, "oom_kill", &oom1))
 		return -1;
 	ktap_diag("A, holding its %ld B, saw P's page counter at %ld B (limit %ld B)",
@@ -210,7 +303,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen)
 			   d.gap, 0, ledger_tol(0));
 }
 
-static int drain_attempt(void)
+static int drain_attempt(bool busy)
 {
 	char p[CG_PATH_MAX] = "", s[CG_PATH_MAX] = "", a[CG_PATH_MAX] = "";
 	pid_t holder = -1;
@@ -248,7 +341,7 @@ static int drain_attempt(void)
 	 */
 	holder = holder_start(made ? s : NULL);
 	if (holder > 0 && !cpu_pin(0))
-		ret = drain_steps(p, s, a, seen);
+		ret = drain_steps(p, s, a, seen, busy);
 	ret = holder_stop(holder, ret);
 	cg_set_limit(p, "memory.max", -1);
 	ret = attempt_end(p, a, s, "S and A, removed at the end", ret);
@@ -265,11 +358,33 @@ int test_limit_stock_drain(void)
 		return KSFT_SKIP;
 	}
 	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
-		ret = drain_attempt();
+		ret = drain_attempt(false);
 	if (ret == LOST)
 		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
 			  late_drains, i, ATTEMPTS);
 	/* each test is its own process: its affinity ends with it */
+	return ret ? KSFT_FAIL : KSFT_PASS;
+}
+
+/*
+ * limit_stock_late_drain (run when named, TESTS=limit_stock_late_drain):
+ * limit_stock_drain's case with CPU 1 busy while A charges, so that the
+ * drain queued there waits: the limit must wait for it rather than
+ * OOM-kill A. The reproducer of kernel_log's rig:oom-before-stock-drain.
+ */
+int test_limit_stock_late_drain(void)
+{
+	int i, ret = LOST;
+
+	if (nr_cpus() < 2) {
+		test_reason("%d CPU: no other CPU's stock to drain", nr_cpus());
+		return KSFT_SKIP;
+	}
+	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
+		ret = drain_attempt(true);
+	if (ret == LOST)
+		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, %d times of %d: the case was never set up",
+			  i, ATTEMPTS);
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }
 

@@ -58,6 +58,7 @@ static const struct rig_test tests[] = {
 	T(top_level_reparent),
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
+	R(limit_stock_late_drain),
 	R(selftest_crash),
 	R(selftest_hang),
 	R(selftest_flaky),
