@@ -59,6 +59,7 @@ static const struct rig_test tests[] = {
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
 	R(limit_stock_late_drain),
+	R(offline_empty_stock),
 	R(selftest_crash),
 	R(selftest_hang),
 	R(selftest_flaky),

@@ -103,9 +103,9 @@ static int stock_verdict(const char *cg, const char *what, long dying,
 	}
 	ktap_diag("%s: held %d s, freed once the rig charged on every CPU (%s), which gave back %ld B of object bytes and %ld B of pre-charge, %ld B of it P's own",
 		  what, WAIT_MS / 1000, !era_stat_slack() ?
-		  "not by folios in an LRU batch, not by a page stock's pre-charge" :
+		  "not by folios in an LRU batch, not by a page stock's pre-charge: by a stock without pages, which offline's drain passes over (TESTS=offline_empty_stock)" :
 		  given > 0 ? "by a page stock offline's drain skipped: 5.4's drain_all_stock() gives up while another drain holds its mutex" :
-		  "not by a page stock: before 5.9 one without pages holds no memcg",
+		  "not by a page stock's pre-charge: by a stock without pages, which offline's drain passes over (TESTS=offline_empty_stock)",
 		  freed, given, own);
 	/*
 	 * Still a memcg the kernel did not free: the kernel log gets it, where
