@@ -349,7 +349,8 @@ static int drain_attempt(bool busy)
 	return ret;
 }
 
-int test_limit_stock_drain(void)
+/* limit_stock_drain's attempts, CPU 1 busy while A charges or not */
+static int stock_drain_test(bool busy)
 {
 	int i, ret = LOST;
 
@@ -358,12 +359,17 @@ int test_limit_stock_drain(void)
 		return KSFT_SKIP;
 	}
 	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
-		ret = drain_attempt(false);
+		ret = drain_attempt(busy);
 	if (ret == LOST)
 		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
 			  late_drains, i, ATTEMPTS);
 	/* each test is its own process: its affinity ends with it */
 	return ret ? KSFT_FAIL : KSFT_PASS;
+}
+
+int test_limit_stock_drain(void)
+{
+	return stock_drain_test(false);
 }
 
 /*
@@ -374,18 +380,7 @@ int test_limit_stock_drain(void)
  */
 int test_limit_stock_late_drain(void)
 {
-	int i, ret = LOST;
-
-	if (nr_cpus() < 2) {
-		test_reason("%d CPU: no other CPU's stock to drain", nr_cpus());
-		return KSFT_SKIP;
-	}
-	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
-		ret = drain_attempt(true);
-	if (ret == LOST)
-		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, %d times of %d: the case was never set up",
-			  i, ATTEMPTS);
-	return ret ? KSFT_FAIL : KSFT_PASS;
+	return stock_drain_test(true);
 }
 
 int test_limit_max_reclaim(void)
