@@ -70,6 +70,7 @@ static_checks() {
 	check mutants_tables_current check_mutants_tables
 	check mutants_table_short_caught check_mutants_table_short
 	check mutants_stale_merge check_mutants_stale_merge
+	check mutants_series_changed check_mutants_series_changed
 	check_end shellcheck
 	check_end c_werror
 	# the suite binary c_werror built reads recorded counters
@@ -148,6 +149,30 @@ check_mutants_stale_merge() {
 	diff <(sed -n 5p "$TOP/tests/measured/mutants-um.txt" | tr -s ' ') <(grep "^$(sed -n '5s/ .*//p' "$t") " "$t" | tr -s ' ')
 }
 
+
+# A table measured with a series whose kernel patches changed since (a
+# fix added) is stale as a whole; one whose series changed only in its
+# selftest hunks or commit messages is not.
+check_mutants_series_changed() {
+	local d=$CHECK_LOGS/mutants-series t out
+	rm -rf "$d" && mkdir -p "$d/s"
+	t=$d/mutants-um-s.txt
+	printf 'series-kernel.patch\n' >"$d/s/series"
+	printf 'From: x\nSubject: a message\n---\n--- a/mm/memcontrol.c\n+++ b/mm/memcontrol.c\n@@ -1 +1 @@\n-a\n+b\n' >"$d/s/series-kernel.patch"
+	sed "1s|; series series|; series $d/s/series; patches $(series_digest_of "$d/s/series")|" "$TOP/tests/measured/mutants-um.txt" >"$t"
+	mutants_covered "$t" >/dev/null || { mutants_covered "$t"; return 1; }
+	# a selftest hunk and a new message leave it current
+	printf 'From: x\nSubject: another message\n---\n--- a/mm/memcontrol.c\n+++ b/mm/memcontrol.c\n@@ -1 +1 @@\n-a\n+b\n--- a/tools/testing/selftests/cgroup/t.c\n+++ b/tools/testing/selftests/cgroup/t.c\n@@ -1 +1 @@\n-c\n+d\n' >"$d/s/series-kernel.patch"
+	mutants_covered "$t" >/dev/null || { mutants_covered "$t"; return 1; }
+	# a kernel hunk changed makes it stale
+	sed -i 's/^+b$/+e/' "$d/s/series-kernel.patch"
+	out=$(mutants_covered "$t") && return 1
+	printf '%s\n' "$out" | grep -q "the patches of $d/s/series changed since it was measured"
+}
+
+series_digest_of() {
+	MUTANTS_LIB=1 bash -c '. "$0"; series_patch_digest "$1" rig' "$TOP/tests/commands/mutants.sh" "$1"
+}
 # tests/measured/ is written by make soak, mutants and bench, never by hand:
 # each file's body must still match the hash in its header.
 check_measured_files() {

@@ -300,6 +300,24 @@ mutant_row() {
 	echo "mutants: $(find "$ROWS" -type f | wc -l) of $MUT_TOTAL done, $((SECONDS / 60)) min $((SECONDS % 60)) s in" >&2
 }
 
+# series_patch_digest SERIES SUITES: what a series changes that a mutants
+# table's verdicts rest on, hashed: its patches' hunks outside
+# tools/testing/selftests, and inside it too when SUITES run upstream's
+# selftests (a commit message edited changes nothing). A table records it;
+# a kernel fix added to or changed in its series makes the table stale.
+series_patch_digest() {
+	local series=$1 suites=$2 dir p
+	dir=$(dirname "$series")
+	grep -v '^[[:space:]]*\(#.*\)\?$' "$series" | while read -r p _; do
+		awk -v ksft="$(case ",$suites," in *,kselftest,*) echo 1 ;; esac)" '
+			/^--- / { pend = $0; next }
+			/^\+\+\+ / { keep = ksft || $2 !~ /(^|\/)tools\/testing\/selftests\//
+				if (keep) print pend "\n" $0; next }
+			/^(diff |Index: |-- $)/ { keep = 0; next }
+			keep' "$dir/$p"
+	done | sha256sum | cut -c1-16
+}
+
 # Every mutation: the table goes to tests/measured/, its header naming
 # the suites that ran (x86_64 under TCG runs the rig's alone in time).
 mutants_record() {
@@ -309,7 +327,7 @@ mutants_record() {
 	. "$TOP/tests/commands/measured.sh"
 	file=$(measured_name mutants "$ARCH") || return 0
 	measured_write "$TOP/tests/measured/$file" "$OUT/table.txt" \
-		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12}$([ "${DEBUG:-0}" != 1 ] || echo " DEBUG=1") on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(realpath -m --relative-to="$TOP" "$SERIES")"
+		"make mutants ARCH=$ARCH KERNEL=${KERNEL:-6.12}$([ "${DEBUG:-0}" != 1 ] || echo " DEBUG=1") on $(date -u +%Y-%m-%d): $1 of $MUT_TOTAL killed by the rig; suites $MUT_SUITES; series $(realpath -m --relative-to="$TOP" "$SERIES"); patches $(series_patch_digest "$SERIES" "$MUT_SUITES")"
 }
 
 main() {
@@ -420,10 +438,21 @@ mutants_merge() {
 # runs a few mutations itself; this says when the tables that prove the
 # rest are out of date: a mutation added or changed since asks for a rerun.
 mutants_covered() {
-	local table=$1 names=${2:-} cmd scmd series release absent debug
+	local table=$1 names=${2:-} cmd scmd series release absent debug suites digest now
 	cmd=$(sed -n '1s/^# Written by \(make mutants[^:]*\) on .*/\1/p' "$table")
 	series=$(sed -n '1s/.*; series \([^;.]*\)[;.].*/\1/p' "$table")
 	case "${series:-series}" in series | patches/series) ;; *) cmd="$cmd SERIES=$series" ;; esac
+	# the series' patches as the table was measured with them (no digest:
+	# tables measured with an empty series, which it must still be)
+	case "${series:-series}" in series) series=patches/series ;; esac
+	suites=$(sed -n '1s/.*; suites \([^;]*\);.*/\1/p' "$table")
+	digest=$(sed -n '1s/.*; patches \([0-9a-f]*\).*/\1/p' "$table")
+	case "$series" in /*) now=$series ;; *) now=$TOP/$series ;; esac
+	now=$(series_patch_digest "$now" "${suites:-rig}")
+	if [ "$now" != "${digest:-$(printf '' | sha256sum | cut -c1-16)}" ]; then
+		[ -n "$names" ] || echo "$table: the patches of $series changed since it was measured (digest ${digest:-none}, now $now): rerun $cmd"
+		return 1
+	fi
 	# a row missing or stale: only those mutations again
 	scmd=${cmd/make mutants/make mutants-stale}
 	ARCH=$(echo "$cmd" | sed -n 's/.* ARCH=\([a-z0-9_]*\).*/\1/p')
