@@ -340,7 +340,7 @@ test_cells() {
 	local a g
 	# shellcheck disable=SC2034 # run_cells (cells.sh) reads it
 	CELLS=$(for a in $ARCH; do for g in $CGROUP; do
-		echo "$a ${KERNEL_SRC:-$KERNEL} $g $DEBUG -"
+		echo "$a ${KERNEL_SRC:-$KERNEL} $g $DEBUG - -"
 	done; done)
 	run_cells
 }

@@ -12,7 +12,7 @@ shards_cover_matrix() {
 	union=$(for i in 1 2 3; do make -s -C "$TOP" nightly-list MATRIX= SHARD="$i/3" || echo FAILED; done)
 	echo "full: $(echo "$all" | wc -l) cells; shards: $(echo "$union" | wc -l)"
 	[ "$(echo "$all" | sort)" = "$(echo "$union" | sort)" ] &&
-		[ -z "$(echo "$union" | sort | uniq -d)" ] && [ "$(echo "$all" | wc -l)" = 37 ]
+		[ -z "$(echo "$union" | sort | uniq -d)" ] && [ "$(echo "$all" | wc -l)" = 43 ]
 }
 
 # Every cell has both files, and each says FLAKY for selftest_flaky.
@@ -62,7 +62,7 @@ nightly_checks() {
 	rm -rf "$NIGHTLY_RESULTS"
 	expect nightly_four_cells 0 '^[0-9]+ passed, 0 failed, [0-9]+ skipped, 4 flaky$' -- \
 		make -C "$TOP" nightly RESULTS_DIR="$NIGHTLY_RESULTS" SUITES=rig \
-		MATRIX="arch=um,x86_64 kernel=6.12 cgroup=v2,v1 debug=0 preempt=full" TESTS=reparent_slab,selftest_flaky
+		MATRIX="arch=um,x86_64 kernel=6.12 cgroup=v2,v1 debug=0 preempt=full cpus=2" TESTS=reparent_slab,selftest_flaky
 	check nightly_cells_have_exports cells_have_exports
 	# run.sh, not make: make turns every failure into 2.
 	expect nightly_failed_cell 1 '^1 passed, 1 failed' -- \

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# make nightly: the matrix ARCH x KERNEL x CGROUP x DEBUG (x PREEMPT on
-# x86_64; UML cannot preempt) plus the mutation
+# make nightly: the matrix ARCH x KERNEL x CGROUP x DEBUG (x PREEMPT x CPUS
+# on x86_64; UML cannot preempt and has one CPU) plus the mutation
 # run, narrowed by MATRIX and cut by SHARD=i/N so that a CI engine can
 # spread it over machines. Each cell is a normal run (junit.xml and
 # metadata.json in its folder) with RERUN=1: a test that fails, then
@@ -13,37 +13,45 @@ NIGHTLY_DEBUG=0,1
 # x86_64 boots each model: a race a preemption opens, and the kernels that
 # run without it.
 NIGHTLY_PREEMPT=none,full
+# x86_64 boots 4 CPUs too, where a fleet's kernels run (preempt=full, no
+# debug checkers): percpu_charge_mutex contention, drains of several remote
+# stocks, and the SMP tests' units spread over every CPU. 2 is the default.
+NIGHTLY_CPUS=2,4
 # The nightly soak: warm UML suites, each test's failures and figure spreads.
 NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 # The quick suite stresses for 3 s; a nightly cell has the time for more.
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1 preempt=none,voluntary,full (x86_64), cell names such as um-6.12-v2-debug0 or x86_64-6.12-v2-debug0-none, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1 preempt=none,voluntary,full cpus=2,4 (x86_64), cell names such as um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none or x86_64-6.12-v2-debug0-full-cpus4, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
 }
 
 nightly_check_value() {
 	local dim=$1 v
 	for v in ${2//,/ }; do
 		case "$dim:$v" in
-		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:5.4 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1 | preempt:none | preempt:voluntary | preempt:full) ;;
+		arch:um | arch:x86_64 | kernel:6.12 | kernel:6.1 | kernel:5.4 | kernel:/* | cgroup:v1 | cgroup:v2 | debug:0 | debug:1 | preempt:none | preempt:voluntary | preempt:full | cpus:[1-9] | cpus:[1-9][0-9]) ;;
 		*) nightly_bad_word "$dim=$v" ;;
 		esac
 	done
 }
 
-# A cell name (um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none) as "arch
-# kernel cgroup debug preempt" (preempt -: the arch's default).
+# A cell name (um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none,
+# x86_64-6.12-v2-debug0-full-cpus4) as "arch kernel cgroup debug preempt
+# cpus" (-: the run's default).
 nightly_cell_tuple() {
-	local a k g d p
-	IFS=- read -r a k g d p <<<"$1"
+	local a k g d p c
+	IFS=- read -r a k g d p c <<<"$1"
 	case "$d" in debug?) ;; *) nightly_bad_word "$1" ;; esac
 	nightly_check_value arch "$a"
 	nightly_check_value kernel "$k"
 	nightly_check_value cgroup "$g"
 	nightly_check_value debug "${d#debug}"
 	[ -z "$p" ] || nightly_check_value preempt "$p"
-	echo "$a $k $g ${d#debug} ${p:--}"
+	case "$c" in "" | cpus?*) ;; *) nightly_bad_word "$1" ;; esac
+	c=${c#cpus}
+	[ -z "$c" ] || nightly_check_value cpus "$c"
+	echo "$a $k $g ${d#debug} ${p:--} ${c:--}"
 }
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
@@ -53,11 +61,11 @@ nightly_cell_tuple() {
 # functions).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG preempt=$NIGHTLY_PREEMPT w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d p
+	local debug=$NIGHTLY_DEBUG preempt=$NIGHTLY_PREEMPT cpus=$NIGHTLY_CPUS w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d p c
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
-		arch=* | kernel=* | cgroup=* | debug=* | preempt=*)
+		arch=* | kernel=* | cgroup=* | debug=* | preempt=* | cpus=*)
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
@@ -72,13 +80,15 @@ nightly_matrix() {
 		for a in ${arch//,/ }; do for k in ${kernel//,/ }; do
 			for g in ${cgroup//,/ }; do for d in ${debug//,/ }; do
 				if [ "$a" = x86_64 ]; then
-					for p in ${preempt//,/ }; do
+					for p in ${preempt//,/ }; do for c in ${cpus//,/ }; do
 						# 5.4 predates PREEMPT_DYNAMIC: it boots only as built (full)
 						[ "$k" != 5.4 ] || [ "$p" = full ] || continue
-						echo "$a $k $g $d $p"
-					done
+						# more CPUs: a preemptible kernel without debug checkers
+						[ "$c" = 2 ] || { [ "$p" = full ] && [ "$d" = 0 ]; } || continue
+						if [ "$c" = 2 ]; then echo "$a $k $g $d $p -"; else echo "$a $k $g $d $p $c"; fi
+					done; done
 				else
-					echo "$a $k $g $d -"
+					echo "$a $k $g $d - -"
 				fi
 			done; done
 		done; done

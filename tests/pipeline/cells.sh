@@ -66,26 +66,28 @@ cell_pass_turn() {
 	[ -z "${RIG_CELL_NEXT:-}" ] || : >"$RIG_CELL_NEXT"
 }
 
-# Several cells (arch, kernel, cgroup, debug): one run.sh per cell; the
-# closing line and the exit code cover them all. A failed test (1) wins
-# over "cannot test" (125); usage and rig errors stop at once.
-# CELLS: lines "arch kernel cgroup debug preempt [suites]" (kernel: 6.12,
-# 6.1 or a path; preempt: a PREEMPT model, or - for the arch's default).
+# Several cells (arch, kernel, cgroup, debug, preemption, CPUs): one
+# run.sh per cell; the closing line and the exit code cover them all. A
+# failed test (1) wins over "cannot test" (125); usage and rig errors stop
+# at once.
+# CELLS: lines "arch kernel cgroup debug preempt cpus [suites]" (kernel:
+# 6.12, 6.1 or a path; preempt: a PREEMPT model, cpus: CPUS, each - for
+# the run's default).
 # CELL_NAMES=long names each cell in full (nightly), else by what varies.
 # Cells are pipelined: the next one builds while this one boots (each
 # starts building when the one before has built: cell_wait_turn); their
 # guests take turns (the boot lock), so no guest's figures share the
 # CPUs with another's. Each cell's output is shown whole and in order.
 run_cells() {
-	local a k g d pr su i n=0 rc worst=0 p=0 f=0 s=0 x=0 xf=0 xp=0 cp cf cs cx cxf cxp run
+	local a k g d pr c su i n=0 rc worst=0 p=0 f=0 s=0 x=0 xf=0 xp=0 cp cf cs cx cxf cxp run
 	local -a names=()
 	CELLS_DIR=$BUILD_DIR/cells.$$
 	rm -rf "$CELLS_DIR"
 	mkdir -p "$CELLS_DIR" || die "$EXIT_RIG" "cannot create $CELLS_DIR"
 	trap 'cells_interrupt' INT TERM
-	while read -r a k g d pr su; do
-		names[n]=$(cell_name "$a" "$k" "$g" "$d" "$pr")
-		echo "$a $k $g $d $pr $su" >"$CELLS_DIR/$n.cell"
+	while read -r a k g d pr c su; do
+		names[n]=$(cell_name "$a" "$k" "$g" "$d" "$pr" "$c")
+		echo "$a $k $g $d $pr $c $su" >"$CELLS_DIR/$n.cell"
 		n=$((n + 1))
 	done <<<"$CELLS"
 	cells_start 0
@@ -115,13 +117,13 @@ run_cells() {
 # it through cells_interrupt, and a background job's ignored SIGINT is
 # not inherited), its output into CELLS_DIR; it builds after cell I-1.
 cells_start() {
-	local a k g d pr su i=$1 dir=$CELLS_DIR
-	read -r a k g d pr su <"$dir/$i.cell"
+	local a k g d pr c su i=$1 dir=$CELLS_DIR
+	read -r a k g d pr c su <"$dir/$i.cell"
 	[ "$i" != 0 ] || : >"$dir/0.go"
 	: >"$dir/$i.out"
 	: >"$dir/$i.err"
 	set -m
-	cell_run "$a" "$k" "$g" "$d" "$pr" "$su" RIG_ARCH_PREFIX="$(cell_name "$a" "$k" "$g" "$d" "$pr"): " \
+	cell_run "$a" "$k" "$g" "$d" "$pr" "$c" "$su" RIG_ARCH_PREFIX="$(cell_name "$a" "$k" "$g" "$d" "$pr" "$c"): " \
 		RIG_COUNTS="$dir/$i.counts" RIG_BOOT_LOCK="$dir/boot.lock" \
 		RIG_CELL_GO="$dir/$i.go" RIG_CELL_NEXT="$dir/$((i + 1)).go" RIG_CELL_PARENT=$$ \
 		</dev/null >>"$dir/$i.out" 2>>"$dir/$i.err" &
@@ -178,27 +180,29 @@ cells_signal() {
 # One cell: run.sh test with the cell's arch, kernel, hierarchy, debug
 # and, when the cell names them, preemption model and suites.
 cell_run() {
-	local a=$1 k=$2 g=$3 d=$4 p=$5 s=$6
-	shift 6
+	local a=$1 k=$2 g=$3 d=$4 p=$5 c=$6 s=$7
+	shift 7
 	[ -z "$s" ] || set -- "$@" SUITES="$s"
 	[ "$p" = - ] || set -- "$@" PREEMPT="$p"
+	[ "$c" = - ] || set -- "$@" CPUS="$c"
 	case "$k" in
 	*/*) env "$@" ARCH="$a" KERNEL_SRC="$k" CGROUP="$g" DEBUG="$d" "$0" test ;;
 	*) env "$@" ARCH="$a" KERNEL="$k" KERNEL_SRC= CGROUP="$g" DEBUG="$d" "$0" test ;;
 	esac
 }
 
-# cell_name ARCH KERNEL CGROUP DEBUG [PREEMPT]: x86_64-6.12-v2-debug0, and
-# -none (or another model) when the cell asks for one by name.
+# cell_name ARCH KERNEL CGROUP DEBUG [PREEMPT [CPUS]]: x86_64-6.12-v2-debug0,
+# and -none (or another model), -cpus4, when the cell asks for one.
 cell_name() {
-	local k=$2 p=
+	local k=$2 p='' c=''
 	case "$k" in */*) k=ext-$(basename "$k") ;; esac
 	case "${5:--}" in -) ;; *) p=-$5 ;; esac
+	case "${6:--}" in -) ;; *) c=-cpus$6 ;; esac
 	if [ "${CELL_NAMES:-}" = long ]; then
-		echo "$1-$k-$3-debug$4$p"
+		echo "$1-$k-$3-debug$4$p$c"
 	elif [ "$CGROUP" = v2 ]; then
-		echo "$1$p"
+		echo "$1$p$c"
 	else
-		echo "$1-$3$p"
+		echo "$1-$3$p$c"
 	fi
 }

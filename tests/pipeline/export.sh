@@ -71,9 +71,11 @@ export_metadata() {
 		--argjson flaky "$(counts_get "$RUN_DIR" flaky)" --argjson xfail "$(counts_get "$RUN_DIR" xfail)" \
 		--argjson xpass "$(counts_get "$RUN_DIR" xpass)" \
 		--arg suites "$(request "$d" suites)" \
+		--arg cpus "$(request "$d" cpus)" \
 		--rawfile splats <(cut -f1 "$RUN_DIR/splats.txt" 2>/dev/null) \
 		--arg error "$(cat "$d/error.txt" 2>/dev/null)" --arg reproduce "$(export_reproduce)" '{
 		run: $run, arch: $arch, cgroup: $cgroup, debug: $debug, preempt: $preempt,
+		cpus: ($cpus | tonumber? // null),
 		kernel_release: $release, source: $source, series: $series,
 		series_hash: $series_hash, config_hash: $config_hash,
 		image_sha256: $image, compiler: $compiler, qemu: $qemu,

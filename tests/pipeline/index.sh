@@ -7,9 +7,9 @@
 INDEX_HISTORY=10
 
 # One line per run, oldest first: dir cell verdict build suite. A cell is
-# what was tested: arch, kernel, hierarchy, debug, preemption (x86_64)
-# and, when it is not the rig's own, the series (runs of another series
-# get rows of their own).
+# what was tested: arch, kernel, hierarchy, debug, preemption and CPUs
+# other than 2 (x86_64) and, when it is not the rig's own, the series
+# (runs of another series get rows of their own).
 index_runs() {
 	local root=$1 m dir
 	for m in "$root"/*/metadata.json; do
@@ -19,6 +19,7 @@ index_runs() {
 		jq -r --arg dir "$dir" '[$dir,
 			"\(.arch)-\(.kernel_release // "" | if . == "" then "unbuilt" else . end)-\(.cgroup)-debug\(.debug)"
 			+ (if (.preempt // "") == "" or .arch == "um" then "" else "-" + .preempt end)
+			+ (if .arch == "um" or (.cpus // 2) == 2 then "" else "-cpus\(.cpus)" end)
 			+ (if (.series // "") == "" then "" else "-series:" + (.series | gsub("/"; "_")) end),
 			.verdict, (.phases.build // ""), (.phases.suite // "")] | map(tostring) | join(" ")' "$m" 2>/dev/null
 	done | sort
