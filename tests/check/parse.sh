@@ -166,7 +166,8 @@ soak_table_right() {
 
 # Only a soak of the whole rig suite (and all of upstream's programs, if
 # any) replaces tests/measured/soak-*.txt: one of test_memcontrol alone
-# once overwrote the fixes soak.
+# once overwrote the fixes soak; and only one that ran every suite the
+# recorded one did (a rig-only soak once dropped upstream's rows).
 soak_full_only() {
 	(
 		# shellcheck source=tests/commands/soak.sh
@@ -176,7 +177,13 @@ soak_full_only() {
 			! TESTS='' KSFT_PROGRAMS=test_memcontrol SUITES=rig,kselftest soak_full 20 &&
 			! TESTS='' KSFT_PROGRAMS='' SUITES=kselftest soak_full 20 &&
 			! TESTS=pins KSFT_PROGRAMS='' SUITES=rig soak_full 20 &&
-			! TESTS='' KSFT_PROGRAMS='' SUITES=rig soak_full 19
+			! TESTS='' KSFT_PROGRAMS='' SUITES=rig soak_full 19 || exit 1
+		# a rig-only soak does not replace one that also ran upstream's suite
+		recorded=$CHECK_LOGS/soak-suites.txt
+		printf 'guest suites: rig,kselftest\n' >"$recorded"
+		SUITES=rig,kselftest soak_keeps_coverage "$recorded" &&
+			! SUITES=rig soak_keeps_coverage "$recorded" 2>/dev/null &&
+			SUITES=rig soak_keeps_coverage "$CHECK_LOGS/no-such-soak.txt"
 	)
 }
 

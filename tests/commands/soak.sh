@@ -189,12 +189,31 @@ soak_full() {
 		case ",$SUITES," in *,rig,*) true ;; *) false ;; esac
 }
 
+# soak_keeps_coverage FILE: a recorded soak is replaced only by one that
+# ran every suite it did: a rig-only soak must not drop upstream's rows,
+# whose rates tests/known-failures reads.
+soak_keeps_coverage() {
+	local had s
+	[ -f "$1" ] || return 0
+	had=$(sed -n 's/^guest suites: //p' "$1")
+	for s in ${had//,/ }; do
+		case ",$SUITES," in
+		*",$s,"*) ;;
+		*)
+			note "soak: not recorded: $(basename "$1") holds suites $had, this soak ran $SUITES (SUITES=$had records)"
+			return 1
+			;;
+		esac
+	done
+}
+
 soak_record() {
 	local out=$1 a=$2 n=$3 file
 	soak_full "$n" || return 0
 	file=$(measured_name soak "$a") || return 0
+	soak_keeps_coverage "$RIG_TOP/tests/measured/$file" || return 0
 	measured_write "$RIG_TOP/tests/measured/$file" "$out/figures-$a.txt" \
-		"make soak N=$n ARCH=$a on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
+		"make soak N=$n ARCH=$a$([ "$SUITES" = rig ] || echo " SUITES=$SUITES") on $(date -u +%Y-%m-%d): $(soak_failed_runs "$out" "$a") of $n runs failed; kernel $(soak_kernel "$out" "$a")"
 	# The rates tests/known-failures.md shows come from here.
 	known_write
 }
