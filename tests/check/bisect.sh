@@ -83,6 +83,7 @@ drill_untouched() {
 bisect_checks() {
 	local summary
 	check bisect_drill_history drill_history
+	check bisect_stale_lock_cleared stale_lock_cleared
 	# From the top of a kernel tree, that tree is KERNEL_SRC (git bisect run).
 	expect bisect_src_from_cwd 2 "make bisect needs GOOD=" -- \
 		env -u KERNEL_SRC -C "$DRILL" "$TOP/run.sh" bisect
@@ -112,4 +113,22 @@ drill_good_on_both_eras() {
 	awk '$2 == "good" && $4 ~ /-um-6\.12\./' "$v" | grep -q . || return 1
 	[ ! -d "$ERA_BUILD_DIR/src/linux-5.4" ] ||
 		awk '$2 == "good" && $4 ~ /-um-5\.4\./' "$v" | grep -q .
+}
+
+# A checkout killed midway (an interrupted bisect) leaves .git/index.lock
+# in the rig's clone; the next bisect, under its lock, clears it rather
+# than stopping at "index.lock: File exists".
+stale_lock_cleared() {
+	local d=$CHECK_LOGS/stale-lock
+	rm -rf "$d" && mkdir -p "$d/src" || return 1
+	git -C "$d/src" init -q &&
+		git -C "$d/src" -c user.email=rig@localhost -c user.name=rig commit -q --allow-empty -m one || return 1
+	(
+		# shellcheck source=tests/pipeline/common.sh
+		. "$TOP/tests/pipeline/common.sh"
+		# shellcheck source=tests/commands/bisect.sh
+		. "$TOP/tests/commands/bisect.sh"
+		bisect_clone "$d/src" "$d/clone" && : >"$d/clone/.git/index.lock" &&
+			bisect_clone "$d/src" "$d/clone"
+	) && [ ! -e "$d/clone/.git/index.lock" ] && git -C "$d/clone" checkout -q HEAD
 }

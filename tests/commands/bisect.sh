@@ -75,6 +75,10 @@ bisect_clone() {
 		git clone -q --shared --no-checkout "$src" "$tree" ||
 			die "$EXIT_RIG" "cannot clone $src into $tree"
 	fi
+	# Under the bisect lock no git runs in the clone: an index.lock there
+	# is an interrupted bisect's (a checkout killed midway), which would
+	# stop this one with "index.lock: File exists".
+	rm -f "$tree/.git/index.lock"
 	# A bisect interrupted earlier leaves its state in the clone; the branch
 	# it started from may be gone since (a rewritten history): stay put.
 	git -C "$tree" bisect reset -q >/dev/null 2>&1 ||
@@ -105,6 +109,10 @@ bisect_main() {
 	# and each era of a history keeps its own incremental build.
 	BUILD_DIR=$BUILD_DIR/bisect/$(hash_text "$src" | cut -c1-8)
 	tree=$BUILD_DIR/clone/linux
+	# One bisect of a source at a time: the clone is theirs to share.
+	mkdir -p "$BUILD_DIR" || die "$EXIT_RIG" "cannot create $BUILD_DIR"
+	exec 6>"$BUILD_DIR/.bisect.lock"
+	flock_or_wait 6 "waiting for another bisect of $src ($BUILD_DIR)"
 	out=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-bisect-$ARCH
 	mkdir -p "$out/steps" || die "$EXIT_RIG" "cannot create $out"
 	run_mark_latest "$out"
