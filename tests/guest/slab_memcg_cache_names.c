@@ -31,7 +31,7 @@ static int era_files(void *arg)
 
 static void era_cleanup(void)
 {
-	files_unlink(ERA_DIR, 0, 2 * ERA_FILES);
+	files_unlink(ERA_DIR, 0, 4 * ERA_FILES);
 	rmdir(ERA_DIR);
 }
 
@@ -66,17 +66,34 @@ static bool era_caches_read(void *arg)
 }
 
 /*
+ * What the cache named e->name holds: its objects in use. A removed
+ * memcg's empty cache is shut down at once (kmemcg_cache_shutdown), so
+ * only a cache with live objects must outlive its cgroup; -1 when the
+ * kernel does not show the count.
+ */
+static long era_cache_objects(const char *name)
+{
+	char cache[NAME_LEN + 16];
+
+	snprintf(cache, sizeof(cache), "dentry/cgroup/%s", name);
+	return slab_attr(cache, "objects");
+}
+
+/*
  * Round 0: cgroup rig_era makes dentries and is removed with them alive,
  * so its cache lives on, reparented, and the memcg itself must be freed
- * (5.3 on), which frees its css id. Round 1: a new rig_era, which gets
- * that id again, must get a cache of its own beside the old one.
- * Caches are made asynchronously on a memcg's first allocation: poll.
+ * (5.3 on). Round 1: a new rig_era must get a cache of its own beside the
+ * old one, under a name of its own (patch 12 of the series). A memcg's
+ * cache is made asynchronously on its first allocation, which goes to the
+ * root's cache meanwhile: poll for the cache, then make a second batch of
+ * dentries, which lands in it, so that it outlives the cgroup.
  */
 int test_slab_memcg_cache_names(void)
 {
 	char p[CG_PATH_MAX] = "", c[CG_PATH_MAX] = "", first[NAME_LEN] = "";
 	struct era_caches e = { NULL };
-	int round, bad = 0, era = era_per_memcg_caches();
+	int round, batch, bad = 0, era = era_per_memcg_caches();
+	long objects = 0;
 
 	if (era < 0)
 		return KSFT_FAIL;
@@ -89,8 +106,8 @@ int test_slab_memcg_cache_names(void)
 	mkdir(ERA_DIR, 0755);
 	for (round = 0; round < 2 && !bad; round++) {
 		e.skip = round ? first : NULL;
-		if (cg_create(c, p, "rig_era") ||
-		    cg_run(c, era_files, &round)) {
+		batch = 2 * round;
+		if (cg_create(c, p, "rig_era") || cg_run(c, era_files, &batch)) {
 			bad = 1;
 			break;
 		}
@@ -99,11 +116,24 @@ int test_slab_memcg_cache_names(void)
 				  round, round + 1, round ? " beside the removed one's " : "",
 				  first, e.n);
 			bad = 1;
+			break;
 		}
-		ktap_diag("round %d: cgroup rig_era's cache: %s", round, e.name);
+		batch++;
+		if (cg_run(c, era_files, &batch)) {
+			bad = 1;
+			break;
+		}
+		objects = era_cache_objects(e.name);
+		ktap_diag("round %d: cgroup rig_era's cache: %s, %ld objects in use",
+			  round, e.name, objects);
+		if (objects <= 0) {
+			ktap_fail("dentry-cache-empty", "round %d: expected cache %s to hold some of %d dentries made in cgroup rig_era after the cache appeared, /sys/kernel/slab/dentry/cgroup/%s/objects reads %ld",
+				  round, e.name, ERA_FILES, e.name, objects);
+			bad = 1;
+		}
 		if (!round)
 			snprintf(first, NAME_LEN, "%s", e.name);
-		/* freed, hands off (its caches hold the parent now): its id is free */
+		/* freed, hands off (its caches hold the parent now) */
 		if (cg_destroy(c) || cg_wait_gone(p, "rmdir rig_era"))
 			bad = 1;
 	}
