@@ -56,6 +56,8 @@ static const struct rig_test tests[] = {
 	T(slab_cache_churn),
 	T(slab_memcg_cache_names),
 	T(top_level_reparent),
+	T(swap_reparent),
+	T(swap_zswap_reparent),
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
 	R(limit_stock_late_drain),

@@ -606,7 +606,7 @@ static int reclaim_write(const char *cg, const char *file, const char *val)
  * there memory.high at 0 reclaims (once, at the write), and goes back to
  * max; P has no task for it to throttle.
  */
-static int reclaim_all(const char *cg)
+int reclaim_all(const char *cg)
 {
 	char path[CG_PATH_MAX + 32], amount[32];
 	long cur;

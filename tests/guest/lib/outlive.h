@@ -173,6 +173,12 @@ int outlive_run(const struct outlive *o);
  * ledgers must have fallen by at least RECLAIM_PCT of the units' charge.
  */
 #define RECLAIM_PCT	90
+/*
+ * cg's own reclaim, asked for everything cg holds (memory.reclaim; v1:
+ * memory.force_empty; v2 before 5.19: memory.high at 0 and back): it may
+ * stop short, which is no failure; the verdict is what the ledgers show.
+ */
+int reclaim_all(const char *cg);
 
 /*
  * P > C > G: G makes two thirds of the units, C the last third, after G
