@@ -239,25 +239,33 @@ static int read_back(void *arg)
 struct swapfig {
 	long swap;		/* v2 memory.swap.current; v1 memsw - usage */
 	long shmem;
+	/*
+	 * The tmpfs data: v2 the flushed shmem; v1, whose statistics nothing
+	 * flushes on demand, the page counter less the kmem counter
+	 */
+	long user;
 	long zswap, zswapped;	/* zswap only; zswapped in bytes of the pages */
 	long current;
 };
 
 static int swapfig_read(const char *cg, int zswap, struct swapfig *f)
 {
-	long memsw;
+	long memsw, kmem;
 
 	cg_flush(cg);
 	if (cg_get(cg, ledger_pages_name(), NULL, &f->current) ||
 	    cg_get(cg, "memory.stat", "shmem", &f->shmem))
 		return -1;
 	if (cg_is_v2()) {
+		f->user = f->shmem;
 		if (cg_get(cg, "memory.swap.current", NULL, &f->swap))
 			return -1;
 	} else {
-		if (cg_get(cg, "memory.memsw.usage_in_bytes", NULL, &memsw))
+		if (cg_get(cg, "memory.memsw.usage_in_bytes", NULL, &memsw) ||
+		    cg_get(cg, "memory.kmem.usage_in_bytes", NULL, &kmem))
 			return -1;
 		f->swap = memsw - f->current;
+		f->user = f->current - kmem;
 	}
 	if (!zswap)
 		return 0;
@@ -266,7 +274,8 @@ static int swapfig_read(const char *cg, int zswap, struct swapfig *f)
 }
 
 /*
- * Reclaim until C's data is all out: memory.reclaim (v1: force_empty)
+ * Reclaim until C's data is all out (its swap counter holds it all; on v2
+ * its flushed shmem is 0 too): memory.reclaim (v1: force_empty)
  * may stop short while pages are in flight; a few rounds take them all.
  */
 static int swap_out(const char *c, int zswap, long want, struct swapfig *f)
@@ -278,7 +287,7 @@ static int swap_out(const char *c, int zswap, long want, struct swapfig *f)
 			return -1;
 		if (swapfig_read(c, zswap, f))
 			return -1;
-		if (f->swap >= want && f->shmem == 0)
+		if (f->swap >= want && (f->shmem == 0 || !cg_is_v2()))
 			return 0;
 	}
 	ktap_fail("swap-out", "expected C's %ld B of tmpfs data all swapped after 10 rounds of reclaim, measured swap %ld B, shmem still %ld B",
@@ -299,6 +308,15 @@ static int swap_fell(const char *what, long before, long after, long n)
 	return expect_range(what, before - after, lo < 0 ? 0 : lo, freed);
 }
 
+/*
+ * When a freed page's zswap entry goes: at the free (6.5 on: exclusive
+ * loads, zswap_invalidate() from free_swap_slot()), or with its slot,
+ * once the per-CPU return cache lets it go (before: the frontswap
+ * invalidate in swap_range_free()). The first step that tells them apart
+ * says which this kernel does; every later step must do the same.
+ */
+enum zswap_when { ZSWAP_UNKNOWN, ZSWAP_AT_FREE, ZSWAP_WITH_SLOT };
+
 struct swapcase {
 	struct swapdev dev;
 	char p[CG_PATH_MAX], c[CG_PATH_MAX], r[CG_PATH_MAX];
@@ -306,21 +324,40 @@ struct swapcase {
 	long ps, data;		/* bytes of each file */
 	long z;			/* zswap bytes of one file, measured in C */
 	long zpage;		/* of one page: every page compresses alike */
+	enum zswap_when when;
 	struct swapfig c0, p0, r0, now;
 };
+
+/*
+ * cg's tmpfs data (swapfig's user) rose by want since base; on v1 once
+ * the stocks' pre-charge is given back to the page counter.
+ */
+static int shmem_rose(const char *cg, const char *who, const char *what,
+		      const struct swapfig *base, long want)
+{
+	struct swapfig now;
+	char name[160];
+
+	if (!cg_is_v2())
+		cg_kick_stocks("v1 reads tmpfs data from the page counter, pre-charge aside");
+	if (swapfig_read(cg, 0, &now))
+		return -1;
+	snprintf(name, sizeof(name), "%s's %s %s", who,
+		 cg_is_v2() ? "memory.stat shmem" : "page counter less kmem", what);
+	return expect_near(name, now.user - base->user, want, ledger_tol(want));
+}
 
 /* C made, its files made and swapped out; figures of C while it lives. */
 static int swap_made(struct swapcase *s)
 {
 	long want = 2 * s->data;
+	struct swapfig none = { 0 };
 
 	if (cg_create(s->p, cg_root, s->zswap ? "rig_zswap" : "rig_swap") ||
 	    cg_enable_memory(s->p) || cg_create(s->c, s->p, "child") ||
 	    cg_create(s->r, s->p, "reader") ||
 	    cg_run(s->c, make_files, NULL) ||
-	    swapfig_read(s->c, s->zswap, &s->c0) ||
-	    expect_near("C's memory.stat shmem after writing A and B",
-			s->c0.shmem, want, ledger_tol(want)) ||
+	    shmem_rose(s->c, "C", "after writing A and B", &none, want) ||
 	    swap_out(s->c, s->zswap, want, &s->c0) ||
 	    expect_near("C's swap after reclaim", s->c0.swap, want, 0))
 		return -1;
@@ -371,48 +408,93 @@ static int swap_removed(struct swapcase *s)
 }
 
 /*
- * R reads A back: R is charged its pages (C is offline), A's zswap
- * bytes leave P's kmem through the reparented obj_cgroup, and P's swap
- * falls by A's slots. Both of P's ledgers: shmem and the page counter
- * (R's pages in, A's zswap bytes out), and kmem's statistics.
+ * The zswap pages gone from P once pages have been freed since rmdir C,
+ * slots of them given back (P's swap counter's fall): measured tells the
+ * kernel's way the first time the two differ.
+ */
+static long zswap_gone(struct swapcase *s, long pages, long slots,
+		       long measured)
+{
+	long at = pages * s->zpage, with = slots * s->zpage;
+
+	if (s->when == ZSWAP_UNKNOWN && at != with) {
+		s->when = labs(measured - at) <= labs(measured - with) ?
+			  ZSWAP_AT_FREE : ZSWAP_WITH_SLOT;
+		ktap_diag("zswap entries go %s (%ld pages freed, %ld slots given back, %ld B of zswap gone)",
+			  s->when == ZSWAP_AT_FREE ? "when their page is freed" :
+			  "with their swap slot", pages, slots, measured);
+	}
+	return s->when == ZSWAP_WITH_SLOT ? slots : pages;
+}
+
+/*
+ * After pages of C's have been freed since rmdir C (from swap, by R's
+ * swap-in or a punch): P's swap falls by their slots less the return
+ * caches (swap_fell()), its zswap and zswapped by the entries gone
+ * (zswap_gone()), and both its kmem ledgers by their bytes from base,
+ * beside pages_in more of R's in the page counter.
+ */
+static int swap_step(struct swapcase *s, const char *what, long pages,
+		     const struct swapfig *before, const struct ledgers *km,
+		     long pages_in)
+{
+	long slots, gone = 0, prev = 0;
+	char name[3][160];
+
+	snprintf(name[0], sizeof(name[0]), "P's swap fall since rmdir C when %s", what);
+	snprintf(name[1], sizeof(name[1]), "P's memory.stat zswapped fall since rmdir C when %s", what);
+	snprintf(name[2], sizeof(name[2]), "P's memory.zswap.current fall since rmdir C when %s", what);
+	if (swapfig_read(s->p, s->zswap, &s->now) ||
+	    swap_fell(name[0], s->p0.swap, s->now.swap, pages))
+		return -1;
+	slots = (s->p0.swap - s->now.swap) / s->ps;
+	if (s->zswap) {
+		gone = zswap_gone(s, pages, slots, s->p0.zswap - s->now.zswap);
+		if (expect_near(name[1], s->p0.zswapped - s->now.zswapped,
+				gone * s->ps, 0) ||
+		    expect_near(name[2], s->p0.zswap - s->now.zswap,
+				gone * s->zpage, ledger_tol(gone * s->zpage)))
+			return -1;
+		/* what leaves kmem in this step: the zswap gone since before */
+		gone *= s->zpage;
+		prev = s->p0.zswap - before->zswap;
+	}
+	snprintf(name[0], sizeof(name[0]), "P's %%s when %s%s", what,
+		 s->zswap ? " (zswap bytes gone)" : "");
+	return ledger_expect_each(s->p, ledger_kmem_key(), km, prev - gone,
+				  pages_in + prev - gone,
+				  ledger_tol(gone - prev + pages_in), 0, name[0],
+				  NULL);
+}
+
+/*
+ * R reads A back: R is charged its pages (C is offline): R's shmem and
+ * P's rise by A; then swap_step().
  */
 static int swap_read_back(struct swapcase *s)
 {
-	const char *kmem = ledger_kmem_key();
-	long z = s->zswap ? s->z : 0;
+	struct swapfig before = s->p0;
 	struct ledgers shm, km;
-	struct swapfig r;
 
 	cg_kick_stocks("the base: what earlier steps left in stocks is not A's");
-	if (ledger_read(s->p, "shmem", &shm) || ledger_read(s->p, kmem, &km) ||
-	    cg_run(s->r, read_back, NULL) || swapfig_read(s->r, 0, &r))
+	if (ledger_read(s->p, "shmem", &shm) ||
+	    ledger_read(s->p, ledger_kmem_key(), &km) ||
+	    cg_run(s->r, read_back, NULL) ||
+	    shmem_rose(s->r, "R", "after reading A back (a swap-in charges the reader)",
+		       &s->r0, s->data))
 		return -1;
-	if (expect_near("R's memory.stat shmem after reading A back (a swap-in charges the reader)",
-			r.shmem - s->r0.shmem, s->data, ledger_tol(s->data)) ||
-	    ledger_expect_each(s->p, "shmem", &shm, s->data, s->data - z,
-			       ledger_tol(s->data), 0,
-			       "P's %s after A is swapped in by R", NULL) ||
-	    ledger_expect_stat(s->p, kmem, &km, -z, ledger_tol(z),
-			       "P's %s after A is swapped in (its zswap bytes)",
-			       NULL) ||
-	    swapfig_read(s->p, s->zswap, &s->now) ||
-	    swap_fell("P's swap fall since rmdir C when A is swapped in",
-		      s->p0.swap, s->now.swap, FILE_PAGES))
+	if (cg_is_v2() &&
+	    ledger_expect_stat(s->p, "shmem", &shm, s->data, ledger_tol(s->data),
+			       "P's %s after A is swapped in by R", NULL))
 		return -1;
-	if (s->zswap &&
-	    (expect_near("P's memory.stat zswapped fall when A is swapped in",
-			 s->p0.zswapped - s->now.zswapped, s->data, 0) ||
-	     expect_near("P's memory.zswap.current fall when A is swapped in",
-			 s->p0.zswap - s->now.zswap, s->z, ledger_tol(s->z))))
-		return -1;
-	return 0;
+	return swap_step(s, "A is swapped in", FILE_PAGES, &before, &km,
+			 s->data);
 }
 
 /*
  * B's pages punched out while swapped, all but the first of every 64
  * (XA_CHUNK_SIZE): each node of B's page cache xarray keeps an entry, so
- * what leaves P is B's swap and zswap alone. Its slots leave P's swap,
- * its zswap bytes P's zswap and both kmem ledgers.
+ * that what leaves P is B's swap and zswap alone.
  */
 #define PUNCHED	(FILE_PAGES - FILE_PAGES / 64)
 
@@ -433,25 +515,13 @@ static int punch(long ps)
 
 static int swap_punched(struct swapcase *s)
 {
-	const char *kmem = ledger_kmem_key();
-	long z = s->zswap ? s->zpage * PUNCHED : 0;
 	struct swapfig before = s->now;
 	struct ledgers km;
 
 	cg_kick_stocks("the base: what earlier steps left in stocks is not B's");
-	if (ledger_read(s->p, kmem, &km) || punch(s->ps) ||
-	    ledger_expect(s->p, kmem, &km, -z, ledger_tol(z),
-			  "P's %s after B's pages are punched (their zswap bytes)",
-			  NULL) ||
-	    swapfig_read(s->p, s->zswap, &s->now) ||
-	    swap_fell("P's swap fall since rmdir C when B's pages are punched too",
-		      s->p0.swap, s->now.swap, FILE_PAGES + PUNCHED))
-		return -1;
-	if (s->zswap &&
-	    (expect_near("P's memory.stat zswapped fall when B's pages are punched",
-			 before.zswapped - s->now.zswapped, PUNCHED * s->ps, 0) ||
-	     expect_near("P's memory.zswap.current fall when B's pages are punched",
-			 before.zswap - s->now.zswap, z, ledger_tol(z))))
+	if (ledger_read(s->p, ledger_kmem_key(), &km) || punch(s->ps) ||
+	    swap_step(s, "B's pages are punched too", FILE_PAGES + PUNCHED,
+		      &before, &km, 0))
 		return -1;
 	ktap_diag("after B: P's swap %ld B above what B's last %d pages hold, in the per-CPU return caches",
 		  s->now.swap - (s->p0.swap - s->data - PUNCHED * s->ps),
@@ -459,12 +529,22 @@ static int swap_punched(struct swapcase *s)
 	return 0;
 }
 
-/* swapoff: every slot back, P's swap where it started, C freed. */
+/*
+ * swapoff: every slot back, so P's swap, zswap and zswapped back where
+ * they stood before C's data to the byte (B's last pages swapped in by
+ * swapoff are charged elsewhere, C being dead), and C freed.
+ */
 static int swap_all_off(struct swapcase *s)
 {
-	if (swapdev_off(&s->dev) || swapfig_read(s->p, 0, &s->now) ||
+	if (swapdev_off(&s->dev) || swapfig_read(s->p, s->zswap, &s->now) ||
 	    expect_near("P's swap after swapoff", s->now.swap,
 			s->p0.swap - 2 * s->data, 0))
+		return -1;
+	if (s->zswap &&
+	    (expect_near("P's memory.zswap.current after swapoff",
+			 s->now.zswap, s->p0.zswap - s->c0.zswap, 0) ||
+	     expect_near("P's memory.stat zswapped after swapoff",
+			 s->now.zswapped, s->p0.zswapped - 2 * s->data, 0)))
 		return -1;
 	return cg_wait_gone(s->p, "C, its swap entries gone");
 }
