@@ -58,6 +58,8 @@ static const struct rig_test tests[] = {
 	T(top_level_reparent),
 	T(swap_reparent),
 	T(swap_zswap_reparent),
+	T(protection_min),
+	T(protection_low),
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
 	R(limit_stock_late_drain),

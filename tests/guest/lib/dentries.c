@@ -71,7 +71,6 @@ static long negatives_kept(const char *dir, const char *prefix)
 	return after - before;
 }
 
-#define EXT2_DIR	"/tmp/rig_ext2"
 #define EXT2_SIZE	"16M"
 
 /* mke2fs on dev, by busybox; 0 when it exited 0. */
@@ -92,7 +91,7 @@ static int mke2fs(const char *dev)
  * ext2 on a new zram disk at EXT2_DIR, once a boot (each test is a
  * process of its own: a mount already there is the earlier test's).
  */
-static int ext2_on_zram(void)
+int ext2_on_zram(void)
 {
 	char buf[32], blk[48], dev[32];
 	struct stat st, up;

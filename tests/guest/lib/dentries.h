@@ -16,6 +16,14 @@
 #include "outlive.h"
 
 /*
+ * ext2 on a zram disk at EXT2_DIR, made once a boot: where a disk
+ * filesystem keeps negative dentries and clean page cache. -1 (said)
+ * when it cannot be made.
+ */
+#define EXT2_DIR	"/tmp/rig_ext2"
+int ext2_on_zram(void);
+
+/*
  * NR_DENTRIES dentries, looked up under prefix, in C (or C and G), then
  * run (outlive_run or outlive_chain); limit: P's limit file the engine
  * presses on (NULL: P's own reclaim); per_node: made on every NUMA node,

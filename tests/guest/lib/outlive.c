@@ -600,13 +600,14 @@ static int reclaim_write(const char *cg, const char *file, const char *val)
 }
 
 /*
- * P's reclaim, asked for everything P holds: it may give up short of
- * that (-EAGAIN) once what is left cannot be reclaimed; the verdict is
- * what the ledgers show. cgroup v2 before 5.19 has no memory.reclaim:
- * there memory.high at 0 reclaims (once, at the write), and goes back to
- * max; P has no task for it to throttle.
+ * cg's reclaim, asked for bytes (< 0: everything cg holds): it may give
+ * up short of that (-EAGAIN) once what is left cannot be reclaimed; the
+ * verdict is what the ledgers show. cgroup v2 before 5.19 has no
+ * memory.reclaim: there memory.high that far below what cg holds
+ * reclaims (once, at the write), and goes back to max; cg has no task for
+ * it to throttle. v1 has only memory.force_empty: everything.
  */
-int reclaim_all(const char *cg)
+int reclaim_bytes(const char *cg, long bytes)
 {
 	char path[CG_PATH_MAX + 32], amount[32];
 	long cur;
@@ -615,12 +616,21 @@ int reclaim_all(const char *cg)
 		return reclaim_write(cg, "memory.force_empty", "0");
 	if (cg_get(cg, ledger_pages_name(), NULL, &cur))
 		return -1;
+	if (bytes < 0 || bytes > cur)
+		bytes = cur;
 	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
-	if (access(path, F_OK))
-		return reclaim_write(cg, "memory.high", "0") ||
+	if (access(path, F_OK)) {
+		snprintf(amount, sizeof(amount), "%ld", cur - bytes);
+		return reclaim_write(cg, "memory.high", amount) ||
 		       reclaim_write(cg, "memory.high", "max");
-	snprintf(amount, sizeof(amount), "%ld", cur);
+	}
+	snprintf(amount, sizeof(amount), "%ld", bytes);
 	return reclaim_write(cg, "memory.reclaim", amount);
+}
+
+int reclaim_all(const char *cg)
+{
+	return reclaim_bytes(cg, -1);
 }
 
 struct reclaimed {

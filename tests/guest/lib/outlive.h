@@ -174,10 +174,11 @@ int outlive_run(const struct outlive *o);
  */
 #define RECLAIM_PCT	90
 /*
- * cg's own reclaim, asked for everything cg holds (memory.reclaim; v1:
- * memory.force_empty; v2 before 5.19: memory.high at 0 and back): it may
- * stop short, which is no failure; the verdict is what the ledgers show.
+ * cg's own reclaim, asked for bytes (< 0: everything cg holds; v1, whose
+ * memory.force_empty has no amount: everything): it may stop short,
+ * which is no failure; the verdict is what the ledgers show.
  */
+int reclaim_bytes(const char *cg, long bytes);
 int reclaim_all(const char *cg);
 
 /*

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * protection: P's memory.min or memory.low over what a dead child left
+ * in P. Under T, P and its sibling Q: C (in P) looks up negative
+ * dentries (lib/dentries.h) and is removed, which hands them to P's
+ * lists; Q looks up as many. P's protection is set to what P holds,
+ * and T reclaims.
+ *
+ * protection_min: T asks for everything; Q's dentries must go (at
+ * least RECLAIM_PCT of their charge, both ledgers) and P's must stay
+ * (within the tolerance): memory.min keeps the reparented slab too.
+ * With memory.min back at 0, T's reclaim must then free P's: they are
+ * on P's lists, and only the protection kept them.
+ *
+ * protection_low: Q also writes a file on ext2 (clean page cache), and T
+ * asks for half of it: Q gives it, P's dentries stay, P's memory.events
+ * low is unchanged. Then T asks for everything: low is kept only while
+ * others have something to give, so P's go too, and low counts
+ * (mem_cgroup_below_low(), memcg_low_reclaim).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/dentries.h"
+#include "lib/wait.h"
+#include "suite.h"
+
+struct prot {
+	const struct outlive *o;
+	const char *file;	/* memory.min or memory.low */
+	int low;
+	char t[CG_PATH_MAX], p[CG_PATH_MAX], c[CG_PATH_MAX], q[CG_PATH_MAX];
+	struct ledgers p0, q0;
+	long e;			/* the units' charge in each of P and Q */
+};
+
+struct make {
+	const struct outlive *o;
+	int first;
+};
+
+static int make_units(void *arg)
+{
+	struct make *m = arg;
+
+	return m->o->make(m->o->arg, m->first, m->o->n);
+}
+
+/*
+ * Q's clean page cache for the low case: a file on ext2 written and
+ * synced from Q. Its reclaim counts at once (a dentry's slab page is
+ * freed only after an RCU grace period, so reclaim of dentries alone
+ * shows no progress and breaches low at the first pass), so T's reclaim
+ * of part of it can stop with P untouched.
+ */
+#define Q_FILE		EXT2_DIR "/rig_protection_q"
+#define Q_FILE_BYTES	(8L << 20)
+
+static int q_file(void *arg)
+{
+	static char buf[65536];
+	long done;
+	int fd = open(Q_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+
+	(void)arg;
+	if (fd < 0)
+		return 1;
+	memset(buf, 'q', sizeof(buf));
+	for (done = 0; done < Q_FILE_BYTES; done += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	if (fsync(fd) || done < Q_FILE_BYTES) {
+		close(fd);
+		return 1;
+	}
+	return close(fd) ? 1 : 0;
+}
+
+/* T > P > C and T > Q; C's units, C removed and freed; Q's units. */
+static int prot_made(struct prot *g)
+{
+	struct make c = { g->o, 0 }, q = { g->o, g->o->n };
+
+	if (cg_create(g->t, cg_root, g->o->name) || cg_enable_memory(g->t) ||
+	    cg_create(g->p, g->t, "protected") || cg_enable_memory(g->p) ||
+	    cg_create(g->c, g->p, "child") || cg_create(g->q, g->t, "sibling") ||
+	    cg_run(g->c, make_units, &c) || cg_destroy(g->c) ||
+	    cg_wait_gone(g->p, "rmdir C, its dentries on P's lists") ||
+	    cg_run(g->q, make_units, &q) ||
+	    (g->low && (ext2_on_zram() || cg_run(g->q, q_file, NULL))))
+		return -1;
+	g->c[0] = '\0';
+	cg_kick_stocks("the bases: the workers' pre-charge is not the units'");
+	return ledger_read(g->p, g->o->key, &g->p0) ||
+	       ledger_read(g->q, g->o->key, &g->q0) ? -1 : 0;
+}
+
+/* P's protection: what it holds, and as much again, or 0. */
+static int prot_set(struct prot *g, int on)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", on ? 2 * g->p0.pages : 0);
+	if (cg_write(g->p, g->file, val)) {
+		ktap_fail("protection-write", "cannot write %s to %s/%s", val,
+			  g->p, g->file);
+		return -1;
+	}
+	ktap_diag("P's %s: %s B (P holds %ld B)", g->file, val, g->p0.pages);
+	return 0;
+}
+
+/* cg's ledgers fell by at least RECLAIM_PCT of e since base, by at most e. */
+struct fall {
+	const char *cg, *key;
+	long below;
+	struct ledgers now;
+};
+
+static bool fell(void *arg)
+{
+	struct fall *f = arg;
+
+	return ledger_read(f->cg, f->key, &f->now) || f->now.stat <= f->below;
+}
+
+static int reclaimed(struct prot *g, const char *who, const char *cg,
+		     const struct ledgers *base, const char *when)
+{
+	long least = g->e / 100 * RECLAIM_PCT;
+	struct fall f = { cg, g->o->key, base->stat - least, { .stat = -1 } };
+	char what[160];
+
+	poll_kicked(fell, &f, WAIT_MS,
+		    "a live cgroup's own stock keeps pages uncharged from it");
+	snprintf(what, sizeof(what), "%s's %s fall when T reclaims %s", who,
+		 ledger_stat_name(g->o->key), when);
+	if (expect_range(what, base->stat - f.now.stat, least,
+			 g->e + ledger_stat_tol(g->o->key, g->e)))
+		return -1;
+	snprintf(what, sizeof(what), "%s's %s fall when T reclaims %s", who,
+		 ledger_pages_name(), when);
+	return expect_range(what, base->pages - f.now.pages, least,
+			    g->e + ledger_tol(g->e));
+}
+
+/* P kept its units: both ledgers where they were, within the tolerance. */
+static int kept(struct prot *g, const char *when)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "P's %%s after T reclaims %s, P protected by %s",
+		 when, g->file);
+	return ledger_expect(g->p, g->o->key, &g->p0, 0, ledger_tol(g->e),
+			     what, NULL);
+}
+
+static int low_events(struct prot *g, long *n)
+{
+	return cg_get(g->p, "memory.events", "low", n);
+}
+
+static int prot_min(struct prot *g)
+{
+	struct ledgers p;
+
+	if (prot_set(g, 1) || reclaim_bytes(g->t, -1) ||
+	    reclaimed(g, "Q", g->q, &g->q0, "everything") ||
+	    kept(g, "everything") || ledger_read(g->p, g->o->key, &p) ||
+	    prot_set(g, 0) || reclaim_bytes(g->t, -1))
+		return -1;
+	return reclaimed(g, "P", g->p, &p, "everything, P unprotected");
+}
+
+static int prot_low(struct prot *g)
+{
+	long low0, low1, ask = Q_FILE_BYTES / 2, q;
+	struct ledgers p;
+
+	if (prot_set(g, 1) || low_events(g, &low0) ||
+	    reclaim_bytes(g->t, ask) ||
+	    cg_get(g->q, ledger_pages_name(), NULL, &q) ||
+	    expect_range("Q's page counter fall when T reclaims half Q's file",
+			 g->q0.pages - q, ask / 100 * RECLAIM_PCT, g->q0.pages) ||
+	    kept(g, "half Q's file") || low_events(g, &low1))
+		return -1;
+	if (low1 != low0) {
+		ktap_fail("low-breached", "P's memory.events low went from %ld to %ld while Q had enough to give",
+			  low0, low1);
+		return -1;
+	}
+	if (ledger_read(g->p, g->o->key, &p) || reclaim_bytes(g->t, -1) ||
+	    reclaimed(g, "P", g->p, &p, "everything, once Q has nothing left") ||
+	    low_events(g, &low1))
+		return -1;
+	if (low1 <= low0) {
+		ktap_fail("low-not-counted", "P reclaimed below its memory.low, yet memory.events low stayed at %ld",
+			  low1);
+		return -1;
+	}
+	ktap_diag("P's memory.events low: %ld, then %ld", low0, low1);
+	return 0;
+}
+
+static int prot_run(const struct outlive *o, const char *file)
+{
+	struct prot g = { .o = o, .file = file, .e = o->n * o->unit,
+			  .low = !strcmp(file, "memory.low") };
+	int bad;
+
+	g.t[0] = g.p[0] = g.c[0] = g.q[0] = '\0';
+	bad = prot_made(&g) ||
+	      (g.low ? prot_low(&g) : prot_min(&g));
+	if (g.low)
+		unlink(Q_FILE);
+	cg_destroy(g.c);
+	cg_destroy(g.q);
+	cg_destroy(g.p);
+	cg_destroy(g.t);
+	return bad ? KSFT_FAIL : KSFT_PASS;
+}
+
+static int prot_min_run(const struct outlive *o)
+{
+	return prot_run(o, "memory.min");
+}
+
+static int prot_low_run(const struct outlive *o)
+{
+	return prot_run(o, "memory.low");
+}
+
+int test_protection_min(void)
+{
+	if (!cg_is_v2()) {
+		test_reason("cgroup v1 has no memory.min");
+		return KSFT_SKIP;
+	}
+	return dentries_test("rig_protection_min", "rig_pmin_neg", NULL, 0,
+			     prot_min_run);
+}
+
+int test_protection_low(void)
+{
+	if (!cg_is_v2()) {
+		test_reason("cgroup v1 has no memory.low");
+		return KSFT_SKIP;
+	}
+	return dentries_test("rig_protection_low", "rig_plow_neg", NULL, 0,
+			     prot_low_run);
+}
