@@ -60,6 +60,7 @@ static const struct rig_test tests[] = {
 	T(swap_zswap_reparent),
 	T(protection_min),
 	T(protection_low),
+	T(thp_deferred_split),
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
 	R(limit_stock_late_drain),
