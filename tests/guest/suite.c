@@ -74,13 +74,14 @@ static const struct rig_test tests[] = {
 
 /*
  * The tests whose units are not kmem charges: socket memory, the pins
- * (held dying memcgs), the rig's own checks. Every other test looks at
- * kmem, and on a kernel booted with kmem accounting off (era_kmem_off())
- * is a declared skip (tests/expected-skips).
+ * (held dying memcgs), swapped tmpfs pages, huge pages, the rig's own
+ * checks. Every other test looks at kmem, and on a kernel booted with
+ * kmem accounting off (era_kmem_off()) is a declared skip
+ * (tests/expected-skips).
  */
 static const char *const kmem_free[] = {
 	"pins", "sock_reparent", "offline_race_sock", "selftest_crash",
-	"selftest_hang", "selftest_flaky",
+	"selftest_hang", "selftest_flaky", "swap_reparent", "thp_deferred_split",
 };
 
 static bool needs_kmem(const char *name)
