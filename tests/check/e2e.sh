@@ -139,11 +139,11 @@ kselftest_ran() {
 	done
 }
 
-# On UML's one CPU and one node, v1 may skip what v2 skips there, percpu and
-# memory.high.
+# On UML's one CPU and one node, v1 may skip what v2 skips there (zswap,
+# THP), percpu, memory.high, memory.min and memory.low.
 v1_skips_only_percpu() {
 	! awk '$2 == "skip" { print $1 }' "$RESULTS_DIR/latest/results.txt" |
-		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|drain_scope|numa_reclaim|percpu|release_remainders|slab_memcg_cache_names)'
+		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|drain_scope|numa_reclaim|percpu|release_remainders|slab_memcg_cache_names|swap_zswap_reparent|protection_min|protection_low|thp_deferred_split)'
 }
 
 # make test pipelines its cells (x86_64 builds while UML boots) but shows
