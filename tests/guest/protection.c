@@ -18,6 +18,7 @@
  * others have something to give, so P's go too, and low counts
  * (mem_cgroup_below_low(), memcg_low_reclaim).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,33 +52,54 @@ static int make_units(void *arg)
 }
 
 /*
- * Q's clean page cache for the low case: a file on ext2 written and
- * synced from Q. Its reclaim counts at once (a dentry's slab page is
- * freed only after an RCU grace period, so reclaim of dentries alone
- * shows no progress and breaches low at the first pass), so T's reclaim
- * of part of it can stop with P untouched.
+ * Q's clean page cache for the low case: a file on ext2 that Q reads.
+ * Its reclaim counts at once (a dentry's slab page is freed only after
+ * an RCU grace period, so reclaim of dentries alone shows no progress
+ * and breaches low at the first pass), so T's reclaim of part of it can
+ * stop with P untouched. The rig writes it first, outside Q and past
+ * the page cache (O_DIRECT), so that ext2's metadata (the disk's own
+ * page cache, which outlives the file) is not Q's to keep it dying.
  */
 #define Q_FILE		EXT2_DIR "/rig_protection_q"
 #define Q_FILE_BYTES	(8L << 20)
 
-static int q_file(void *arg)
+static char q_buf[65536] __attribute__((aligned(4096)));
+
+static int q_file_write(void)
 {
-	static char buf[65536];
 	long done;
-	int fd = open(Q_FILE, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	int fd = open(Q_FILE, O_CREAT | O_WRONLY | O_TRUNC | O_DIRECT, 0600);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	memset(q_buf, 'q', sizeof(q_buf));
+	for (done = 0; done < Q_FILE_BYTES; done += sizeof(q_buf))
+		if (write(fd, q_buf, sizeof(q_buf)) != sizeof(q_buf))
+			break;
+	err = done < Q_FILE_BYTES || fsync(fd) ? errno : 0;
+	close(fd);
+	if (err) {
+		ktap_fail("q-file", "cannot write %s with O_DIRECT (%ld of %ld B) and sync it: %s",
+			  Q_FILE, done, Q_FILE_BYTES, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int q_file_read(void *arg)
+{
+	long done = 0;
+	ssize_t n;
+	int fd = open(Q_FILE, O_RDONLY);
 
 	(void)arg;
 	if (fd < 0)
 		return 1;
-	memset(buf, 'q', sizeof(buf));
-	for (done = 0; done < Q_FILE_BYTES; done += sizeof(buf))
-		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
-			break;
-	if (fsync(fd) || done < Q_FILE_BYTES) {
-		close(fd);
-		return 1;
-	}
-	return close(fd) ? 1 : 0;
+	while ((n = read(fd, q_buf, sizeof(q_buf))) > 0)
+		done += n;
+	close(fd);
+	return done != Q_FILE_BYTES;
 }
 
 /* T > P > C and T > Q; C's units, C removed and freed; Q's units. */
@@ -95,7 +117,8 @@ static int prot_made(struct prot *g)
 	    cg_run(g->c, make_units, &c) || cg_destroy(g->c) ||
 	    cg_wait_gone(g->p, "rmdir C, its dentries on P's lists") ||
 	    cg_run(g->q, make_units, &q) ||
-	    (g->low && (ext2_on_zram() || cg_run(g->q, q_file, NULL))))
+	    (g->low && (ext2_on_zram() || q_file_write() ||
+			cg_run(g->q, q_file_read, NULL))))
 		return -1;
 	g->c[0] = '\0';
 	cg_kick_stocks("the bases: the workers' pre-charge is not the units'");
@@ -256,6 +279,9 @@ static int prot_run(const struct outlive *o, const char *file)
 	cg_destroy(g.c);
 	cg_destroy(g.q);
 	cg_destroy(g.p);
+	/* their units freed or reclaimed, nothing of theirs may keep them */
+	if (!bad && g.t[0])
+		bad = cg_wait_gone(g.t, "P and Q, removed");
 	cg_destroy(g.t);
 	return bad ? KSFT_FAIL : KSFT_PASS;
 }
