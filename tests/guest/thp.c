@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/era.h"
 #include "lib/outlive.h"
 #include "lib/wait.h"
 #include "suite.h"
@@ -49,11 +50,15 @@ static int thp_worker(void *arg)
 	close(t->down[1]);
 	map = mmap(NULL, len + t->hpage, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED) {
+		ktap_diag("W: mmap of %ld B: %m", len + t->hpage);
 		return 1;
+	}
 	huge = (char *)(((unsigned long)map + t->hpage - 1) & ~(t->hpage - 1));
-	if (madvise(huge, len, MADV_HUGEPAGE))
+	if (madvise(huge, len, MADV_HUGEPAGE)) {
+		ktap_diag("W: madvise(MADV_HUGEPAGE) of %ld B: %m", len);
 		return 1;
+	}
 	for (i = 0; i < len; i += page_size())
 		huge[i] = 'h';
 	if (write(t->up[1], &c, 1) != 1 || read(t->down[0], &c, 1) != 1)
@@ -125,6 +130,9 @@ static int thpfig_read(const char *cg, struct thpfig *f)
 {
 	long active, inactive;
 
+	/* a kernel without the key (5.4) charges no page tables */
+	f->pagetables = 0;
+
 	cg_kick_stocks("a CPU's pre-charge is no figure of the huge pages");
 	cg_flush(cg);
 	if (cg_get(cg, ledger_pages_name(), NULL, &f->current) ||
@@ -132,7 +140,8 @@ static int thpfig_read(const char *cg, struct thpfig *f)
 	    cg_get(cg, "memory.stat", "active_anon", &active) ||
 	    cg_get(cg, "memory.stat", "inactive_anon", &inactive) ||
 	    cg_get(cg, "memory.stat", "anon_thp", &f->thp) ||
-	    cg_get(cg, "memory.stat", "pagetables", &f->pagetables))
+	    (era_key_ok("pagetables") &&
+	     cg_get(cg, "memory.stat", "pagetables", &f->pagetables)))
 		return -1;
 	f->lru = active + inactive;
 	return 0;
