@@ -34,8 +34,10 @@
 
 #define SWAP_DIR	"/tmp/rig_swap"
 #define ZRAM		"/sys/class/zram-control"
-#define ZSWAP_ON	"/sys/module/zswap/parameters/enabled"
-#define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
+#define ZSWAP_DIR	"/sys/module/zswap/parameters"
+#define ZSWAP_ON	ZSWAP_DIR "/enabled"
+#define VM_DIR		"/proc/sys/vm"
+#define PAGE_CLUSTER	VM_DIR "/page-cluster"
 /* Pages of each file: A's and B's zswap bytes are far above tolerance. */
 #define FILE_PAGES	1024
 /*
@@ -53,33 +55,6 @@ struct swapdev {
 	char zswap_was[8];	/* zswap's enabled before the test; "": no zswap */
 	char cluster_was[16];
 };
-
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* mkswap: a version 1 header on the first page, the signature at its end. */
 static int swap_header(const char *path, long bytes)
@@ -118,31 +93,31 @@ static int swapdev_on(struct swapdev *d, int zswap)
 	d->zram = -1;
 	d->swapped_on = 0;
 	d->zswap_was[0] = d->cluster_was[0] = '\0';
-	if (read_str(ZRAM "/hot_add", num, sizeof(num))) {
+	if (cg_read(ZRAM, "hot_add", num, sizeof(num))) {
 		ktap_fail("swap-setup", "cannot add a zram device through %s/hot_add: %m (CONFIG_ZRAM)", ZRAM);
 		return -1;
 	}
 	d->zram = atoi(num);
 	snprintf(d->path, sizeof(d->path), "/dev/zram%d", d->zram);
 	snprintf(size, sizeof(size), "%ld", 4L * FILE_PAGES * page_size());
-	snprintf(attr, sizeof(attr), "/sys/block/zram%d/disksize", d->zram);
-	if (write_str(attr, size) || swap_header(d->path, atol(size)) ||
+	snprintf(attr, sizeof(attr), "/sys/block/zram%d", d->zram);
+	if (cg_write(attr, "disksize", size) || swap_header(d->path, atol(size)) ||
 	    swapon(d->path, 0)) {
 		ktap_fail("swap-setup", "cannot make %s (%s bytes) a swap device: %m (CONFIG_SWAP)",
 			  d->path, size);
 		return -1;
 	}
 	d->swapped_on = 1;
-	if (read_str(PAGE_CLUSTER, d->cluster_was, sizeof(d->cluster_was)) ||
-	    write_str(PAGE_CLUSTER, "0")) {
+	if (cg_read(VM_DIR, "page-cluster", d->cluster_was, sizeof(d->cluster_was)) ||
+	    cg_write(VM_DIR, "page-cluster", "0")) {
 		ktap_fail("swap-setup", "cannot set %s to 0: %m", PAGE_CLUSTER);
 		return -1;
 	}
-	if (read_str(ZSWAP_ON, d->zswap_was, sizeof(d->zswap_was))) {
+	if (cg_read(ZSWAP_DIR, "enabled", d->zswap_was, sizeof(d->zswap_was))) {
 		d->zswap_was[0] = '\0';
 		return 0;
 	}
-	if (write_str(ZSWAP_ON, zswap ? "Y" : "N")) {
+	if (cg_write(ZSWAP_DIR, "enabled", zswap ? "Y" : "N")) {
 		ktap_fail("swap-setup", "cannot turn zswap %s through %s: %m",
 			  zswap ? "on" : "off", ZSWAP_ON);
 		return -1;
@@ -163,13 +138,13 @@ static int swapdev_off(struct swapdev *d)
 	d->swapped_on = 0;
 	if (d->zram >= 0) {
 		snprintf(num, sizeof(num), "%d", d->zram);
-		write_str(ZRAM "/hot_remove", num);
+		cg_write(ZRAM, "hot_remove", num);
 		d->zram = -1;
 	}
 	if (d->zswap_was[0])
-		write_str(ZSWAP_ON, d->zswap_was);
+		cg_write(ZSWAP_DIR, "enabled", d->zswap_was);
 	if (d->cluster_was[0])
-		write_str(PAGE_CLUSTER, d->cluster_was);
+		cg_write(VM_DIR, "page-cluster", d->cluster_was);
 	d->zswap_was[0] = d->cluster_was[0] = '\0';
 	return bad ? -1 : 0;
 }
