@@ -17,13 +17,17 @@ NIGHTLY_PREEMPT=none,full
 # debug checkers): percpu_charge_mutex contention, drains of several remote
 # stocks, and the SMP tests' units spread over every CPU. 2 is the default.
 NIGHTLY_CPUS=2,4
+# A kernel booted with cgroup.memory=nokmem charges no kmem: every kmem
+# test must say so as a declared skip (tests/expected-skips) and every
+# other test still pass, told apart from a kernel that lost kmem charging.
+NIGHTLY_NOKMEM_ARGS=cgroup.memory=nokmem
 # The nightly soak: warm UML suites, each test's failures and figure spreads.
 NIGHTLY_SOAK_N=${NIGHTLY_SOAK_N:-5}
 # The quick suite stresses for 3 s; a nightly cell has the time for more.
 NIGHTLY_STRESS_SECONDS=${NIGHTLY_STRESS_SECONDS:-30}
 
 nightly_bad_word() {
-	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1 preempt=none,voluntary,full cpus=2,4 (x86_64), cell names such as um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none or x86_64-6.12-v2-debug0-full-cpus4, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), soak or sweep"
+	die "$EXIT_USAGE" "MATRIX: cannot use '$1': give arch=um,x86_64 kernel=6.12,6.1,5.4,/path cgroup=v2,v1 debug=0,1 preempt=none,voluntary,full cpus=2,4 (x86_64), cell names such as um-6.12-v2-debug0, x86_64-6.12-v2-debug0-none or x86_64-6.12-v2-debug0-full-cpus4, mutants (on UML), mutants-x86_64, mutants-5.4 (5.4's own mutations, UML), nokmem (UML booted with cgroup.memory=nokmem), soak or sweep"
 }
 
 nightly_check_value() {
@@ -56,12 +60,13 @@ nightly_cell_tuple() {
 
 # Every cell of the matrix, in a fixed order: "arch kernel cgroup debug"
 # lines, then "mutants", "mutants-x86_64" and "mutants-5.4" (the mutation runs; SMP-only
-# tests such as reparent_slab_smp are killed only on x86_64) and "soak"
+# tests such as reparent_slab_smp are killed only on x86_64), "nokmem"
+# (UML booted with cgroup.memory=nokmem) and "soak"
 # (NIGHTLY_SOAK_N warm UML suites) and "sweep" (make sweep, the default
 # functions).
 nightly_matrix() {
 	local arch=$NIGHTLY_ARCH kernel=${KERNEL_SRC:-$NIGHTLY_KERNEL} cgroup=$NIGHTLY_CGROUP
-	local debug=$NIGHTLY_DEBUG preempt=$NIGHTLY_PREEMPT cpus=$NIGHTLY_CPUS w named="" mutants="mutants mutants-x86_64 mutants-5.4 soak sweep" a k g d p c
+	local debug=$NIGHTLY_DEBUG preempt=$NIGHTLY_PREEMPT cpus=$NIGHTLY_CPUS w named="" mutants="mutants mutants-x86_64 mutants-5.4 nokmem soak sweep" a k g d p c
 	[ -z "${MATRIX:-}" ] || mutants=""
 	for w in ${MATRIX:-}; do
 		case "$w" in
@@ -69,7 +74,7 @@ nightly_matrix() {
 			nightly_check_value "${w%%=*}" "${w#*=}"
 			printf -v "${w%%=*}" '%s' "${w#*=}"
 			;;
-		mutants | mutants-x86_64 | mutants-5.4 | soak | sweep) mutants="$mutants $w" ;;
+		mutants | mutants-x86_64 | mutants-5.4 | nokmem | soak | sweep) mutants="$mutants $w" ;;
 		*-*-*-*) named="$named $w" ;;
 		*) nightly_bad_word "$w" ;;
 		esac
@@ -120,7 +125,7 @@ nightly_list() {
 	local line cells
 	cells=$(nightly_cells) || exit
 	while read -r line; do
-		case "$line" in mutants* | soak | sweep) echo "$line"; continue ;; esac
+		case "$line" in mutants* | nokmem | soak | sweep) echo "$line"; continue ;; esac
 		# shellcheck disable=SC2086
 		CELL_NAMES=long cell_name $line
 	done <<<"$cells"
@@ -136,6 +141,17 @@ nightly_suites() {
 	awk -v given="${SUITES_GIVEN:-}" '{ print $0 ($4 == 1 && given == "" ? " rig" : "") }'
 }
 
+# The nokmem cell: UML, the default kernel, the rig's suite, RERUN=1 as
+# every cell; its run folder goes into cells.txt as a cell's does.
+nightly_nokmem() {
+	local out=$1 mrc=0
+	env ARCH=um KERNEL="${KERNEL:-6.12}" KERNEL_ARGS="$NIGHTLY_NOKMEM_ARGS" RERUN=1 \
+		"$0" test >"$out/nokmem.log" 2>&1 || mrc=$?
+	echo "nokmem $mrc $(readlink -f "$RESULTS_DIR/latest")" >>"$out/cells.txt"
+	echo "nokmem: $(tail -n 1 "$out/nokmem.log")"
+	return "$mrc"
+}
+
 nightly_main() {
 	local cells out rc=0 mrc m kernel
 	cells=$(nightly_cells) || exit
@@ -143,7 +159,7 @@ nightly_main() {
 	mkdir -p "$out" || die "$EXIT_RIG" "cannot create $out"
 	note "nightly: $(grep -c . <<<"$cells") cells${SHARD:+ (shard $SHARD)}, record in $out/cells.txt"
 	export RIG_CMDLINE="RIG_STRESS_SECONDS=$NIGHTLY_STRESS_SECONDS${RIG_CMDLINE:+ $RIG_CMDLINE}"
-	CELLS=$(grep -vE '^(mutants|soak|sweep)' <<<"$cells" | nightly_suites || true)
+	CELLS=$(grep -vE '^(mutants|nokmem|soak|sweep)' <<<"$cells" | nightly_suites || true)
 	if [ -n "$CELLS" ]; then
 		CELL_NAMES=long CELLS_RECORD=$out/cells.txt run_cells || rc=$?
 	fi
@@ -157,6 +173,9 @@ nightly_main() {
 		echo "$m: $(tail -n 1 "$out/$m.log")"
 		[ "$mrc" = 0 ] || rc=1
 	done
+	if grep -qx nokmem <<<"$cells"; then
+		nightly_nokmem "$out" || rc=1
+	fi
 	if grep -qx soak <<<"$cells"; then
 		mrc=0
 		env N="$NIGHTLY_SOAK_N" ARCH=um "$0" soak >"$out/soak.log" 2>&1 || mrc=$?
