@@ -18,14 +18,13 @@
  * others have something to give, so P's go too, and low counts
  * (mem_cgroup_below_low(), memcg_low_reclaim).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/dentries.h"
 #include "lib/era.h"
+#include "lib/scan.h"
 #include "lib/wait.h"
 #include "suite.h"
 
@@ -63,49 +62,11 @@ static int make_units(void *arg)
 #define Q_FILE		EXT2_DIR "/rig_protection_q"
 #define Q_FILE_BYTES	(8L << 20)
 
-static char q_buf[65536] __attribute__((aligned(4096)));
-
-static int q_file_write(void)
-{
-	long done;
-	int fd = open(Q_FILE, O_CREAT | O_WRONLY | O_TRUNC | O_DIRECT, 0600);
-	int err;
-
-	if (fd < 0)
-		return -1;
-	memset(q_buf, 'q', sizeof(q_buf));
-	for (done = 0; done < Q_FILE_BYTES; done += sizeof(q_buf))
-		if (write(fd, q_buf, sizeof(q_buf)) != sizeof(q_buf))
-			break;
-	err = done < Q_FILE_BYTES || fsync(fd) ? errno : 0;
-	close(fd);
-	if (err) {
-		ktap_fail("q-file", "cannot write %s with O_DIRECT (%ld of %ld B) and sync it: %s",
-			  Q_FILE, done, Q_FILE_BYTES, strerror(err));
-		return -1;
-	}
-	return 0;
-}
-
-static int q_file_read(void *arg)
-{
-	long done = 0;
-	ssize_t n;
-	int fd = open(Q_FILE, O_RDONLY);
-
-	(void)arg;
-	if (fd < 0)
-		return 1;
-	while ((n = read(fd, q_buf, sizeof(q_buf))) > 0)
-		done += n;
-	close(fd);
-	return done != Q_FILE_BYTES;
-}
-
 /* T > P > C and T > Q; C's units, C removed and freed; Q's units. */
 static int prot_made(struct prot *g)
 {
 	struct make c = { g->o, 0 }, q = { g->o, g->o->n };
+	struct ext2_file q_file = { Q_FILE, Q_FILE_BYTES };
 
 	/* names of their own: on per-memcg cache kernels their caches bear them */
 	snprintf(g->cname, sizeof(g->cname), "%s_c", g->o->name);
@@ -117,8 +78,8 @@ static int prot_made(struct prot *g)
 	    cg_run(g->c, make_units, &c) || cg_destroy(g->c) ||
 	    cg_wait_gone(g->p, "rmdir C, its dentries on P's lists") ||
 	    cg_run(g->q, make_units, &q) ||
-	    (g->low && (ext2_on_zram() || q_file_write() ||
-			cg_run(g->q, q_file_read, NULL))))
+	    (g->low && (ext2_file_write(Q_FILE, Q_FILE_BYTES) ||
+			cg_run(g->q, ext2_file_read, &q_file))))
 		return -1;
 	g->c[0] = '\0';
 	cg_kick_stocks("the bases: the workers' pre-charge is not the units'");
@@ -171,10 +132,13 @@ static int reclaimed(struct prot *g, const char *who, const char *cg,
 	long least = g->e / 100 * RECLAIM_PCT, stat_least, keep;
 	struct fall f = { cg, g->o->key, base->stat - least,
 			  base->pages - least, { .stat = -1 } };
+	long lru = g->low ? Q_FILE_BYTES : 0;	/* what T may steal */
+	struct scan s;
 	char what[160];
-	int pass;
+	int pass, bad;
 
-	for (pass = 1; pass <= RECLAIM_PASSES; pass++)
+	bad = scan_witness(&s, g->t, g->o->name);
+	for (pass = 1; !bad && pass <= RECLAIM_PASSES; pass++)
 		if (reclaim_bytes(g->t, -1) ||
 		    !poll_kicked(fell, &f, WAIT_MS / RECLAIM_PASSES,
 				 "a live cgroup's own stock keeps pages uncharged from it"))
@@ -183,8 +147,11 @@ static int reclaimed(struct prot *g, const char *who, const char *cg,
 	 * Per-memcg cache kernels: the slabs the caches named for Q, or for
 	 * P's dead child, keep once their objects go, as SLUB shows them.
 	 */
+	/* T's scan: its witness, and what is left of Q's file */
+	bad = bad || scan_check(&s, "T", 0, lru);
+	scan_witness_remove(&s);
 	keep = era_memcg_slab_bytes(cg == g->q ? g->qname : g->cname);
-	if (f.now.stat < 0 || keep < 0)
+	if (bad || f.now.stat < 0 || keep < 0)
 		return -1;
 	ktap_diag("%s: %d reclaim pass(es) of T%s", when,
 		  pass > RECLAIM_PASSES ? RECLAIM_PASSES : pass,
@@ -235,9 +202,12 @@ static int prot_low(struct prot *g)
 {
 	long low0, low1, ask = Q_FILE_BYTES / 2, q;
 	struct ledgers p;
+	struct scan s;
 
-	if (prot_set(g, 1) || low_events(g, &low0) ||
+	/* memory.reclaim counts only what it stole from LRUs: ask, in Q's file */
+	if (prot_set(g, 1) || low_events(g, &low0) || scan_base(&s, g->t) ||
 	    reclaim_bytes(g->t, ask) ||
+	    scan_check(&s, "T", ask / 100 * RECLAIM_PCT, Q_FILE_BYTES) ||
 	    cg_get(g->q, ledger_pages_name(), NULL, &q) ||
 	    expect_range("Q's page counter fall when T reclaims half Q's file",
 			 g->q0.pages - q, ask / 100 * RECLAIM_PCT, g->q0.pages) ||

@@ -29,6 +29,7 @@
 
 #include "lib/ledger.h"
 #include "lib/outlive.h"
+#include "lib/scan.h"
 #include "lib/wait.h"
 #include "suite.h"
 
@@ -327,13 +328,16 @@ static int swap_made(struct swapcase *s)
 {
 	long want = 2 * s->data;
 	struct swapfig none = { 0 };
+	struct scan sc;
 
+	/* every page swapped out was stolen by C's reclaim, and only those */
 	if (cg_create(s->p, cg_root, s->zswap ? "rig_zswap" : "rig_swap") ||
 	    cg_enable_memory(s->p) || cg_create(s->c, s->p, "child") ||
 	    cg_create(s->r, s->p, "reader") ||
 	    cg_run(s->c, make_files, NULL) ||
 	    shmem_rose(s->c, "C", "after writing A and B", &none, want) ||
-	    swap_out(s->c, s->zswap, want, &s->c0) ||
+	    scan_base(&sc, s->c) || swap_out(s->c, s->zswap, want, &s->c0) ||
+	    scan_check(&sc, "C", want, want) ||
 	    expect_near("C's swap after reclaim", s->c0.swap, want, 0))
 		return -1;
 	if (!s->zswap)

@@ -23,6 +23,7 @@
 
 #include "lib/era.h"
 #include "lib/outlive.h"
+#include "lib/scan.h"
 #include "lib/wait.h"
 #include "suite.h"
 
@@ -170,7 +171,7 @@ static int thpfig_moved(const char *what, const struct thpfig *base,
  * C's huge pages made, then half of each unmapped: mapped anon halves,
  * and nothing leaves the LRU or the page counter (charged whole).
  */
-static int thp_made(struct thp *t, int round, struct thpfig *p)
+static int thp_made(struct thp *t, int round)
 {
 	long len = THP_COUNT * t->hpage;
 	struct thpfig c0, c1, c2;
@@ -187,27 +188,34 @@ static int thp_made(struct thp *t, int round, struct thpfig *p)
 	    thpfig_read(t->g.c, &c2))
 		return -1;
 	snprintf(what, sizeof(what), "round %d: C after W unmapped half of each huge page", round);
-	return thpfig_moved(what, &c1, &c2, 0, -len / 2, 0) ||
-	       thpfig_read(t->g.p, p) ? -1 : 0;
+	return thpfig_moved(what, &c1, &c2, 0, -len / 2, 0);
 }
 
 /*
  * P's reclaim must split the huge pages: their unmapped halves leave P's
- * LRU and page counter; nothing mapped moves.
+ * LRU and page counter; nothing mapped moves. Anon is not scanned (no
+ * swap): P's scan witness (lib/scan.h) shows the reclaim ran over P.
  */
-static int thp_split(struct thp *t, int round, const struct thpfig *p)
+static int thp_split(struct thp *t, int round)
 {
 	long half = THP_COUNT * t->hpage / 2, splits = vmstat("thp_split_page");
-	struct thpfig now;
+	struct thpfig p, now;
+	struct scan s;
 	char what[128];
+	int bad;
 
-	if (reclaim_bytes(t->g.p, half) || thpfig_read(t->g.p, &now))
+	bad = scan_witness(&s, t->g.p, "rig_thp") || thpfig_read(t->g.p, &p) ||
+	      reclaim_bytes(t->g.p, half) ||
+	      scan_check(&s, "P", 0, 0) ||
+	      thpfig_read(t->g.p, &now);
+	scan_witness_remove(&s);
+	if (bad)
 		return -1;
 	ktap_diag("round %d: /proc/vmstat thp_split_page rose by %ld at P's reclaim",
 		  round, vmstat("thp_split_page") - splits);
 	snprintf(what, sizeof(what), "round %d: P after P's reclaim (the deferred split of %s's huge pages)",
 		 round, round ? "dead C" : "C");
-	return thpfig_moved(what, p, &now, -half, 0, -half);
+	return thpfig_moved(what, &p, &now, -half, 0, -half);
 }
 
 /* W exits: the mapped halves leave P as well. */
@@ -228,9 +236,8 @@ static int thp_freed(struct thp *t, int round)
 static int thp_round(struct thp *t, int round)
 {
 	char pid[32];
-	struct thpfig p;
 
-	if (thp_made(t, round, &p))
+	if (thp_made(t, round))
 		return -1;
 	if (round) {
 		snprintf(pid, sizeof(pid), "%d", t->w);
@@ -244,7 +251,7 @@ static int thp_round(struct thp *t, int round)
 				"while its huge pages live"))
 			return -1;
 	}
-	if (thp_split(t, round, &p) || thp_freed(t, round))
+	if (thp_split(t, round) || thp_freed(t, round))
 		return -1;
 	if (!round && cg_destroy(t->g.c))
 		return -1;

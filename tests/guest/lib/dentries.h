@@ -13,15 +13,8 @@
 #ifndef RIG_DENTRIES_H
 #define RIG_DENTRIES_H
 
+#include "ext2.h"
 #include "outlive.h"
-
-/*
- * ext2 on a zram disk at EXT2_DIR, made once a boot: where a disk
- * filesystem keeps negative dentries and clean page cache. -1 (said)
- * when it cannot be made.
- */
-#define EXT2_DIR	"/tmp/rig_ext2"
-int ext2_on_zram(void);
 
 /*
  * NR_DENTRIES dentries, looked up under prefix, in C (or C and G), then

@@ -13,6 +13,7 @@
 #include "ktap.h"
 #include "ledger.h"
 #include "outlive.h"
+#include "scan.h"
 #include "wait.h"
 
 #define MAX_WORKERS	256
@@ -667,13 +668,16 @@ static int page_fall(const char *cg, const char *key, const struct ledgers *at,
 	return r.now.pages < 0 ? -1 : 0;
 }
 
+static int settle(const struct outlive *o, const char *cg, struct ledgers *at);
+
 /*
  * The units freed by the reclaim of who (cg): at least RECLAIM_PCT of
  * their charge leaves both ledgers (the statistics once RCU has freed the
- * objects).
+ * objects), and the reclaim scanned cg and stole nothing else there
+ * (lib/scan.h).
  */
-static int check_reclaimed(const struct outlive *o, const char *who,
-			   const char *cg, const struct ledgers *at)
+static int reclaimed_all(const struct outlive *o, const char *who,
+			 const char *cg, struct ledgers *at, struct scan *s)
 {
 	long e = o->n * o->unit, least = e / 100 * RECLAIM_PCT;
 	struct reclaimed r = {
@@ -694,15 +698,28 @@ static int check_reclaimed(const struct outlive *o, const char *who,
 		 ledger_stat_name(o->key), event, o->n, o->what);
 	if (r.now.stat < 0 ||
 	    expect_range(what, at->stat - r.now.stat, least,
-			 e + ledger_stat_tol(o->key, e)))
-		return -1;
-	if (page_fall(cg, o->key, at, least, &r.now))
+			 e + ledger_stat_tol(o->key, e)) ||
+	    scan_check(s, who, 0, 0) ||
+	    page_fall(cg, o->key, at, least, &r.now))
 		return -1;
 	snprintf(what, sizeof(what), "%s's %s %s (%d %s)", who,
 		 ledger_pages_name(), event, o->n, o->what);
 	return expect_range(what, at->pages - r.now.pages, least,
 			    e + ledger_tol(e)) ||
 	       moves_check(&m, who, event, now);
+}
+
+static int check_reclaimed(const struct outlive *o, const char *who,
+			   const char *cg, const struct ledgers *at)
+{
+	struct ledgers base = *at;
+	struct scan s;
+	int ret;
+
+	ret = scan_witness(&s, cg, o->name) || settle(o, cg, &base) ||
+	      reclaimed_all(o, who, cg, &base, &s);
+	scan_witness_remove(&s);
+	return ret ? -1 : 0;
 }
 
 struct gap {
@@ -812,38 +829,41 @@ static int pressure_once(const struct outlive *o, const char *p,
 		.cg = p, .key = o->key, .now = { .stat = -1, .pages = -1 },
 	};
 	char child[CG_PATH_MAX] = "", what[160];
-	struct ledgers now;
+	struct ledgers base = *at, now;
+	struct scan s;
 	int ret = -1;
 
-	if (cg_event(p, hit, &hits0) || cg_event(p, "oom_kill", &oom0) ||
-	    cg_set_limit(p, o->limit, at->pages + room) ||
+	if (scan_witness(&s, p, o->name) || settle(o, p, &base) ||
+	    cg_event(p, hit, &hits0) || cg_event(p, "oom_kill", &oom0) ||
+	    cg_set_limit(p, o->limit, base.pages + room) ||
 	    cg_create(child, p, "pressure"))
 		goto out;
 	ktap_diag("%s of P: %ld B, %ld B above what it holds; a live child charges %ld B of anon memory",
 		  cg_is_v2() ? o->limit : "memory.limit_in_bytes",
-		  at->pages + room, room, anon.len);
+		  base.pages + room, room, anon.len);
 	if (cg_run(child, charge_anon, &anon)) {
 		ktap_diag("the child charging %ld B past P's limit did not exit normally (OOM-killed?)",
 			  anon.len);
 		ret = OOM_KILLED;
 		goto out;
 	}
-	if (cg_event(p, hit, &hits) || cg_event(p, "oom_kill", &oom))
+	if (cg_event(p, hit, &hits) || cg_event(p, "oom_kill", &oom) ||
+	    scan_check(&s, "P", 0, 0))
 		goto out;
-	r.below = at->stat - lo;
+	r.below = base.stat - lo;
 	poll_until(fell_below, &r, WAIT_MS);
 	if (r.now.stat < 0)
 		goto out;
 	snprintf(what, sizeof(what), "P's %s fall under its %s (%d %s)",
 		 ledger_stat_name(o->key), cg_is_v2() ? o->limit : "limit",
 		 o->n, o->what);
-	if (expect_range(what, at->stat - r.now.stat, lo, hi) ||
-	    page_fall(p, o->key, at, lo, &now))
+	if (expect_range(what, base.stat - r.now.stat, lo, hi) ||
+	    page_fall(p, o->key, &base, lo, &now))
 		goto out;
 	snprintf(what, sizeof(what), "P's %s fall under its %s (%d %s)",
 		 ledger_pages_name(), cg_is_v2() ? o->limit : "limit", o->n,
 		 o->what);
-	if (expect_range(what, at->pages - now.pages, lo, hi))
+	if (expect_range(what, base.pages - now.pages, lo, hi))
 		goto out;
 	if (hits <= hits0 || oom != oom0) {
 		ktap_fail("events", "P's %s events %ld -> %ld (expected more), oom_kill %ld -> %ld (expected the same)",
@@ -854,6 +874,7 @@ static int pressure_once(const struct outlive *o, const char *p,
 out:
 	cg_destroy(child);
 	cg_set_limit(p, o->limit, -1);
+	scan_witness_remove(&s);
 	return ret;
 }
 
