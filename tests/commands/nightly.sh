@@ -147,7 +147,7 @@ nightly_nokmem() {
 	local out=$1 mrc=0
 	env ARCH=um KERNEL="${KERNEL:-6.12}" KERNEL_ARGS="$NIGHTLY_NOKMEM_ARGS" RERUN=1 \
 		"$0" test >"$out/nokmem.log" 2>&1 || mrc=$?
-	echo "nokmem $mrc $(readlink -f "$RESULTS_DIR/latest")" >>"$out/cells.txt"
+	echo "nokmem $mrc $(run_latest "$RESULTS_DIR" || echo -)" >>"$out/cells.txt"
 	echo "nokmem: $(tail -n 1 "$out/nokmem.log")"
 	return "$mrc"
 }
