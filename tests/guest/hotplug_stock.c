@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pipes filled from C on CPU 1 (lib/pipes.h), whose stocks then hold C's
- * pre-charge; CPU 1 goes offline and must give it back, C is removed and
+ * Pipes filled from C on CPU n (lib/pipes.h), whose stocks then hold C's
+ * pre-charge; CPU n goes offline and must give it back, C is removed and
  * must be freed (an offline CPU's stock is out of offline's drain), and
- * the engine's steps follow. Twice: the second time on the CPU brought
- * back online. Then an offline's drain must still reach CPU 1
- * (drain_probe()): a CPU that went away must come back to the drains.
+ * the engine's steps follow. Once on each CPU but 0, then on CPU 1
+ * brought back online. Then an offline's drain must still reach every
+ * one of them (drain_probe()): a CPU that went away must come back to
+ * the drains.
  *
  * hotplug_stock_drain (run when named, TESTS=hotplug_stock_drain): the
  * reproducer of a kernel that leaves a CPU out of every drain after it
@@ -45,48 +46,54 @@ static bool gap_fell(void *arg)
 }
 
 /*
- * S removed while CPU 1's stock holds `held` B of its pre-charge, which
- * Q's page counter holds above its statistics (gap0): S's offline drain
- * must give it back, hands off. Only when it did not within WAIT_MS is
- * CPU 1 charged once from another memcg, which replaces its stock: what
- * that gave back tells whether the drain skipped CPU 1. Whether S is then
- * freed is cg_wait_gone()'s verdict, at the end.
+ * S removed while its stocks (lib/holder.h) hold `held` B of its
+ * pre-charge, which Q's page counter holds above its statistics (gap0):
+ * S's offline drain must give all of it back, hands off (within half a
+ * batch: one stock skipped shows). Only when it did not within WAIT_MS
+ * is each of those CPUs charged once from another memcg, which replaces
+ * its stock: what that gave back tells whether the drain skipped one.
+ * Whether S is then freed is cg_wait_gone()'s verdict, at the end.
  */
 static int probe_verdict(const char *q, long held, long gap0,
 			 const char *when)
 {
-	struct gap_fell g = { q, gap0 - held / 2, 0, 0 };
+	long half = CG_STOCK_PAGES / 2 * page_size();
+	struct gap_fell g = { q, gap0 - held + half, 0, 0 };
 	long start = now_ms(), kept;
+	int cpu;
 
 	if (!poll_until(gap_fell, &g, WAIT_MS) && !g.err) {
-		ktap_diag("%s: S removed with %ld B in CPU 1's stock, given back by its offline's drain within %ld ms",
-			  when, held, now_ms() - start);
+		ktap_diag("%s: S removed with %ld B in the stocks of %s, given back by its offline's drain within %ld ms",
+			  when, held, holder_where(), now_ms() - start);
 		return 0;
 	}
 	if (g.err)
 		return -1;
 	kept = g.gap;
-	cg_kick_cpu(1, "S's pre-charge still held: did CPU 1's stock keep it");
+	cg_kick_cpu(1, "S's pre-charge still held: did its CPUs' stocks keep it");
+	for (cpu = 2; cpu <= holder_all_cpus(); cpu++)
+		cg_kick_cpu(cpu, NULL);
 	if (stock_unused(q, &g.gap))
 		return -1;
-	figure_line("Q's page pre-charge a charge on CPU 1 gave back after S's offline",
-		    kept - g.gap, 0, held / 2);
-	if (kept - g.gap > held / 2)
-		ktap_fail("cpu-skipped", "%s: CPU 1's stock kept %ld B of removed S's pre-charge %d s after rmdir, and a charge on CPU 1 alone gave back %ld B: S's offline drain (drain_all_stock()) skipped CPU 1, expected it to flush every online CPU's stock that caches S",
-			  when, held, WAIT_MS / 1000, kept - g.gap);
+	figure_line("Q's page pre-charge a charge on each of S's CPUs gave back after S's offline",
+		    kept - g.gap, 0, half);
+	if (kept - g.gap > half)
+		ktap_fail("cpu-skipped", "%s: the stocks of %s kept %ld B of removed S's pre-charge %d s after rmdir, and a charge on each of those CPUs alone gave back %ld B: S's offline drain (drain_all_stock()) skipped a CPU, expected it to flush every online CPU's stock that caches S",
+			  when, holder_where(), held, WAIT_MS / 1000, kept - g.gap);
 	else
-		ktap_fail("pre-charge-kept", "%s: Q's page counter still %ld B above its statistics %d s after S's rmdir (%ld B before it, %ld B of it in CPU 1's stock), and a charge on CPU 1 gave back %ld B: expected offline to give back S's pre-charge",
-			  when, kept, WAIT_MS / 1000, gap0, held, kept - g.gap);
+		ktap_fail("pre-charge-kept", "%s: Q's page counter still %ld B above its statistics %d s after S's rmdir (%ld B before it, %ld B of it in the stocks of %s), and a charge on each of those CPUs gave back %ld B: expected offline to give back S's pre-charge",
+			  when, kept, WAIT_MS / 1000, gap0, held, holder_where(), kept - g.gap);
 	return -1;
 }
 
 /*
- * S charges a page on CPU 1 and exits on CPU 0 (lib/holder.h): CPU 1's
- * stock caches S with the rest of the charge batch. *held is what it
- * holds, *gap0 Q's pre-charge once S exited; LOST when another memcg's
- * charge on CPU 1 flushed that stock first.
+ * S charges a page on each of CPUs 1 to cpus and exits on CPU 0
+ * (lib/holder.h): each of their stocks caches S with the rest of its
+ * charge batch. *held is what they hold, *gap0 Q's pre-charge once S
+ * exited; LOST when another memcg's charge flushed one of them first.
  */
-static int stock_s(const char *q, const char *s, long *held, long *gap0)
+static int stock_s(const char *q, const char *s, int cpus, long *held,
+		   long *gap0)
 {
 	long gap;
 	pid_t holder;
@@ -94,20 +101,22 @@ static int stock_s(const char *q, const char *s, long *held, long *gap0)
 
 	if (holder_pipes())
 		return -1;
-	holder = holder_start(s);
+	holder = holder_start(s, cpus);
 	if (holder > 0 && !holder_charged())
-		ktap_fail("s-charge", "S could not charge its page on CPU 1");
+		ktap_fail("s-charge", "S could not charge its pages on %s",
+			  holder_where());
 	else if (holder > 0 && !stock_unused(s, held))
 		ret = 0;
 	ret = holder_stop(holder, ret);
 	if (ret || stock_unused(s, &gap) || stock_unused(q, gap0))
 		return -1;
-	return gap < *held / 2 || *held < CG_STOCK_PAGES / 2 * page_size() ?
-	       LOST : 0;
+	return gap < *held - CG_STOCK_PAGES / 2 * page_size() ||
+	       *held < holder_least() ? LOST : 0;
 }
 
 /*
- * rmdir S, and offline's drain must reach CPU 1 (back online). With
+ * rmdir S, and offline's drain must reach every CPU but 0 (each back
+ * online after hotplug_stock's rounds). With
  * gone, Q is removed and must be freed (cg_wait_gone()); the reproducer's
  * rounds leave that to the end.
  */
@@ -121,42 +130,50 @@ static int drain_probe(const char *when, bool gone)
 		if (cpu_pin(0) || cg_create(q, cg_root, "rig_hotplug_probe") ||
 		    cg_enable_memory(q) || cg_create(s, q, "stocked"))
 			return -1;
-		ret = stock_s(q, s, &held, &gap0);
+		ret = stock_s(q, s, holder_all_cpus(), &held, &gap0);
 		if (ret == 0)
 			ret = cg_destroy(s) ? -1 : probe_verdict(q, held, gap0, when);
 		cg_destroy(s);
 		cg_destroy(q);
 	}
 	if (ret == LOST)
-		ktap_fail("never-set-up", "%s: S's stock on CPU 1 was flushed before S was removed, %d times of %d: the probe was never set up",
-			  when, ATTEMPTS, ATTEMPTS);
+		ktap_fail("never-set-up", "%s: S's stocks on %s were flushed before S was removed, %d times of %d: the probe was never set up",
+			  when, holder_where(), ATTEMPTS, ATTEMPTS);
 	if (!ret && gone && cg_wait_gone(cg_root, "the probe's S and Q"))
 		ret = -1;
 	return ret;
 }
 
+/*
+ * A round on each CPU but 0 as booted, then on CPU 1 brought back online;
+ * then the probe's S holds every one of those CPUs' stocks.
+ */
 int test_hotplug_stock(void)
 {
 	struct outlive o = { .name = "rig_hotplug_stock" };
-	int round;
+	char online[64];
+	int cpu, last = holder_all_cpus();
 
 	if (nr_cpus() < 2) {
 		test_reason("%d CPU: none to take offline", nr_cpus());
 		return KSFT_SKIP;
 	}
-	if (access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
-		ktap_fail("no-cpu-hotplug", "CPU 1 cannot go offline: no writable /sys/devices/system/cpu/cpu1/online (CONFIG_HOTPLUG_CPU)");
-		return KSFT_FAIL;
-	}
 	pipes_with_pages(&o);
-	o.offline_cpu = 1;
-	for (round = 1; round <= 2; round++) {
-		ktap_diag("round %d: CPU 1 %s", round,
-			  round == 1 ? "as booted" : "brought back online");
+	for (cpu = 1; cpu <= last + 1; cpu++) {
+		o.offline_cpu = cpu <= last ? cpu : 1;
+		snprintf(online, sizeof(online), "/sys/devices/system/cpu/cpu%d/online",
+			 o.offline_cpu);
+		if (access(online, W_OK)) {
+			ktap_fail("no-cpu-hotplug", "CPU %d cannot go offline: no writable %s (CONFIG_HOTPLUG_CPU)",
+				  o.offline_cpu, online);
+			return KSFT_FAIL;
+		}
+		ktap_diag("round %d: CPU %d %s", cpu, o.offline_cpu,
+			  cpu <= last ? "as booted" : "brought back online");
 		if (outlive_run(&o) != KSFT_PASS)
 			return KSFT_FAIL;
 	}
-	return drain_probe("CPU 1 back online", true) ? KSFT_FAIL : KSFT_PASS;
+	return drain_probe("every CPU back online", true) ? KSFT_FAIL : KSFT_PASS;
 }
 
 /* The number /sys/devices/system/cpu/hotplug/states gives a step: -1 if none. */
@@ -261,7 +278,7 @@ static int race_round(int round, int *fired)
 	if (cpu_pin(0) || cg_create(q, cg_root, "rig_hotplug_race") ||
 	    cg_enable_memory(q) || cg_create(s, q, "stocked"))
 		return -1;
-	ret = stock_s(q, s, &held, &gap0);
+	ret = stock_s(q, s, 1, &held, &gap0);
 	if (!ret && pthread_create(&t, NULL, drain_in_window, &d))
 		ret = -1;
 	if (!ret) {

@@ -13,9 +13,10 @@
  * descendants' per-CPU stocks hold on other CPUs (try_charge_memcg():
  * drain_all_stock()).
  *
- * Live S, pinned to CPU 1, charges a page of anon memory and sleeps: the
- * charge batch leaves the rest of its pages cached for S in CPU 1's
- * stock, counted in P's page counter, used by nobody. P's limit is then
+ * Live S, pinned to each CPU but 0 in turn, charges a page of anon
+ * memory on each and sleeps: each charge batch leaves the rest of its
+ * pages cached for S in that CPU's stock, counted in P's page counter,
+ * used by nobody. P's limit is then
  * set ROOM_PAGES above what it holds, and A, pinned to CPU 0, charges
  * half of S's cached pre-charge beyond that, in anon memory. Nothing can
  * be reclaimed (no swap, anon only): only the drain makes room. A must
@@ -28,7 +29,8 @@
  * again: drained_late().
  *
  * limit_stock_late_drain, a reproducer run when named: the same case with
- * CPU 1 kept busy while A charges, so that the drain always comes late.
+ * S on CPU 1 alone, kept busy while A charges, so that the drain always
+ * comes late.
  */
 #include <errno.h>
 #include <sched.h>
@@ -202,8 +204,8 @@ static int drained_late(const char *p, const char *s, long need, long room,
 		return -1;
 	}
 	if (late) {
-		ktap_fail("stock-not-drained", "P's limit OOM-killed A, charging %ld B with %ld B free and %ld B in S's stock on CPU 1, and S's stock still held %ld B %d ms later: the limit did not drain the stock",
-			  need, room, held, d.gap, WAIT_MS);
+		ktap_fail("stock-not-drained", "P's limit OOM-killed A, charging %ld B with %ld B free and %ld B in S's stocks on %s, and S's stocks still held %ld B %d ms later: the limit did not drain them",
+			  need, room, held, holder_where(), d.gap, WAIT_MS);
 		return -1;
 	}
 	if (busy) {
@@ -211,10 +213,10 @@ static int drained_late(const char *p, const char *s, long need, long room,
 			  need, room, held, BUSY_MS, took);
 		return -1;
 	}
-	ktap_diag("P's limit OOM-killed A (%ld B asked, %ld B free), and S's %ld B stock on CPU 1 drained hands off %ld ms after: the drain came after the charge gave up; set up again",
-		  need, room, held, took);
-	if (kmsg_write("oom-before-stock-drain", "A charging %ld B under P's limit (%ld B free), S's %ld B stock on CPU 1 drained %ld ms after the kill",
-		   need, room, held, took))
+	ktap_diag("P's limit OOM-killed A (%ld B asked, %ld B free), and S's %ld B of stocks on %s drained hands off %ld ms after: the drain came after the charge gave up; set up again",
+		  need, room, held, holder_where(), took);
+	if (kmsg_write("oom-before-stock-drain", "A charging %ld B under P's limit (%ld B free), S's %ld B of stocks on %s drained %ld ms after the kill",
+		   need, room, held, holder_where(), took))
 		return -1;
 	late_drains++;
 	return LOST;
@@ -231,16 +233,17 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen,
 	struct drained d = { s, -1 };
 
 	if (!holder_charged()) {
-		ktap_fail("s-charge", "S could not charge its page on CPU 1");
+		ktap_fail("s-charge", "S could not charge its pages on %s",
+			  holder_where());
 		return -1;
 	}
 	if (stock_unused(s, &held))
 		return -1;
-	ktap_diag("S's page counter holds %ld B beyond its statistics: CPU 1's stock",
-		  held);
-	if (held < CG_STOCK_PAGES / 2 * page_size()) {
-		ktap_diag("S holds %ld B of pre-charge after one page charged on CPU 1, less than half a batch (%ld B): no case",
-			  held, CG_STOCK_PAGES / 2 * page_size());
+	ktap_diag("S's page counter holds %ld B beyond its statistics: the stocks of %s",
+		  held, holder_where());
+	if (held < holder_least()) {
+		ktap_diag("S holds %ld B of pre-charge after a page charged on each of %s, less than half a batch a CPU (%ld B): no case",
+			  held, holder_where(), holder_least());
 		return LOST;
 	}
 	need = room + held / 2;
@@ -256,7 +259,7 @@ static int drain_steps(const char *p, const char *s, const char *a, long *seen,
 	if (stock_unused(s, &cur))
 		return -1;
 	if (cur < held / 2) {
-		ktap_diag("S's stock went (%ld B left of %ld B) before A charged: no case", cur, held);
+		ktap_diag("S's stocks went (%ld B left of %ld B) before A charged: no case", cur, held);
 		return LOST;
 	}
 	charge.len = need;
@@ -339,7 +342,7 @@ static int drain_attempt(bool busy)
 	 * charges its own memcg) would flush S's stock before the limit
 	 * could (a soak saw A charge with no limit hit, 3 runs of 20).
 	 */
-	holder = holder_start(made ? s : NULL);
+	holder = holder_start(made ? s : NULL, busy ? 1 : holder_all_cpus());
 	if (holder > 0 && !cpu_pin(0))
 		ret = drain_steps(p, s, a, seen, busy);
 	ret = holder_stop(holder, ret);
@@ -349,7 +352,7 @@ static int drain_attempt(bool busy)
 	return ret;
 }
 
-/* limit_stock_drain's attempts, CPU 1 busy while A charges or not */
+/* limit_stock_drain's attempts; the reproducer's: S on CPU 1, busy while A charges */
 static int stock_drain_test(bool busy)
 {
 	int i, ret = LOST;
@@ -361,8 +364,8 @@ static int stock_drain_test(bool busy)
 	for (i = 0; i < ATTEMPTS && ret == LOST; i++)
 		ret = drain_attempt(busy);
 	if (ret == LOST)
-		ktap_fail("never-set-up", "S's stock on CPU 1 was flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
-			  late_drains, i, ATTEMPTS);
+		ktap_fail("never-set-up", "S's stocks on %s were flushed before P's limit could, or drained only after the limit OOM-killed A (%d times), %d times of %d: the case was never set up",
+			  holder_where(), late_drains, i, ATTEMPTS);
 	/* each test is its own process: its affinity ends with it */
 	return ret ? KSFT_FAIL : KSFT_PASS;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -8,37 +9,64 @@
 #include "wait.h"
 
 static int ready[2], go[2];
+static int held_cpus;
 
 /*
- * S: one page charged on CPU 1, then asleep until told to go; it goes
- * back to CPU 0 to exit. Its exit frees page tables and its stack on the
- * CPU it last ran on, some through RCU callbacks queued there: charged
- * to S's memcg, their uncharge later flushes whatever memcg CPU 1's stock
- * caches then (the next attempt's S, the next test's).
+ * S: one page charged on each of CPUs 1 to held_cpus, in turn, then
+ * asleep until told to go; it goes back to CPU 0 to exit. Its exit frees
+ * page tables and its stack on the CPU it last ran on, some through RCU
+ * callbacks queued there: charged to S's memcg, their uncharge later
+ * flushes whatever memcg that CPU's stock caches then (the next
+ * attempt's S, the next test's).
  */
 static int hold_page(void *arg)
 {
 	char *p, c = 'r';
+	int cpu;
 
 	(void)arg;
 	close(ready[0]);
 	close(go[1]);
-	if (cpu_pin(1))
-		return 2;
-	p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 1;
-	p[0] = 1;
+	for (cpu = 1; cpu <= held_cpus; cpu++) {
+		if (cpu_pin(cpu))
+			return 2;
+		p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		p[0] = 1;
+	}
 	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
 		return 1;
 	return cpu_pin(0) ? 2 : 0;
 }
 
-pid_t holder_start(const char *s)
+int holder_all_cpus(void)
 {
-	pid_t holder = s ? cg_spawn(s, hold_page, NULL) : -1;
+	return nr_cpus() - 1;
+}
 
+const char *holder_where(void)
+{
+	static char where[32];
+
+	if (held_cpus <= 1)
+		return "CPU 1";
+	snprintf(where, sizeof(where), "CPUs 1-%d", held_cpus);
+	return where;
+}
+
+long holder_least(void)
+{
+	return (long)held_cpus * CG_STOCK_PAGES / 2 * page_size();
+}
+
+pid_t holder_start(const char *s, int cpus)
+{
+	pid_t holder;
+
+	held_cpus = cpus;
+	holder = s ? cg_spawn(s, hold_page, NULL) : -1;
 	close(ready[1]);
 	close(go[0]);
 	return holder;

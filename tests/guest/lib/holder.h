@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * S, a live task that holds a CPU's page stock (limit_stock_drain,
- * drain_scope): pinned to CPU 1, it charges one page of anon memory and
- * sleeps, so that the charge batch leaves the rest of its pages cached
- * for S in CPU 1's stock, counted in its page counter, used by nobody.
+ * S, a live task that holds CPUs' page stocks (limit_stock_drain,
+ * drain_scope, hotplug_stock): pinned to each of CPUs 1 to n in turn (n:
+ * every CPU but 0, or CPU 1 alone), it charges one page of anon memory on
+ * each and sleeps, so that each charge batch leaves the rest of its pages
+ * cached for S in that CPU's stock, counted in its page counter, used by
+ * nobody. CPU 0 is the rig's.
  */
 #ifndef RIG_HOLDER_H
 #define RIG_HOLDER_H
@@ -11,7 +13,7 @@
 #include <sys/types.h>
 
 /*
- * Another memcg's charge or uncharge on CPU 1 (an RCU callback freeing
+ * Another memcg's charge or uncharge on one of S's CPUs (an RCU callback freeing
  * an earlier test's objects) may flush S's stock, or P free room, before
  * the case is reached (2 x86_64 soak runs of 20; 1 of 20 once S exited
  * on CPU 0): the case is then not set up (LOST), and is set up again, at
@@ -22,13 +24,20 @@
 
 /* The pipes S and the rig talk through, made before holder_start(). */
 int holder_pipes(void);
+/* Every CPU but the rig's CPU 0: the n of holder_start(). */
+int holder_all_cpus(void);
 /*
- * S spawned in s (none when s is NULL), then S's ends of the pipes
- * closed: an S that died unblocks holder_charged().
+ * S spawned in s (none when s is NULL), to hold the stocks of CPUs 1 to
+ * cpus, then S's ends of the pipes closed: an S that died unblocks
+ * holder_charged().
  */
-pid_t holder_start(const char *s);
-/* S charged its page on CPU 1 (false: it died first). */
+pid_t holder_start(const char *s, int cpus);
+/* S charged its pages (false: it died first). */
 int holder_charged(void);
+/* "CPU 1" or "CPUs 1-3": where the last S holds stocks, for messages. */
+const char *holder_where(void);
+/* Half a batch of pre-charge in each stock S holds: less is no case. */
+long holder_least(void);
 /* S told to go and reaped: ret, or -1 when S did not exit cleanly. */
 int holder_stop(pid_t holder, int ret);
 /*
