@@ -449,6 +449,23 @@ int nr_cpus(void)
 	return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+int nr_cpus_possible(void)
+{
+	return sysconf(_SC_NPROCESSORS_CONF);
+}
+
+bool cpu_online(int cpu)
+{
+	char dir[64], buf[8];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "/sys/devices/system/cpu/cpu%d", cpu);
+	if (stat(dir, &st))
+		return false;
+	/* CPU 0 cannot go offline and has no online file */
+	return cg_read(dir, "online", buf, sizeof(buf)) || buf[0] == '1';
+}
+
 int cpu_pin(int cpu)
 {
 	cpu_set_t set;
@@ -464,7 +481,7 @@ int cpu_unpin(void)
 	int cpu;
 
 	CPU_ZERO(&set);
-	for (cpu = 0; cpu < nr_cpus(); cpu++)
+	for (cpu = 0; cpu < nr_cpus_possible(); cpu++)
 		CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
 }

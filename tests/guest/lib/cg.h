@@ -85,7 +85,14 @@ int bucket_cache(const char *prefix, long size, char *name);
 /* The largest <prefix><N> cache's N (-1: none). */
 long bucket_largest(const char *prefix);
 long page_size(void);
+/*
+ * Online CPUs; nr_cpus_possible(): every CPU the kernel has, online or
+ * not. With one taken offline the online ones are not 0 to nr_cpus() - 1:
+ * a loop over CPUs goes to nr_cpus_possible() and asks cpu_online().
+ */
 int nr_cpus(void);
+int nr_cpus_possible(void);
+bool cpu_online(int cpu);
 /* The calling task onto one CPU; back onto every online one. */
 int cpu_pin(int cpu);
 int cpu_unpin(void);

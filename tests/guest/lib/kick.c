@@ -75,8 +75,10 @@ void cg_kick_stocks(const char *why)
 
 	if (why)
 		ktap_diag("stocks kicked: %s", why);
-	for (cpu = 0; cpu < nr_cpus(); cpu++)
-		kick(cpu);
+	/* an offline CPU's stock was drained as it went */
+	for (cpu = 0; cpu < nr_cpus_possible(); cpu++)
+		if (cpu_online(cpu))
+			kick(cpu);
 }
 
 void cg_kick_cpu(int cpu, const char *why)
@@ -118,9 +120,9 @@ void cg_drain_lru(const char *why)
 	ktap_diag("LRU batches drained on every CPU: %s", why);
 	if (sched_getaffinity(0, sizeof(all), &all))
 		CPU_ZERO(&all);
-	for (cpu = 0; cpu < nr_cpus(); cpu++) {
+	for (cpu = 0; cpu < nr_cpus_possible(); cpu++) {
 		/* an offline CPU's batches were drained as it went */
-		if (cpu_pin(cpu))
+		if (!cpu_online(cpu) || cpu_pin(cpu))
 			continue;
 		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
