@@ -143,7 +143,7 @@ kselftest_ran() {
 # THP), percpu, memory.high, memory.min and memory.low.
 v1_skips_only_percpu() {
 	! awk '$2 == "skip" { print $1 }' "$RESULTS_DIR/latest/results.txt" |
-		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|drain_scope|numa_reclaim|percpu|release_remainders|slab_memcg_cache_names|swap_zswap_reparent|protection_min|protection_low|thp_deferred_split)'
+		grep -vxE '(reparent_slab_smp|hotplug_stock|limit_high_reclaim|limit_stock_drain|drain_scope|numa_reclaim|percpu|release_remainders|slab_memcg_cache_names|swap_zswap_reparent|protection_min|protection_low|thp_deferred_split|task_pagetables|task_fdtable)'
 }
 
 # make test pipelines its cells (x86_64 builds while UML boots) but shows

@@ -63,6 +63,6 @@ era_checks() {
 
 # 5.4 UML skips what its era or UML lacks (one CPU and node, zswap, THP).
 era_skips_named() {
-	! awk '$2 == "skip" && $0 !~ /(CPU|NUMA node|tmpfs refuses|not charged to memcgs|no obj_cgroup|no zswap in this kernel|no transparent huge pages)/' \
+	! awk '$2 == "skip" && $0 !~ /(CPU|NUMA node|tmpfs refuses|not charged to memcgs|no obj_cgroup|no zswap in this kernel|no transparent huge pages|memory.stat has no (pagetables|vmalloc))/' \
 		"$RESULTS_DIR/latest/results.txt" | grep .
 }

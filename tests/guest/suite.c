@@ -61,6 +61,8 @@ static const struct rig_test tests[] = {
 	T(protection_min),
 	T(protection_low),
 	T(thp_deferred_split),
+	T(task_pagetables),
+	T(task_fdtable),
 	T(hotplug_stock),
 	R(hotplug_stock_drain),
 	R(limit_stock_late_drain),
