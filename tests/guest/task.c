@@ -293,7 +293,8 @@ static int task_steps(struct task_case *t, struct outside *g, pid_t *w)
 		if (w_stop(gone))
 			return -1;
 	}
-	return figs_expect("P", g->p, t, &p0, &none, false,
+	/* their uncharges refill live P's own stock: kicked */
+	return figs_expect("P", g->p, t, &p0, &none, true,
 			   "once the units are freed", &now);
 }
 
