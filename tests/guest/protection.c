@@ -36,6 +36,7 @@ struct prot {
 	char cname[48], qname[48];
 	struct ledgers p0, q0;
 	long e;			/* the units' charge in each of P and Q */
+	long qfile0;		/* the low case: Q's memory.stat file */
 };
 
 struct make {
@@ -83,8 +84,16 @@ static int prot_made(struct prot *g)
 		return -1;
 	g->c[0] = '\0';
 	cg_kick_stocks("the bases: the workers' pre-charge is not the units'");
-	return ledger_read(g->p, g->o->key, &g->p0) ||
-	       ledger_read(g->q, g->o->key, &g->q0) ? -1 : 0;
+	if (ledger_read(g->p, g->o->key, &g->p0) ||
+	    ledger_read(g->q, g->o->key, &g->q0))
+		return -1;
+	if (!g->low)
+		return 0;
+	/* Q's file is Q's page cache, whole; nothing else of Q is a file's */
+	cg_flush(g->q);
+	return cg_get(g->q, "memory.stat", "file", &g->qfile0) ||
+	       expect_near("Q's memory.stat file once Q read its file",
+			   g->qfile0, Q_FILE_BYTES, ledger_tol(Q_FILE_BYTES));
 }
 
 /* P's protection: what it holds, and as much again, or 0. */
@@ -198,6 +207,18 @@ static int prot_min(struct prot *g)
 	return reclaimed(g, "P", g->p, &p, "everything, P unprotected");
 }
 
+/* Q's memory.stat file fell by what T's reclaim took of Q's file. */
+static int q_file_fell(struct prot *g, long ask)
+{
+	long file;
+
+	cg_flush(g->q);
+	return cg_get(g->q, "memory.stat", "file", &file) ||
+	       expect_range("Q's memory.stat file fall when T reclaims half Q's file",
+			    g->qfile0 - file, ask / 100 * RECLAIM_PCT,
+			    Q_FILE_BYTES);
+}
+
 static int prot_low(struct prot *g)
 {
 	long low0, low1, ask = Q_FILE_BYTES / 2, q;
@@ -211,6 +232,7 @@ static int prot_low(struct prot *g)
 	    cg_get(g->q, ledger_pages_name(), NULL, &q) ||
 	    expect_range("Q's page counter fall when T reclaims half Q's file",
 			 g->q0.pages - q, ask / 100 * RECLAIM_PCT, g->q0.pages) ||
+	    q_file_fell(g, ask) ||
 	    kept(g, "half Q's file") || low_events(g, &low1))
 		return -1;
 	if (low1 != low0) {
