@@ -75,7 +75,7 @@ int scan_witness(struct scan *s, const char *cg, const char *name)
 			  s->w, s->file, f.bytes);
 		return -1;
 	}
-	cg_kick_stocks("the scan witness's reader left its pre-charge in a stock");
+	cg_kick_stocks("the scan witness's reader left its pre-charge in a stock, room a limit's drain would give");
 	return scan_hold(s, f.bytes) || scan_read_base(s, cg);
 }
 

@@ -19,8 +19,9 @@
 #include "cg.h"
 
 /*
- * 256 KiB on 4 KiB pages: more than a CPU batches of a memcg event before
- * it shows (5.4: MEMCG_CHARGE_BATCH, 32), so that one pass over them shows
+ * 256 KiB on 4 KiB pages, a quarter of the smallest units reclaimed:
+ * scanned from priority 6 down (an LRU's size >> priority), which a
+ * memcg reclaim of slab reaches, slab never counting as its progress
  */
 #define SCAN_WITNESS_PAGES	64
 
@@ -36,8 +37,9 @@ struct scan {
 /*
  * W under cg (memory on for cg's children), its pages read in W, spliced
  * into the rig's pipe, and the reader's pre-charge kicked out of the
- * stocks (the witness is the rig's, not the behaviour under test); then
- * scan_base(). 0, or -1 (said).
+ * stocks: left there, a limit's drain would hand it to the test as room
+ * the units never made (the witness is the rig's, not the behaviour under
+ * test); then scan_base(). 0, or -1 (said).
  */
 int scan_witness(struct scan *s, const char *cg, const char *name);
 
