@@ -203,32 +203,36 @@ stage_checks() {
 }
 
 # rerun_fixture CASE: rerun_stage on the failing fixture folder with a
-# stub run.sh that records its call and exits STUB_RC. pass: the failed
-# test is rerun with the request's ARCH and becomes flaky; still: it fails
-# again and nothing is flaky; problem, splat: never rerun.
+# stub run.sh that records its calls. pass: the failed test is booted
+# again from the run folder, alone, and becomes flaky; still: it fails
+# again and nothing is flaky; unbootable: the kernel cannot be booted
+# again (exit 2), tried once of three, the failure stands; problem,
+# splat: never rerun.
 rerun_fixture() (
 	local d=$CHECK_LOGS/rerun-$1 stub=$CHECK_LOGS/rerun-$1-rig rc=0
 	stages_load
 	. "$TOP/tests/pipeline/rerun.sh"
 	fixture_run "$d"
-	mkdir -p "$stub" && printf '#!/bin/sh\necho "$ARCH $TESTS $RERUN" >"%s/called"\nexit %s\n' \
-		"$stub" "$([ "$1" = still ] && echo 1 || echo 0)" >"$stub/run.sh" && chmod +x "$stub/run.sh"
+	rm -f "$stub/called"
+	mkdir -p "$stub" && printf '#!/bin/sh\necho "$*" >>"%s/called"\nexit %s\n' \
+		"$stub" "$(case $1 in still) echo 1 ;; unbootable) echo 2 ;; *) echo 0 ;; esac)" >"$stub/run.sh" && chmod +x "$stub/run.sh"
 	case "$1" in
 	problem) echo "the guest stopped" >"$d/problem.txt" ;;
 	splat) echo "kernel_log fail oops: Oops" >>"$d/results.txt" ;;
 	esac
-	RIG_TOP=$stub rerun_stage "$d" 1 2>/dev/null || rc=$?
+	RIG_TOP=$stub rerun_stage "$d" 3 2>/dev/null || rc=$?
 	[ "$rc" = 0 ] || { echo "rerun_stage exit $rc"; return 1; }
 	case "$1" in
-	pass) [ "$(cat "$stub/called")" = "um reparent_slab 0" ] && [ "$(cat "$d/flaky.txt")" = reparent_slab ] ;;
-	still) [ -f "$stub/called" ] && [ ! -e "$d/flaky.txt" ] ;;
+	pass) [ "$(cat "$stub/called")" = "boot $d RERUN=0 SUITES=rig TESTS=reparent_slab RESULTS_DIR=$d/rerun" ] && [ "$(cat "$d/flaky.txt")" = reparent_slab ] ;;
+	still) [ "$(grep -c . "$stub/called")" = 3 ] && [ ! -e "$d/flaky.txt" ] ;;
+	unbootable) [ "$(grep -c . "$stub/called")" = 1 ] && [ ! -e "$d/flaky.txt" ] ;;
 	*) [ ! -e "$stub/called" ] && [ ! -e "$d/flaky.txt" ] ;;
 	esac
 )
 
 rerun_checks() {
 	local c
-	for c in pass still problem splat; do
+	for c in pass still unbootable problem splat; do
 		check "rerun_$c" rerun_fixture "$c"
 	done
 }
