@@ -211,12 +211,13 @@ prepare_kernel() {
 	phase_end
 }
 
-# What boots is the run's own copy of what was built (removed when the
-# run ends; image.sha256 and config record it).
+# boot_snapshot [IMAGE ROOTFS]: what boots is the run's own copy of what
+# was built (or of IMAGE and ROOTFS), removed when the run ends;
+# image.sha256 and config record it.
 boot_snapshot() {
-	local dir=$RUN_DIR/boot img rootfs
-	img=$(fact "$RUN_DIR" kernel_image)
-	rootfs=$(fact "$RUN_DIR" rootfs)
+	local dir=$RUN_DIR/boot img=${1:-} rootfs=${2:-}
+	[ -n "$img" ] || img=$(fact "$RUN_DIR" kernel_image)
+	[ -n "$rootfs" ] || rootfs=$(fact "$RUN_DIR" rootfs)
 	{ mkdir -p "$dir" && cp "$img" "$rootfs" "$dir/"; } ||
 		die "$EXIT_RIG" "cannot copy the kernel and rootfs into $dir (disk full?)"
 	# shellcheck disable=SC2034 # arch_boot_argv reads them
@@ -235,15 +236,16 @@ run_test() {
 }
 
 # ./run.sh boot DIR: what DIR records, booted again into a run folder of
-# its own (kunit.py's exec): the kernel image and rootfs its build left,
-# checked against DIR's hashes, and DIR's request (variables given on the
+# its own (kunit.py's exec): DIR's own copies while its run lasts (a
+# rerun), else the kernel image and rootfs its build left, checked
+# against DIR's hashes, and DIR's request (variables given on the
 # command line win: TIMEOUT=600, RERUN=1).
 boot_again() {
-	local from=$1
+	local from=$1 img rootfs
 	trap 'run_exit $?' EXIT
 	run_lock
-	boot_again_same "$from" kernel_image image_sha256 "kernel image"
-	boot_again_same "$from" rootfs rootfs_sha256 rootfs
+	img=$(boot_again_same "$from" kernel_image image_sha256 "kernel image") || exit
+	rootfs=$(boot_again_same "$from" rootfs rootfs_sha256 rootfs) || exit
 	new_run_dir "$(fact "$from" kernel_release)"
 	run_request
 	cp "$from/config" "$from/series" "$from/image.sha256" "$RUN_DIR/" ||
@@ -252,7 +254,7 @@ boot_again() {
 		kernel_image, rootfs, rootfs_sha256, booted_again_from: $from }' \
 		"$from/facts.json" >"$RUN_DIR/facts.json" ||
 		die "$EXIT_RIG" "cannot read $from/facts.json"
-	boot_snapshot
+	boot_snapshot "$img" "$rootfs"
 	run_unlock
 	boot_and_judge
 }
@@ -272,18 +274,23 @@ boot_request() {
 	done
 }
 
-# boot_again_same FROM FILE_KEY HASH_KEY WHAT: the file FROM booted is still
-# there, unchanged.
+# boot_again_same FROM FILE_KEY HASH_KEY WHAT: the path of the file FROM
+# booted, unchanged: FROM's own copy (boot/, while its run lasts: another
+# run may rebuild the shared one meanwhile), else the file it recorded.
 boot_again_same() {
-	local file want
+	local file want f
 	file=$(fact "$1" "$2")
 	want=$(fact "$1" "$3")
 	if [ -z "$file" ] || [ -z "$want" ]; then
 		die "$EXIT_USAGE" "$1 records no $4 to boot again (a run from before ./run.sh boot, or one that never built): run ./run.sh test again"
 	fi
-	if [ ! -f "$file" ] || [ "$(sha256sum <"$file" | cut -d" " -f1)" != "$want" ]; then
-		die "$EXIT_USAGE" "the $4 $1 booted ($file) was rebuilt or removed since: run ./run.sh test again"
-	fi
+	for f in "$1/boot/$(basename "$file")" "$file"; do
+		if [ -f "$f" ] && [ "$(sha256sum <"$f" | cut -d" " -f1)" = "$want" ]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	die "$EXIT_USAGE" "the $4 $1 booted ($file) was rebuilt or removed since: run ./run.sh test again"
 }
 
 # From the run's copy of kernel and rootfs to its verdict.

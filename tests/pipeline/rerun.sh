@@ -23,7 +23,7 @@ rerun_stage() {
 		n=$((n + 1))
 		note "rerunning $failed (attempt $((n + 1)))"
 		rc=0
-		RIG_ATTEMPT=$((n + 1)) RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS= \
+		RIG_ATTEMPT=$((n + 1)) RIG_ARCH_PREFIX="${RIG_ARCH_PREFIX:-}rerun: " RIG_COUNTS='' \
 			"$RIG_TOP/run.sh" boot "$dir" RERUN=0 SUITES=rig TESTS="$failed" \
 			RESULTS_DIR="$dir/rerun" || rc=$?
 		case "$rc" in
