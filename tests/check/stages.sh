@@ -137,6 +137,7 @@ bisect_mapping() (
 #!/bin/sh
 n=$(($(cat "$(dirname "$0")/calls" 2>/dev/null || echo 0) + 1))
 echo "$n" >"$(dirname "$0")/calls"
+echo "$*" >>"$(dirname "$0")/args"
 exit "$(sed -n "${n}p" "$(dirname "$0")/../codes")"
 STUB
 	chmod +x "$dir/rig/run.sh"
@@ -150,6 +151,11 @@ STUB
 	) >/dev/null 2>&1 || got=$?
 	calls=$(cat "$dir/rig/calls")
 	[ "$got" = "$want" ] || { echo "codes $*: exit $got, expected $want"; return 1; }
+	# a repeat boots the kernel the first run built (./run.sh boot DIR)
+	if [ "$calls" -gt 1 ] && ! sed -n 2p "$dir/rig/args" | grep -q "^boot "; then
+		echo "codes $*: the repeat ran \"$(sed -n 2p "$dir/rig/args")\", expected boot DIR"
+		return 1
+	fi
 	echo "codes $*: exit $got after $calls run(s)"
 )
 

@@ -27,7 +27,7 @@ bisect_record() {
 
 # The step git bisect run calls, in the clone, at the commit to judge.
 bisect_step() {
-	local sha rc=0 n=0 log
+	local sha rc=0 n=0 log first
 	[ -n "$KERNEL_SRC" ] ||
 		die "$EXIT_RIG" "bisect-step needs KERNEL_SRC, or to run from the top of a kernel tree"
 	export ARCH CGROUP KERNEL_SRC
@@ -35,10 +35,12 @@ bisect_step() {
 	sha=$(git -C "$KERNEL_SRC" rev-parse HEAD)
 	log=$RESULTS_DIR/step-$sha.log
 	"$RIG_TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	# A failure repeats in boots of the very kernel it failed on.
+	first=$(run_latest "$RESULTS_DIR") || first=
 	while [ "$rc" = 1 ] && [ "$n" -lt "${REPEAT:-1}" ]; do
 		n=$((n + 1))
 		rc=0
-		"$RIG_TOP/run.sh" test >>"$log" 2>&1 || rc=$?
+		"$RIG_TOP/run.sh" boot "$first" RESULTS_DIR="$RESULTS_DIR" >>"$log" 2>&1 || rc=$?
 		[ "$rc" = 0 ] && { bisect_record "$sha" flaky 125; exit 125; }
 	done
 	case "$rc" in
