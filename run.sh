@@ -140,11 +140,13 @@ parse_args() {
 	done
 }
 
-# results/<UTC time>-<arch>-<release>, never reused.
+# results/<UTC time>-<arch>-<cgroup>[-debug], never reused: made first, so
+# that every stage, unpacking the source included, leaves its record and
+# its error there. The kernel's release is a fact of the build
+# (facts.json: kernel_release), as index.html and the summary show it.
 new_run_dir() {
 	local base n=1
-	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$1
-	[ "$CGROUP" = v2 ] || base=$base-$CGROUP
+	base=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$ARCH-$CGROUP
 	[ "$DEBUG" = 0 ] || base=$base-debug
 	RUN_DIR=$base
 	mkdir -p "$RESULTS_DIR" || die "$EXIT_RIG" "cannot create $RESULTS_DIR"
@@ -186,13 +188,12 @@ check_tests() {
 }
 
 prepare_kernel() {
+	new_run_dir
+	run_request
 	phase_begin unpack
 	source_prepare
 	phase_end
-	new_run_dir "$(tree_version "$SRC")"
-	run_request
 	source_record
-	printf '%s' "$PHASES" >"$RUN_DIR/timings.txt"
 	O=$BUILD_DIR/$ARCH-$SRC_ID
 	[ "$DEBUG" = 0 ] || O=$O-debug
 	phase_begin patch
@@ -246,7 +247,7 @@ boot_again() {
 	run_lock
 	img=$(boot_again_same "$from" kernel_image image_sha256 "kernel image") || exit
 	rootfs=$(boot_again_same "$from" rootfs rootfs_sha256 rootfs) || exit
-	new_run_dir "$(fact "$from" kernel_release)"
+	new_run_dir
 	run_request
 	cp "$from/config" "$from/series" "$from/image.sha256" "$RUN_DIR/" ||
 		die "$EXIT_RIG" "cannot copy $from's config and series into $RUN_DIR"

@@ -110,9 +110,18 @@ bisect_inputs() {
 # would call bad. Without 5.4 the history has 6.12 alone.
 drill_good_on_both_eras() {
 	local v=$RESULTS_DIR/latest/verdicts.txt
-	awk '$2 == "good" && $4 ~ /-um-6\.12\./' "$v" | grep -q . || return 1
+	drill_good_releases "$v" | grep -q "^6\.12\." || return 1
 	[ ! -d "$ERA_BUILD_DIR/src/linux-5.4" ] ||
-		awk '$2 == "good" && $4 ~ /-um-5\.4\./' "$v" | grep -q .
+		drill_good_releases "$v" | grep -q "^5\.4\."
+}
+
+# drill_good_releases VERDICTS: the kernel release of each good run (its
+# facts.json: run folders are named by time and arch, not by release).
+drill_good_releases() {
+	local run
+	awk '$2 == "good" { print $4 }' "$1" | while read -r run; do
+		jq -r '.kernel_release // ""' "$run/facts.json" 2>/dev/null || true
+	done
 }
 
 # A checkout killed midway (an interrupted bisect) leaves .git/index.lock
