@@ -194,11 +194,12 @@ prepare_kernel() {
 	source_prepare
 	phase_end
 	source_record
-	O=$BUILD_DIR/$ARCH-$SRC_ID
+	local O
+	O=$BUILD_DIR/$ARCH-$(fact "$RUN_DIR" src_id)
 	[ "$DEBUG" = 0 ] || O=$O-debug
+	fact_put obj_dir "$O"
 	phase_begin patch
 	patch_stage
-	series_record "$RUN_DIR/series"
 	phase_end
 	phase_begin config
 	config_stage
@@ -213,16 +214,14 @@ prepare_kernel() {
 }
 
 # boot_snapshot [IMAGE ROOTFS]: what boots is the run's own copy of what
-# was built (or of IMAGE and ROOTFS), removed when the run ends;
-# image.sha256 and config record it.
+# was built (or of IMAGE and ROOTFS) in DIR/boot/, under the names
+# facts.json records, removed when the run ends.
 boot_snapshot() {
 	local dir=$RUN_DIR/boot img=${1:-} rootfs=${2:-}
 	[ -n "$img" ] || img=$(fact "$RUN_DIR" kernel_image)
 	[ -n "$rootfs" ] || rootfs=$(fact "$RUN_DIR" rootfs)
 	{ mkdir -p "$dir" && cp "$img" "$rootfs" "$dir/"; } ||
 		die "$EXIT_RIG" "cannot copy the kernel and rootfs into $dir (disk full?)"
-	# shellcheck disable=SC2034 # arch_boot_argv reads them
-	BOOT_IMAGE=$dir/$(basename "$img") BOOT_ROOTFS=$dir/$(basename "$rootfs")
 }
 
 run_test() {
@@ -251,8 +250,9 @@ boot_again() {
 	run_request
 	cp "$from/config" "$from/series" "$from/image.sha256" "$RUN_DIR/" ||
 		die "$EXIT_RIG" "cannot copy $from's config and series into $RUN_DIR"
-	jq --arg from "$from" '{ source, series_hash, config_hash, kernel_release, image_sha256,
-		kernel_image, rootfs, rootfs_sha256, booted_again_from: $from }' \
+	jq --arg from "$from" '{ source, src, src_id, src_kind, tree, obj_dir, series_hash, config_hash,
+		kernel_release, image_sha256, kernel_image, rootfs, rootfs_sha256, ksft_bin,
+		booted_again_from: $from } | with_entries(select(.value != null))' \
 		"$from/facts.json" >"$RUN_DIR/facts.json" ||
 		die "$EXIT_RIG" "cannot read $from/facts.json"
 	boot_snapshot "$img" "$rootfs"
@@ -305,7 +305,8 @@ boot_and_judge() {
 	boot_unlock
 	boot_split_phases
 	phase_begin parse
-	parse_stage "$(run_console "$RUN_DIR")" "$RUN_DIR" "$BOOT_STATUS" "$BOOT_TIMED_OUT"
+	parse_stage "$(run_console "$RUN_DIR")" "$RUN_DIR" "$(cat "$RUN_DIR/guest-status")" \
+		"$(fact "$RUN_DIR" timed_out)"
 	phase_end
 	rerun_stage "$RUN_DIR" "$RERUN"
 	report_stage || rc=$?
@@ -409,16 +410,16 @@ main() {
 		load_arch
 		run_lock
 		prepare_kernel
-		echo "$KERNEL_IMAGE $IMAGE_HASH"
+		echo "$(fact "$RUN_DIR" kernel_image) $(fact "$RUN_DIR" image_sha256)"
 		# make sweep reads the tree it mutates and the objects it compares.
-		echo "tree $TREE $O"
+		echo "tree $(fact "$RUN_DIR" tree) $(fact "$RUN_DIR" obj_dir)"
 		;;
 	era)
 		deps
 		source_prepare
-		tree_era "$SRC"
+		tree_era "$(source_tree)"
 		# make mutants ports a mutation to the source it reads here.
-		[ -z "${RIG_ERA_SRC:-}" ] || echo "$SRC" >"$RIG_ERA_SRC"
+		[ -z "${RIG_ERA_SRC:-}" ] || source_tree >"$RIG_ERA_SRC"
 		;;
 	bisect)
 		deps

@@ -19,17 +19,22 @@ stages_load() {
 # applied; prints the patched file.
 patch_fixture() (
 	stages_load
-	# shellcheck disable=SC2034 # the patch stage reads them
-	SRC=$CHECK_LOGS/patch-tree/linux-fixture SRC_KIND=packaged SRC_ID=fixture
-	SRC_REV="package fixture" BUILD_DIR=$CHECK_LOGS/patch-build RUN_DIR=$CHECK_LOGS/patch-run
+	local src=$CHECK_LOGS/patch-tree/linux-fixture rev="package fixture"
+	BUILD_DIR=$CHECK_LOGS/patch-build RUN_DIR=$CHECK_LOGS/patch-run
 	SERIES=$FIXTURES/series/series-$1
 	mkdir -p "$BUILD_DIR" "$RUN_DIR"
-	if [ ! -d "$SRC" ]; then
-		mkdir -p "$SRC" && cp -r "$FIXTURES/tree/." "$SRC/"
-		echo "$SRC_REV $(series_pristine_hash)" >"$SRC.applied"
+	# what the source stage records
+	rm -f "$RUN_DIR/facts.json"
+	fact_put src "$src"
+	fact_put src_kind packaged
+	fact_put src_id fixture
+	fact_put source "$rev"
+	if [ ! -d "$src" ]; then
+		mkdir -p "$src" && cp -r "$FIXTURES/tree/." "$src/"
+		echo "$rev $(series_pristine_hash)" >"$src.applied"
 	fi
 	patch_stage
-	cat "$TREE/mm/memcontrol.c"
+	cat "$(fact "$RUN_DIR" tree)/mm/memcontrol.c"
 )
 
 # Applies; a second series goes on the pristine tree, not on the first

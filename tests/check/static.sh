@@ -64,6 +64,7 @@ static_checks() {
 	check user_variables_documented check_user_variables
 	check stages_call_one_way check_stages_one_way
 	check stage_variables_one_owner check_stage_variables
+	check stage_reads_records check_stage_reads
 	check known_failures_exact check_known_entries
 	check known_rates_from_soaks check_known_rates
 	check known_rates_states check_known_rates_states
@@ -347,20 +348,76 @@ check_counter_reads() {
 	done
 }
 
+# The pipeline's files by stage (run.sh is the driver): the groups
+# check_stage_variables and check_stage_reads judge.
+stage_groups() {
+	printf '%s\n' run.sh source patch config build "rootfs kselftest" "boot guest arch/um arch/x86_64" \
+		"parse parse_kselftest parse_known" rerun "report export" index
+}
+
+# stage_group_files GROUP [DIR]: the group's files.
+stage_group_files() {
+	local f
+	for f in $1; do
+		case "$f" in run.sh) echo "$TOP/run.sh" ;; *) echo "${2:-$TOP/tests/pipeline}/$f.sh" ;; esac
+	done
+}
+
 # Each global has one owner: no two stages (nor a stage and the driver,
 # run.sh) assign the same variable. Statement lines that only assign
 # count; "local" ones and VAR=value before a command do not.
 check_stage_variables() {
-	local d=$TOP/tests/pipeline g f
-	local -a groups=(run.sh source patch config build "rootfs kselftest" "boot arch/um arch/x86_64"
-		"parse parse_kselftest parse_known" rerun "report export" index)
-	for g in "${groups[@]}"; do
-		for f in $g; do
-			case "$f" in run.sh) f=$TOP/run.sh ;; *) f=$d/$f.sh ;; esac
+	local g f
+	stage_groups | while read -r g; do
+		for f in $(stage_group_files "$g"); do
 			stage_assigned "$f"
 		done | sort -u | sed "s|^|${g// /+} |"
 	done | awk '{ owner[$2] = owner[$2] " " $1; n[$2]++ }
 		END { for (v in n) if (n[v] > 1) { print v " is assigned by" owner[v]; bad = 1 } exit bad }'
+}
+
+# No stage reads another stage's variable: a stage reads the records of
+# the stages before it from the run folder (facts.json, facts_read), and
+# the driver's globals (what was asked: the request) and the arch's
+# description (ARCH_*) only. A name a file declares local is its own.
+# Prints "GROUP reads VAR of OWNER" for each offence. [DIR]: another copy
+# of tests/pipeline (the check's own test).
+stage_reads_foreign() {
+	local g f
+	{
+		stage_groups | while read -r g; do
+			for f in $(stage_group_files "$g" "${1:-}"); do stage_assigned "$f"; done |
+				sort -u | sed "s|^|A ${g// /+} |"
+		done
+		stage_groups | while read -r g; do
+			for f in $(stage_group_files "$g" "${1:-}"); do stage_read "$f"; done |
+				sort -u | sed "s|^|R ${g// /+} |"
+		done
+	} | awk '$1 == "A" { own[$3] = $2; next }
+		($3 in own) && own[$3] != $2 && own[$3] != "run.sh" && $3 !~ /^ARCH_/ { print $2 " reads " $3 " of " own[$3] }'
+}
+
+# stage_read FILE: the globals FILE's code reads (outside comments), less
+# the names it declares local.
+stage_read() {
+	grep -v '^[[:space:]]*#' "$1" | grep -oE '\$\{?[A-Z][A-Z0-9_]*' | sed 's/^\$[{]\{0,1\}//' | sort -u |
+		grep -vxF -f <(stage_locals "$1"; echo '#')
+}
+
+stage_locals() {
+	grep -E '^[[:space:]]*local[[:space:]]' "$1" | tr -s ' \t' '\n' |
+		sed -n 's/^\([A-Z][A-Z0-9_]*\)\(=.*\)\{0,1\}$/\1/p' | sort -u
+}
+
+check_stage_reads() {
+	local bad d=$CHECK_LOGS/stage-reads
+	bad=$(stage_reads_foreign)
+	[ -z "$bad" ] || { printf '%s\n' "$bad"; return 1; }
+	# and it sees one: the build stage reading the patch stage's SERIES_HASH
+	# shellcheck disable=SC2016 # the line, as the stage would have it
+	rm -rf "$d" && cp -r "$TOP/tests/pipeline" "$d" && echo ': "$SERIES_HASH"' >>"$d/build.sh"
+	[ "$(stage_reads_foreign "$d")" = "build reads SERIES_HASH of patch" ] ||
+		{ echo "a build stage reading SERIES_HASH went unseen: $(stage_reads_foreign "$d")"; return 1; }
 }
 
 # stage_assigned FILE: the globals FILE's statements assign.

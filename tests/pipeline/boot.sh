@@ -4,20 +4,25 @@
 # process tree is killed at the timeout and on Ctrl-C: the guest runs in
 # a session of its own, killed as a whole.
 
-# Sets BOOT_STATUS (the guest's status as the init reported it).
+# Records the guest's status as the init reported it (DIR/guest-status)
+# and whether it hit its deadline (facts.json: timed_out), which parse
+# reads. BOOT_IMAGE, BOOT_ROOTFS: the run's copies (boot_snapshot).
 boot_stage() {
-	local argv
+	local argv BOOT_IMAGE BOOT_ROOTFS
+	facts_read BOOT_IMAGE=kernel_image BOOT_ROOTFS=rootfs
+	BOOT_IMAGE=$RUN_DIR/boot/${BOOT_IMAGE##*/} BOOT_ROOTFS=$RUN_DIR/boot/${BOOT_ROOTFS##*/}
 	arch_prepare
 	boot_record_cmdline >"$RUN_DIR/cmdline"
 	mapfile -t argv < <(arch_boot_argv test)
 	BOOT_FOLLOW=1 guest_run "$(run_console "$RUN_DIR")" "$TIMEOUT" "${argv[@]}"
-	BOOT_STATUS=$(arch_guest_status "$BOOT_RC")
-	echo "$BOOT_STATUS" >"$RUN_DIR/guest-status"
+	arch_guest_status "$BOOT_RC" >"$RUN_DIR/guest-status"
+	fact_put timed_out "$BOOT_TIMED_OUT"
 }
 
-# make shell: the same kernel and rootfs, console on this terminal.
+# make shell: the same kernel and rootfs (as built), console on this terminal.
 boot_shell() {
-	local argv
+	local argv BOOT_IMAGE BOOT_ROOTFS
+	facts_read BOOT_IMAGE=kernel_image BOOT_ROOTFS=rootfs
 	arch_prepare
 	mapfile -t argv < <(arch_boot_argv shell)
 	exec "${argv[@]}"
@@ -38,8 +43,7 @@ boot_split_phases() {
 # rootfs, not the run's copies (removed when the run ends).
 boot_record_cmdline() {
 	local argv BOOT_IMAGE BOOT_ROOTFS
-	# shellcheck disable=SC2034 # arch_boot_argv reads them
-	BOOT_IMAGE=$(fact "$RUN_DIR" kernel_image) BOOT_ROOTFS=$(fact "$RUN_DIR" rootfs)
+	facts_read BOOT_IMAGE=kernel_image BOOT_ROOTFS=rootfs
 	mapfile -t argv < <(arch_boot_argv test)
 	printf '%q ' "${argv[@]}"
 	echo

@@ -21,8 +21,11 @@ build_ccache() {
 	BUILD_KCFLAGS="-fmacro-prefix-map=$rel/="
 }
 
+# build_stage: reads the tree (patch) and object directory (run.sh) from
+# facts.json; records the kernel image, its hash and release.
 build_stage() {
-	local log=$RUN_DIR/build.log BUILD_CC=gcc BUILD_KCFLAGS='' mon
+	local log=$RUN_DIR/build.log BUILD_CC=gcc BUILD_KCFLAGS='' mon TREE O image hash
+	facts_read TREE=tree O=obj_dir
 	build_ccache
 	# Not the run's locks (fds 8, 9): a monitor outliving a Ctrl-C must not hold them.
 	build_progress "$log" 8>&- 9>&- &
@@ -38,13 +41,12 @@ build_stage() {
 	fi
 	build_progress_stop "$mon"
 	build_count_record "$log"
-	KERNEL_IMAGE=$O/$ARCH_IMAGE
-	KERNEL_RELEASE=$(cat "$O/include/config/kernel.release")
-	IMAGE_HASH=$(sha256sum <"$KERNEL_IMAGE" | cut -d" " -f1)
-	echo "$IMAGE_HASH" >"$RUN_DIR/image.sha256"
-	fact_put kernel_release "$KERNEL_RELEASE"
-	fact_put image_sha256 "$IMAGE_HASH"
-	fact_put kernel_image "$KERNEL_IMAGE"
+	image=$O/$ARCH_IMAGE
+	hash=$(sha256sum <"$image" | cut -d" " -f1)
+	echo "$hash" >"$RUN_DIR/image.sha256"
+	fact_put kernel_release "$(cat "$O/include/config/kernel.release")"
+	fact_put image_sha256 "$hash"
+	fact_put kernel_image "$image"
 }
 
 # LOCALVERSION set (empty) keeps setlocalversion from adding "+".

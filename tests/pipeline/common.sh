@@ -98,6 +98,23 @@ fact() {
 	jq -r --arg k "$2" '.[$k] // ""' "$1/facts.json" 2>/dev/null || true
 }
 
+# facts_read VAR=key...: a stage's inputs, the records of the stages before
+# it, read from the run folder's facts.json into the caller's locals (the
+# caller declares them local): a stage never reads another's variables.
+facts_read() {
+	local a v
+	local -a keys=()
+	for a in "$@"; do keys+=("${a#*=}"); done
+	mapfile -t v < <(jq -r --args '. as $f | $ARGS.positional[] | $f[.] // ""' \
+		"${keys[@]}" <"$RUN_DIR/facts.json" 2>/dev/null)
+	[ "${#v[@]}" = "$#" ] ||
+		die "$EXIT_RIG" "cannot read ${keys[*]} from $RUN_DIR/facts.json (an earlier stage did not record them)"
+	for a in "$@"; do
+		printf -v "${a%%=*}" '%s' "${v[0]}"
+		v=("${v[@]:1}")
+	done
+}
+
 # request DIR KEY: what the run was asked (request.json).
 request() {
 	jq -r --arg k "$2" '.[$k] // "" | tostring' "$1/request.json" 2>/dev/null || true

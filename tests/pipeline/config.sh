@@ -159,14 +159,16 @@ config_with_deps() {
 	printf '%s' "$missing"
 }
 
+# config_stage: reads the tree, its source and series (patch, source) and
+# the object directory (run.sh) from facts.json; records config_hash.
 config_stage() {
-	local frags conflicts fh missing
+	local frags conflicts fh missing TREE O SRC_REV SRC_KIND SERIES_HASH CONFIG_KEY=
+	facts_read TREE=tree O=obj_dir SRC_REV=source SRC_KIND=src_kind SERIES_HASH=series_hash
 	mapfile -t frags < <(config_fragments)
 	conflicts=$(config_conflicts "${frags[@]}")
 	[ -z "$conflicts" ] || die "$EXIT_USAGE" "kernel-config fragments disagree: $conflicts; make them agree"
 	mkdir -p "$O"
 	fh=$(hash_files "${frags[@]}")
-	CONFIG_KEY=""
 	if ! config_current "$fh"; then
 		rm -f "$O/.rig-config"
 		: >"$RUN_DIR/config.log"
@@ -178,6 +180,5 @@ config_stage() {
 		config_record "$fh"
 	fi
 	cp "$O/.config" "$RUN_DIR/config"
-	CONFIG_HASH=$(hash_files "$O/.config")
-	fact_put config_hash "$CONFIG_HASH"
+	fact_put config_hash "$(hash_files "$O/.config")"
 }

@@ -89,7 +89,7 @@ guest_run() {
 	guest_kill "$pid"
 	wait
 	trap - INT TERM
-	# shellcheck disable=SC2034 # run.sh hands it to parse
+	# shellcheck disable=SC2034 # boot_stage records it for parse
 	BOOT_TIMED_OUT=0
 	# shellcheck disable=SC2034
 	[ ! -f "$log.timed-out" ] || BOOT_TIMED_OUT=1

@@ -28,11 +28,12 @@ ksft_wanted() {
 
 # What the programs are made of: their sources and the tree's UAPI
 # headers (not the whole tree: a mutation of mm/ reuses them).
+# ksft_inputs_hash TREE
 ksft_inputs_hash() {
 	{
-		echo "$TREE"
+		echo "$1"
 		cat "$KSFT_LIST" "$RIG_TOP/tests/pipeline/kselftest.sh"
-		(cd "$TREE" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
+		(cd "$1" && find "$KSFT_DIR_IN_TREE" tools/testing/selftests/kselftest.h \
 			tools/testing/selftests/clone3 tools/testing/selftests/pidfd \
 			include/uapi arch/x86/include/uapi -type f 2>/dev/null | sort | xargs cat)
 	} | sha256sum | cut -c1-16
@@ -40,28 +41,30 @@ ksft_inputs_hash() {
 
 # The tree's headers (make headers, x86_64: both arches run x86_64 user
 # space) and the programs, rebuilt when what they are made of changed.
-# Sets KSFT_BIN.
+# ksft_build TREE SRC_ID: sets KSFT_BIN and records it (facts.json:
+# ksft_bin).
 ksft_build() {
-	local out=$BUILD_DIR/kselftest-$SRC_ID dir=$TREE/$KSFT_DIR_IN_TREE stamp p
+	local tree=$1 out=$BUILD_DIR/kselftest-$2 dir=$1/$KSFT_DIR_IN_TREE stamp p
 	KSFT_BIN=$out/bin
-	stamp=$(ksft_inputs_hash "$dir")
+	fact_put ksft_bin "$KSFT_BIN"
+	stamp=$(ksft_inputs_hash "$tree")
 	[ "$(cat "$out/.stamp" 2>/dev/null)" != "$stamp" ] || return 0
 	[ -d "$dir" ] ||
-		die "$EXIT_CANNOT_TEST" "$TREE has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"
+		die "$EXIT_CANNOT_TEST" "$tree has no $KSFT_DIR_IN_TREE: SUITES=kselftest needs a tree with upstream's cgroup selftests; use SUITES=rig"
 	rm -rf "$out"
 	mkdir -p "$KSFT_BIN"
-	make -s -C "$TREE" O="$out/headers" ARCH=x86_64 headers >"$out/build.log" 2>&1 ||
-		die "$EXIT_CANNOT_TEST" "make headers failed in $TREE (log: $out/build.log)"
+	make -s -C "$tree" O="$out/headers" ARCH=x86_64 headers >"$out/build.log" 2>&1 ||
+		die "$EXIT_CANNOT_TEST" "make headers failed in $tree (log: $out/build.log)"
 	for p in $(ksft_programs); do
 		[ -f "$dir/$p.c" ] ||
-			die "$EXIT_USAGE" "$KSFT_LIST names $p, which $TREE/$KSFT_DIR_IN_TREE does not have: remove it from the list"
+			die "$EXIT_USAGE" "$KSFT_LIST names $p, which $tree/$KSFT_DIR_IN_TREE does not have: remove it from the list"
 		# As upstream's Makefile builds them: -Wall -pthread and no -O (at -O2
 		# gcc drops alloc_anon()'s stores to memory it then frees, and no
 		# OOM comes), plus -static.
 		gcc -Wall -pthread -D_GNU_SOURCE= -static -isystem "$out/headers/usr/include" \
-			-I"$TREE/tools/testing/selftests" -o "$KSFT_BIN/$p" "$dir/$p.c" \
+			-I"$tree/tools/testing/selftests" -o "$KSFT_BIN/$p" "$dir/$p.c" \
 			"$dir/cgroup_util.c" >>"$out/build.log" 2>&1 ||
-			die "$EXIT_CANNOT_TEST" "upstream's $p did not build from $TREE (log: $out/build.log)"
+			die "$EXIT_CANNOT_TEST" "upstream's $p did not build from $tree (log: $out/build.log)"
 	done
 	echo "$stamp" >"$out/.stamp"
 }

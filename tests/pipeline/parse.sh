@@ -200,14 +200,16 @@ parse_suite_wanted() {
 
 parse_problem() {
 	local log=$1 status=$3 timed_out=$4 plan=$5 got=$6 tfail=0 dir=${2%/*}
-	local numbering short
+	local numbering short limit
 	numbering=$(parse_numbering "$dir/ktap.txt" "$plan")
 	short=$(parse_guest_short "$log")
 	# The guest's status is its suite's: its own KTAP, before known failures
 	# turn a "not ok" into xfail, must agree with it.
 	ktap_read "$dir/ktap.txt" | awk -F'\t' '$1 == "R" && $3 == "fail" { f = 1 } END { exit !f }' && tfail=1
 	if [ "$timed_out" = 1 ]; then
-		echo "the guest did not power off within ${TIMEOUT:-300} s and was killed"
+		# the deadline the run asked for (request.json; none for a log parsed alone)
+		limit=$(request "$dir" timeout)
+		echo "the guest did not power off ${limit:+within $limit s}${limit:-before its deadline} and was killed"
 	elif grep -q 'Kernel panic' "$log"; then
 		echo "the kernel panicked: $(grep -m1 'Kernel panic' "$log" | sed -E "s/$KLINE *//")"
 	elif ! parse_suite_wanted "$log" rig; then

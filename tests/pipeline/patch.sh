@@ -37,12 +37,13 @@ series_check() {
 	SERIES_HASH=$(series_digest)
 }
 
-# The applied series, for the results: each patch with its hash.
+# series_record FILE TREE REV: the applied series, for the results: each
+# patch with its hash, and the host-compat patches TREE took.
 series_record() {
 	local p
 	{
-		echo "# series $SERIES hash $SERIES_HASH on $SRC_REV"
-		[ ! -s "$TREE/.rig-compat" ] || sed "s/^/# host-compat: /" "$TREE/.rig-compat"
+		echo "# series $SERIES hash $SERIES_HASH on $3"
+		[ ! -s "$2/.rig-compat" ] || sed "s/^/# host-compat: /" "$2/.rig-compat"
 		for p in $(series_patches); do
 			printf '%s %s\n' "$(hash_files "$(series_file "$p")")" "$p"
 		done
@@ -66,11 +67,12 @@ compat_digest() {
 	compat_patches | xargs -r cat | sha256sum | cut -c1-16
 }
 
-# Whether SRC, as it is, needs one (a user's tree is then copied).
+# compat_needed SRC: whether SRC, as it is, needs one (a user's tree is
+# then copied).
 compat_needed() {
 	local p
 	for p in $(compat_patches); do
-		if compat_applies "$SRC" "$p"; then return 0; fi
+		if compat_applies "$1" "$p"; then return 0; fi
 	done
 	return 1
 }
@@ -86,18 +88,19 @@ compat_apply() {
 	done
 }
 
-# TREE: the tree the later stages build, SRC with the series applied
-# (SRC itself, the user's, when there is no series to apply, unless
+# patch_stage: the tree the later stages build (facts.json: tree), the
+# source with the series applied (the source itself, the user's, when there is no series to apply, unless
 # RIG_TREE_COPY asks for a private copy: "private" (make sweep mutates it)
 # or "named", laid out as the packaged tree of its version (bisect steps)).
 patch_stage() {
-	local tree want old
+	local tree want old SRC SRC_ID SRC_KIND SRC_REV SRC_TARBALL
+	facts_read SRC=src SRC_ID=src_id SRC_KIND=src_kind SRC_REV=source SRC_TARBALL=src_tarball
 	series_check
 	fact_put series_hash "$SERIES_HASH"
-	TREE=$SRC
-	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed &&
+	if [ -z "$(series_patches)" ] && [ "$SRC_KIND" != packaged ] && ! compat_needed "$SRC" &&
 		[ -z "${RIG_TREE_COPY:-}" ]; then
-		return 0	# the user's tree, built out of tree as it is
+		patch_record "$SRC"	# the user's tree, built out of tree as it is
+		return 0
 	fi
 	tree=$SRC
 	[ "$SRC_KIND" = packaged ] || tree=$BUILD_DIR/src/$SRC_ID
@@ -111,7 +114,14 @@ patch_stage() {
 		patch_apply_all "$tree"
 		echo "$want" >"$tree.applied"
 	fi
-	TREE=$tree
+	patch_record "$tree"
+}
+
+# patch_record TREE: the patch stage's records: the tree the later stages
+# build (facts.json: tree) and the applied series (DIR/series).
+patch_record() {
+	fact_put tree "$1"
+	series_record "$RUN_DIR/series" "$1" "$SRC_REV"
 }
 
 patch_restore() {

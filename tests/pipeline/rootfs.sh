@@ -101,13 +101,16 @@ rootfs_programs() {
 }
 
 # Both arches run x86_64 user space: one set of programs serves them.
+# Reads the tree and source id (patch, source) from facts.json; records
+# the rootfs and its hash (and kselftest's binaries, ksft_build).
 rootfs_stage() {
-	local bin spec
+	local bin spec rootfs TREE SRC_ID
+	facts_read TREE=tree SRC_ID=src_id
 	bin=$(rootfs_bin)
 	if ! rootfs_programs "$bin" >"$RUN_DIR/rootfs.log" 2>&1; then
 		die "$EXIT_RIG" "the guest programs did not build (log: $RUN_DIR/rootfs.log)"
 	fi
-	if ksft_wanted; then ksft_build; fi
+	if ksft_wanted; then ksft_build "$TREE" "$SRC_ID"; fi
 	[ "$bin/gen_init_cpio" -nt "$TREE/usr/gen_init_cpio.c" ] ||
 		gcc -O2 -o "$bin/gen_init_cpio" "$TREE/usr/gen_init_cpio.c" ||
 		die "$EXIT_RIG" "cannot build $TREE/usr/gen_init_cpio.c"
@@ -115,9 +118,8 @@ rootfs_stage() {
 	printf '%s\n' "$spec" >"$bin/rootfs.list"
 	"$bin/gen_init_cpio" "$bin/rootfs.list" >"$bin/rootfs.cpio" ||
 		die "$EXIT_RIG" "gen_init_cpio failed on $bin/rootfs.list"
-	# shellcheck disable=SC2034 # boot reads it
-	ROOTFS=$bin/rootfs.cpio
-	# ./run.sh boot DIR boots this again, if it is still the same
-	fact_put rootfs "$ROOTFS"
-	fact_put rootfs_sha256 "$(sha256sum <"$ROOTFS" | cut -d" " -f1)"
+	rootfs=$bin/rootfs.cpio
+	# boot copies it; ./run.sh boot DIR boots it again, if it is still the same
+	fact_put rootfs "$rootfs"
+	fact_put rootfs_sha256 "$(sha256sum <"$rootfs" | cut -d" " -f1)"
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Stage 1: the kernel source. Sets SRC (the tree to build), SRC_ID (its
 # name in build/), SRC_REV (what exactly it is, for stamps and records)
-# SRC_KIND (packaged, git or tree) and, packaged, SRC_TARBALL.
+# SRC_KIND (packaged, git or tree) and, packaged, SRC_TARBALL, and records
+# them in the run folder (source_record), where the later stages read them.
 #
 # KERNEL names a packaged tree: 6.12 and 6.1 come from Debian's
 # linux-source-N packages; 5.4 (vanilla upstream, the per-memcg cache era)
@@ -124,7 +125,6 @@ source_external() {
 	SRC=$abs
 	SRC_ID=ext-$(basename "$abs")-$(hash_text "$abs" | cut -c1-8)
 	# A bisect step: named as the packaged tree of its version (bisect.sh).
-	# shellcheck disable=SC2034 # build and config read the source's SRC_ID, SRC_KIND, SRC_REV
 	[ "${RIG_TREE_COPY:-}" != named ] || SRC_ID=linux-$(tree_version "$abs" | cut -d. -f1,2)
 	if [ "$(git -C "$abs" rev-parse --show-toplevel 2>/dev/null)" = "$abs" ]; then
 		SRC_KIND=git
@@ -133,15 +133,23 @@ source_external() {
 		[ -z "$(git -C "$abs" status --porcelain -uno)" ] ||
 			SRC_REV="$SRC_REV+dirty-$dirty"
 	else
-		# shellcheck disable=SC2034
 		SRC_KIND=tree
 		SRC_REV="tree $abs"
 	fi
 }
 
-# VERSION.PATCHLEVEL.SUBLEVEL and EXTRAVERSION, read without running make.
-# source_record: the source's fact, once the run folder exists (its name
-# needs the tree's version, so the source comes first).
+# source_record: the source's records, which the later stages read
+# (facts_read): source (SRC_REV), src, src_id, src_kind, src_tarball.
 source_record() {
 	fact_put source "$SRC_REV"
+	fact_put src "$SRC"
+	fact_put src_id "$SRC_ID"
+	fact_put src_kind "$SRC_KIND"
+	fact_put src_tarball "${SRC_TARBALL:-}"
+}
+
+# source_tree: the tree source_prepare found (run.sh era, which has no run
+# folder).
+source_tree() {
+	echo "$SRC"
 }

@@ -29,7 +29,7 @@ arch_prepare() {
 arch_boot_argv() {
 	local con="con0=null,fd:1"
 	[ "${1:-}" != shell ] || con="con0=fd:0,fd:1"
-	printf '%s\n' "${BOOT_IMAGE:-$KERNEL_IMAGE}" "mem=$MEM" "initrd=${BOOT_ROOTFS:-$ROOTFS}" con=null "$con"
+	printf '%s\n' "$BOOT_IMAGE" "mem=$MEM" "initrd=$BOOT_ROOTFS" con=null "$con"
 	guest_cmdline "${1:-}" | tr ' ' '\n'
 }
 

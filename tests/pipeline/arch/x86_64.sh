@@ -34,7 +34,7 @@ arch_boot_argv() {
 		-smp "$CPUS,sockets=$NODES,cores=$((CPUS / NODES)),threads=1" \
 		-m "$(($(mem_mib) / NODES * NODES))M"
 	numa_argv
-	printf '%s\n' -kernel "${BOOT_IMAGE:-$KERNEL_IMAGE}" -initrd "${BOOT_ROOTFS:-$ROOTFS}" -nic none \
+	printf '%s\n' -kernel "$BOOT_IMAGE" -initrd "$BOOT_ROOTFS" -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -append
 	# RIG_CPUS, RIG_NODES: what was asked, which parse holds the guest to.
 	printf '%s\n' "console=ttyS0 panic=-1 RIG_CPUS=$CPUS RIG_NODES=$NODES preempt=$PREEMPT $(guest_cmdline "${1:-}")"
