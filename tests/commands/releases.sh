@@ -31,7 +31,7 @@ releases_row() {
 		other=$(results_read "$folder" | awk '$2 ~ /^(fail|xfail|xpass|flaky)$/ { printf "%s%s:%s", s, $1, $2; s = " " }')
 		[ -n "$other" ] || other=-
 	elif [ "$2" = 125 ]; then
-		counts="cannot test: $(tail -n 1 "$3.log" 2>/dev/null | sed 's/^rig: error: //')"
+		counts="cannot test: $(run_error "$folder")"
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$pkg" "$2" "$counts" "$other"
 }

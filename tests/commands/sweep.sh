@@ -164,7 +164,7 @@ sweep_boot() {
 			"$TOP/run.sh" test >>"$log" 2>&1 </dev/null || rc=$?
 		sweep_results "$runs"
 	fi
-	WHY=$(grep -m 1 '^rig: error:' "$log" | cut -c13- | cut -c1-160) || WHY=
+	WHY=$(run_error "$folder" | cut -c1-160)
 	case $rc in
 	0)
 		# The verdict passed; a failure a listing spared is no kill.

@@ -44,10 +44,15 @@
 die() {
 	local code=$1
 	shift
-	# the run folder keeps it, for export (error.txt)
-	[ -z "${RUN_DIR:-}" ] || [ ! -d "$RUN_DIR" ] || printf '%s\n' "$*" >"$RUN_DIR/error.txt"
-	printf 'rig: error: %s\n' "$*" >&2
+	error_line "$*"
 	exit "$code"
+}
+
+# error_line MESSAGE: the one-line error, on stderr and in the run folder
+# (error.txt: export and run_error read it there, never from a log).
+error_line() {
+	[ -z "${RUN_DIR:-}" ] || [ ! -d "$RUN_DIR" ] || printf '%s\n' "$1" >"$RUN_DIR/error.txt"
+	printf 'rig: error: %s\n' "$1" >&2
 }
 
 note() {

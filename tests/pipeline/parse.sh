@@ -209,7 +209,8 @@ parse_problem() {
 	if [ "$timed_out" = 1 ]; then
 		# the deadline the run asked for (request.json; none for a log parsed alone)
 		limit=$(request "$dir" timeout)
-		echo "the guest did not power off ${limit:+within $limit s}${limit:-before its deadline} and was killed"
+		if [ -n "$limit" ]; then limit="within $limit s"; else limit="before its deadline"; fi
+		echo "the guest did not power off $limit and was killed"
 	elif grep -q 'Kernel panic' "$log"; then
 		echo "the kernel panicked: $(grep -m1 'Kernel panic' "$log" | sed -E "s/$KLINE *//")"
 	elif ! parse_suite_wanted "$log" rig; then

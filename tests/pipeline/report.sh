@@ -118,8 +118,7 @@ report_stage() {
 	if [ "$(counts_get "$RUN_DIR" failed)" != 0 ]; then
 		report_problems >&2
 		if ! report_booted; then
-			printf 'rig: error: %s (log: %s); fix the kernel or the series, this one cannot be tested\n' \
-				"$problem" "$(run_console "$RUN_DIR")" >&2
+			error_line "$problem (log: $(run_console "$RUN_DIR")); fix the kernel or the series, this one cannot be tested"
 			report_closing
 			return "$EXIT_CANNOT_TEST"
 		fi
@@ -134,9 +133,7 @@ report_stage() {
 		return "$EXIT_FAIL"
 	fi
 	if ! report_tested; then
-		printf 'rig: error: nothing was tested: every selected test skipped (%s); pick tests this kernel, arch and hierarchy can run (log: %s)\n' \
-			"$(results_read "$RUN_DIR" | awk '$2 == "skip" { $2 = ""; print }' | sed 's/  /: /' | paste -sd';' - | sed 's/;/; /g')" \
-			"$RUN_DIR/ktap.txt" >&2
+		error_line "nothing was tested: every selected test skipped ($(results_read "$RUN_DIR" | awk '$2 == "skip" { $2 = ""; print }' | sed 's/  /: /' | paste -sd';' - | sed 's/;/; /g')); pick tests this kernel, arch and hierarchy can run (log: $RUN_DIR/ktap.txt)"
 		report_closing
 		return "$EXIT_CANNOT_TEST"
 	fi

@@ -40,6 +40,12 @@ run_console_fact() {
 	sed -n "s/^rig: $2 //p" "$1/$RUN_CONSOLE" 2>/dev/null | tr -d '\r' | head -n 1
 }
 
+# run_error DIR: the one-line error that stopped the rig in this run (die
+# writes DIR/error.txt), if any.
+run_error() {
+	head -n 1 "$1/error.txt" 2>/dev/null || true
+}
+
 # run_console_tail DIR N: the console's last N lines.
 run_console_tail() {
 	tail -n "$2" "$1/$RUN_CONSOLE" 2>/dev/null
