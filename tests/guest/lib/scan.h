@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Whether a reclaim scanned a cgroup: memory.stat's pgscan and pgsteal
- * (cgroup v2, hierarchical; v1's memory.stat has neither, and kernels
- * that batch a memcg's events per CPU (5.4) hide a small scan: there the
- * check says so). They count LRU folios only, and the reclaim tests' units are
- * slab: a scan witness gives the reclaimer's scan something to count, so
- * that a reclaim that never ran over the cgroup (the units freed by
- * something else) is seen. The witness is a live leaf W under the
- * reclaimer holding SCAN_WITNESS_PAGES of clean ext2 page cache, each
- * page also held by a pipe of the rig (spliced in), so that reclaim
- * scans them and can never free them (__remove_mapping() finds the extra
- * reference): the witness gives no room and no progress, and the
- * behaviour under test is the same with it as without.
+ * Whether a reclaim scanned a cgroup: memory.stat's pgscan and pgsteal,
+ * less kswapd's where counted apart (cgroup v2, hierarchical; v1's
+ * memory.stat has neither, and kernels that batch a memcg's events per
+ * CPU (5.4) hide a small scan: there the check says so). They count LRU
+ * folios only, and the reclaim tests' units are slab: a scan witness
+ * gives the reclaimer's scan something to count, so that a reclaim that
+ * never ran over the cgroup (the units freed by something else) is seen.
+ * The witness is a live leaf W under the reclaimer holding
+ * SCAN_WITNESS_PAGES of clean ext2 page cache, each page also held by a
+ * pipe of the rig (spliced in), so that reclaim scans them and can never
+ * free them (__remove_mapping() finds the extra reference): the witness
+ * gives no room and no progress, and the behaviour under test is the
+ * same with it as without.
  */
 #ifndef RIG_SCAN_H
 #define RIG_SCAN_H
@@ -28,6 +29,8 @@
 struct scan {
 	const char *cg;
 	int on;			/* cgroup v2: the keys exist */
+	bool no_kswapd;		/* kswapd's part left out (counted apart) */
+	const char *kscan, *ksteal;	/* what is read, for messages */
 	long scan0, steal0;
 	char w[CG_PATH_MAX];	/* the witness, when made */
 	char file[96];
