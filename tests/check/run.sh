@@ -11,7 +11,7 @@ export FIXTURES=$TOP/tests/check/fixtures
 CHECK_LOGS=$TOP/build/check
 [ "$TIER" = full ] || CHECK_LOGS=$TOP/build/check-$TIER
 export RESULTS_DIR=$CHECK_LOGS/results
-for f in lib static parse stages inputs e2e era interrupt user bisect weaken nightly sweep; do
+for f in lib static parse stages front inputs e2e era interrupt user bisect weaken nightly sweep; do
 	# shellcheck source=/dev/null
 	. "$TOP/tests/check/$f.sh"
 done
@@ -36,6 +36,7 @@ quick() {
 	static_checks
 	[ -z "$lint" ] || check_end checkpatch
 	stage_checks
+	front_checks
 	inputs_cheap
 	nightly_matrix_checks
 	sweep_quick_checks
@@ -66,6 +67,7 @@ full() {
 	check_group_start parse parse_checks
 	static_checks
 	stage_checks
+	front_checks
 	inputs_cheap
 	nightly_matrix_checks
 	sweep_quick_checks
