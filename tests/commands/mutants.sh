@@ -61,7 +61,8 @@ out_make() {
 # arch (reparent_slab_smp needs SMP: x86_64); "Expect-fail-v1:" asks for
 # a second boot on cgroup v1 where those tests must fail;
 # "Expect-fail-debug:" adds tests that fail only on a DEBUG=1 kernel;
-# "Boot-tests:" names what to run when kernel_log alone is expected.
+# "Boot-tests:" names what to run when kernel_log alone is expected;
+# "Boot-cpus:" boots with that many CPUs (CPUS), for what two cannot show.
 expected() {
 	sed -n "s/^$2: *//p" "$1" | tr -d ' ' | paste -sd, -
 }
@@ -94,7 +95,7 @@ mutant_ksft() {
 # One boot of the mutated kernel: sets FAILED, PASSED and SKIPPED, or returns 1
 # when the kernel did not build or boot.
 mutant_boot() {
-	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res='' folder t suites
+	local name=$1 cgroup=$2 want=$3 log=$OUT/$1-$2.log runs=$OUT/runs/$1 run rc=0 res='' folder t suites cpus
 	# kernel_log is judged on the host: with nothing else named, run the
 	# tests its "Boot-tests:" line names (a whole suite under TCG with
 	# KASAN outlasts any timeout), else all.
@@ -103,8 +104,10 @@ mutant_boot() {
 	# Runs of mutated kernels stay in the mutation folder, out of index.html.
 	suites=rig
 	! mutant_ksft "$cgroup" "$name" || suites=$MUT_SUITES
+	# "Boot-cpus:": a mutation only more CPUs than the default two show
+	cpus=$(expected "$MUT_DIR/$name.patch" Boot-cpus)
 	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		SUITES="$suites" RESULTS_DIR="$runs" "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+		SUITES="$suites" RESULTS_DIR="$runs" ${cpus:+CPUS="$cpus"} "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
 	folder=$(run_latest "$runs") || true
 	[ -z "$folder" ] || ! run_has_results "$folder" || res=$(results_read "$folder")
 	if [ "$rc" = 125 ] || [ -z "$res" ] || ! run_reached_init "$folder"; then
