@@ -53,8 +53,8 @@ EOF_PATCH
 )
 	expect patch_does_not_apply 125 "patch stale.patch does not apply: mm/memcontrol.c Hunk #1 FAILED" -- \
 		env ARCH=um SERIES="$series" "$TOP/run.sh" test
-	printf 'CONFIG_RIG_NO_SUCH_OPTION=y\n' >"$CHECK_LOGS/bogus.config"
-	expect config_not_landed 125 "not in the final .config: CONFIG_RIG_NO_SUCH_OPTION=y" -- \
+	printf 'CONFIG_BOGUS_NO_SUCH_OPTION=y\n' >"$CHECK_LOGS/bogus.config"
+	expect config_not_landed 125 "not in the final .config: CONFIG_BOGUS_NO_SUCH_OPTION=y" -- \
 		env ARCH=um KCONFIG_ADD="$CHECK_LOGS/bogus.config" "$TOP/run.sh" test
 	series=$(make_series broken <<'EOF_PATCH'
 --- a/mm/memcontrol.c

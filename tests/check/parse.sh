@@ -232,8 +232,8 @@ known_kselftest_listed() {
 		grep -qx 'kselftest.cgroup.test_freezer.test_cgfreezer_stopped fail.*' "$out.um/results.txt"
 }
 
-# guest_short NAME VAR LINE SAID: a guest that shows 1 where RIG_VAR=2
-# was asked (CPUs online, NUMA nodes) fails the run with the reason SAID;
+# guest_short NAME VAR LINE SAID: a guest that shows 1 where VAR (RIG_CPUS,
+# RIG_NODES) asked for 2 (CPUs online, NUMA nodes) fails the run with the reason SAID;
 # showing 2, the same log passes.
 guest_short() {
 	local log=$CHECK_LOGS/$1.log out=$CHECK_LOGS/parse-$1

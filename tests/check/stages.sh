@@ -173,13 +173,13 @@ bisect_mapping_checks() {
 }
 
 # make mutants' verdict from what each boot showed: a stub mutant_boot
-# sets what mutants.sh's would, from "$RIG_CASE".
+# sets what mutants.sh's would, from "$MUT_CASE".
 mutants_verdict() (
 	local want=$1
 	# shellcheck source=tests/commands/mutants.sh
 	MUTANTS_LIB=1 . "$TOP/tests/commands/mutants.sh"
 	mutant_boot() {
-		case "$RIG_CASE" in
+		case "$MUT_CASE" in
 		killed) FAILED=",reparent_slab" ;;
 		survived) PASSED=",reparent_slab" ;;
 		# a test that could not look on this kernel is no kill
@@ -190,17 +190,17 @@ mutants_verdict() (
 		KSFT_RAN=$KSFT_N KSFT_FAILED=$KSFT_F
 	}
 	verdict no-drain-at-offline
-	[ "$VERDICT" = "$want" ] || { echo "$RIG_CASE ksft=$KSFT_F: $VERDICT, expected $want"; return 1; }
+	[ "$VERDICT" = "$want" ] || { echo "$MUT_CASE ksft=$KSFT_F: $VERDICT, expected $want"; return 1; }
 )
 
 mutants_table_checks() {
-	check mutants_killed_by_both env RIG_CASE=killed KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by both"' "$TOP"
-	check mutants_killed_by_rig env RIG_CASE=killed KSFT_N=3 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
-	check mutants_kselftest_alone env RIG_CASE=survived KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by kselftest alone: the rig misses it"' "$TOP"
-	check mutants_survived env RIG_CASE=survived KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict survived' "$TOP"
-	check mutants_skipped_is_no_kill env RIG_CASE=skipped KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
-	check mutants_killed_beside_a_skip env RIG_CASE=partly KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
-	check mutants_broken env RIG_CASE=broken KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
+	check mutants_killed_by_both env MUT_CASE=killed KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by both"' "$TOP"
+	check mutants_killed_by_rig env MUT_CASE=killed KSFT_N=3 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
+	check mutants_kselftest_alone env MUT_CASE=survived KSFT_N=3 KSFT_F=,test_kmem.x bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by kselftest alone: the rig misses it"' "$TOP"
+	check mutants_survived env MUT_CASE=survived KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict survived' "$TOP"
+	check mutants_skipped_is_no_kill env MUT_CASE=skipped KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
+	check mutants_killed_beside_a_skip env MUT_CASE=partly KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict "killed by rig"' "$TOP"
+	check mutants_broken env MUT_CASE=broken KSFT_N=0 KSFT_F= bash -c '. "$0/tests/check/stages.sh"; TOP=$0; mutants_verdict broken' "$TOP"
 }
 
 stage_checks() {

@@ -270,6 +270,8 @@ check_user_variables() {
 check_rig_variables() {
 	{
 		git -C "$TOP" grep -ohE "\bRIG_[A-Z_]+\b" -- run.sh tests/pipeline tests/commands
+		# and every one anything under tests/ sets (grep -rn 'RIG_[A-Z_]*=')
+		git -C "$TOP" grep -ohE "RIG_[A-Z_]*=" -- run.sh tests | sed 's/=$//'
 		git -C "$TOP" grep -ohE "getenv\(\"RIG_[A-Z_]+|setenv\(\"RIG_[A-Z_]+" -- rootfs tests/guest | sed "s/.*\"//"
 	} | sort -u | while read -r v; do
 		grep -qE "^#   (.* )?$v( |$)" "$TOP/tests/pipeline/common.sh" ||
