@@ -106,9 +106,19 @@ mutant_boot() {
 	! mutant_ksft "$cgroup" "$name" || suites=$MUT_SUITES
 	# "Boot-cpus:": a mutation only more CPUs than the default two show
 	cpus=$(expected "$MUT_DIR/$name.patch" Boot-cpus)
-	env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
-		SUITES="$suites" RESULTS_DIR="$runs" ${cpus:+CPUS="$cpus"} "$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	if [ "$cgroup" = v1 ] && [ -n "$MUT_V2_RUN" ]; then
+		# the very kernel and rootfs the v2 boot ran, booted again
+		"$TOP/run.sh" boot "$MUT_V2_RUN" CGROUP=v1 TESTS="$run" SUITES="$suites" \
+			RESULTS_DIR="$runs" >"$log" 2>&1 || rc=$?
+		rm -rf "${MUT_V2_RUN:?}/boot"
+	else
+		# with a v1 boot to come, the run keeps its copies for it
+		env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
+			SUITES="$suites" RESULTS_DIR="$runs" ${cpus:+CPUS="$cpus"} ${MUT_KEEP:+RIG_KEEP_BOOT=1} \
+			"$TOP/run.sh" test >"$log" 2>&1 || rc=$?
+	fi
 	folder=$(run_latest "$runs") || true
+	[ "$cgroup" != v2 ] || [ -z "$MUT_KEEP" ] || MUT_V2_RUN=$folder
 	[ -z "$folder" ] || ! run_has_results "$folder" || res=$(results_read "$folder")
 	if [ "$rc" = 125 ] || [ -z "$res" ] || ! run_reached_init "$folder"; then
 		BROKEN="exit $rc, see $log"
@@ -164,8 +174,15 @@ rig_verdict() {
 	[ "$v1" != "$v2" ] || v1=""
 	v2=${v2%% v1:*}
 	[ -n "$v2$v1" ] || { RIG="broken (no Expect-fail line)"; return; }
+	# v1 boots what v2 built (./run.sh boot), when both run
+	MUT_V2_RUN='' MUT_KEEP=${v1:+${v2:+1}}
 	if { [ -n "$v2" ] && ! mutant_boot "$name" v2 "$v2"; } ||
 		{ [ -n "$v1" ] && ! mutant_boot "$name" v1 "$v1"; }; then
+		BROKEN=${BROKEN:-?}
+	fi
+	# the copies v2 kept, also when it broke before v1 could boot them
+	[ -z "$MUT_V2_RUN" ] || rm -rf "${MUT_V2_RUN:?}/boot"
+	if [ -n "$BROKEN" ]; then
 		RIG="broken ($BROKEN)"
 	elif [ -n "$PASSED" ]; then
 		RIG="survived (${PASSED#,} passed)"

@@ -153,6 +153,20 @@ soak_tables() {
 	soak_signatures "$@"
 }
 
+# soak_why RUNS_DIR: the error of the run that stopped the soak, if it
+# got a folder to keep it in.
+soak_why() {
+	local d
+	d=$(run_latest "$1") || d=
+	[ -z "$d" ] || [ ! -s "$d/error.txt" ] || { run_error "$d"; return; }
+	echo "see the log"
+}
+
+# soak_drop_copies RUN: the kernel and rootfs copies the first run kept.
+soak_drop_copies() {
+	[ -z "$1" ] || rm -rf "${1:?}/boot"
+}
+
 soak_main() {
 	local out a i rc first fails=0 n=${N:-20}
 	case "$n" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "N must be a number of runs, not '$n'" ;; esac
@@ -161,9 +175,10 @@ soak_main() {
 	for a in $ARCH; do
 		for i in $(seq "$n"); do
 			rc=0
-			# One build, then N - 1 boots of the very kernel and rootfs.
+			# One build, then N - 1 boots of the very kernel and rootfs:
+			# the first run's own copies, which no later build replaces.
 			if [ "$i" = 1 ]; then
-				env ARCH="$a" RESULTS_DIR="$out/runs-$a" "$0" test \
+				env ARCH="$a" RESULTS_DIR="$out/runs-$a" RIG_KEEP_BOOT=1 "$0" test \
 					>>"$out/soak-$a.log" 2>&1 || rc=$?
 				first=$(run_latest "$out/runs-$a") || first=
 			else
@@ -171,8 +186,16 @@ soak_main() {
 					>>"$out/soak-$a.log" 2>&1 || rc=$?
 			fi
 			note "soak $a $i/$n: exit $rc, $((SECONDS / 60)) min $((SECONDS % 60)) s in"
-			case $rc in 0) ;; 1) fails=$((fails + 1)) ;; *) exit "$rc" ;; esac
+			case $rc in
+			0) ;;
+			1) fails=$((fails + 1)) ;;
+			*)
+				soak_drop_copies "$first"
+				die "$rc" "soak $a run $i of $n could not run (exit $rc): $(soak_why "$out/runs-$a") (log: $out/soak-$a.log)"
+				;;
+			esac
 		done
+		soak_drop_copies "$first"
 		# shellcheck disable=SC2046
 		{
 			soak_guest "$out/runs-$a"
