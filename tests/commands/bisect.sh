@@ -25,6 +25,11 @@ bisect_record() {
 	note "$(bisect_subject "$KERNEL_SRC" "$1"): $2 (exit $3, log: $RESULTS_DIR/step-$1.log)"
 }
 
+# bisect_drop_copies RUN: the kernel and rootfs copies a step's first run kept.
+bisect_drop_copies() {
+	[ -z "$1" ] || rm -rf "${1:?}/boot"
+}
+
 # The step git bisect run calls, in the clone, at the commit to judge.
 bisect_step() {
 	local sha rc=0 n=0 log first
@@ -34,15 +39,17 @@ bisect_step() {
 	mkdir -p "$RESULTS_DIR"
 	sha=$(git -C "$KERNEL_SRC" rev-parse HEAD)
 	log=$RESULTS_DIR/step-$sha.log
-	"$RIG_TOP/run.sh" test >"$log" 2>&1 || rc=$?
-	# A failure repeats in boots of the very kernel it failed on.
+	# A failure repeats in boots of the very kernel it failed on: the
+	# first run's own copies (kept), which no later build replaces.
+	RIG_KEEP_BOOT=1 "$RIG_TOP/run.sh" test >"$log" 2>&1 || rc=$?
 	first=$(run_latest "$RESULTS_DIR") || first=
 	while [ "$rc" = 1 ] && [ "$n" -lt "${REPEAT:-1}" ]; do
 		n=$((n + 1))
 		rc=0
 		"$RIG_TOP/run.sh" boot "$first" RESULTS_DIR="$RESULTS_DIR" >>"$log" 2>&1 || rc=$?
-		[ "$rc" = 0 ] && { bisect_record "$sha" flaky 125; exit 125; }
+		[ "$rc" != 0 ] || { bisect_drop_copies "$first"; bisect_record "$sha" flaky 125; exit 125; }
 	done
+	bisect_drop_copies "$first"
 	case "$rc" in
 	0) bisect_record "$sha" good 0; exit 0 ;;
 	1) bisect_record "$sha" bad 1; exit 1 ;;

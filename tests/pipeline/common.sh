@@ -14,7 +14,7 @@
 #   RIG_COUNTS         run_cells, rerun -> a cell's run.sh: where its counts go
 #   RIG_ARCH_PREFIX    run_cells, rerun -> a cell's run.sh: what its messages start with
 #   RIG_ATTEMPT        rerun -> its run.sh -> the guest: which attempt this is
-#   RIG_KEEP_BOOT      make mutants, make soak -> run.sh: keep the run's kernel and rootfs (boot/), booted again after it
+#   RIG_KEEP_BOOT      make mutants, soak, bisect -> run.sh: keep the run's kernel and rootfs (boot/), booted again after it
 #   RIG_TREE_COPY      make bisect, make sweep -> run.sh: how the source tree is copied
 #   RIG_PRISTINE       make sweep -> run.sh: the pristine objects a mutant is compared with
 #   RIG_ROOTFS_BIN     make sweep -> run.sh: a private build of the guest programs
