@@ -55,7 +55,7 @@ static_checks() {
 	check tests_can_fail check_tests_can_fail
 	check measured_files_intact check_measured_files
 	check measured_edit_caught check_measured_edit
-	check readme_blocks_written check_readme_blocks
+	check generated_tables_written check_generated_tables
 	check one_ktap_reader check_one_ktap_reader
 	check one_results_reader check_one_results_reader
 	check guest_lib_layered check_guest_lib_layered
@@ -186,18 +186,19 @@ check_measured_files() {
 	done
 }
 
-# The README's generated blocks hold what their commands would write
-# from the recorded files now (make releases: tests/measured/releases-*;
-# make known: tests/known-failures and the soaks).
-check_readme_blocks() {
+# The generated tables hold what their commands would write from the
+# recorded files now (make releases: tests/measured/releases.md from
+# releases-*.txt; make known: tests/known-failures.md from
+# tests/known-failures and the soaks).
+check_generated_tables() {
 	# shellcheck disable=SC2034 # the commands' functions read it
 	local RIG_TOP=$TOP
 	# shellcheck source=tests/commands/measured.sh
 	. "$TOP/tests/commands/measured.sh"
 	# shellcheck source=tests/commands/releases.sh
 	. "$TOP/tests/commands/releases.sh"
-	diff -u <(readme_block_read releases) <(releases_markdown) ||
-		{ echo "README.md's point-release table is not what make releases wrote: rerun make releases"; return 1; }
+	diff -u "$TOP/tests/measured/releases.md" <(releases_markdown) ||
+		{ echo "tests/measured/releases.md is not what make releases wrote: rerun make releases"; return 1; }
 	diff -u <(tail -n +3 "$TOP/tests/known-failures.md") <("$TOP/run.sh" known markdown) ||
 		{ echo "tests/known-failures.md is not what make known writes now: run make known"; return 1; }
 }

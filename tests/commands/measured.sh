@@ -39,27 +39,3 @@ measured_name() {
 	echo "$name.txt"
 }
 
-# readme_block NAME: README.md's block written by make NAME (the lines
-# between "<!-- make NAME writes this block -->" and "<!-- end of make
-# NAME's block -->") replaced by stdin.
-readme_block() {
-	local readme=$RIG_TOP/README.md body
-	grep -qxF "<!-- make $1 writes this block -->" "$readme" ||
-		die "$EXIT_RIG" "README.md has no block for make $1 (<!-- make $1 writes this block -->)"
-	body=$(cat)
-	if ! BLOCK_TEXT=$body awk -v n="$1" '
-		$0 == "<!-- make " n " writes this block -->" { print; print ENVIRON["BLOCK_TEXT"]; skip = 1; next }
-		$0 == "<!-- end of make " n "\x27s block -->" { skip = 0 }
-		!skip' "$readme" >"$readme.new" || ! mv "$readme.new" "$readme"; then
-		die "$EXIT_RIG" "cannot rewrite $readme"
-	fi
-}
-
-# readme_block_read NAME: what README.md's block written by make NAME
-# holds now (make check compares it with what the command would write).
-readme_block_read() {
-	awk -v n="$1" '
-		$0 == "<!-- end of make " n "\x27s block -->" { on = 0 }
-		on
-		$0 == "<!-- make " n " writes this block -->" { on = 1 }' "$RIG_TOP/README.md"
-}

@@ -3,7 +3,7 @@
 # Debian's point releases (KERNEL=6.12.107 works like KERNEL=6.12: the
 # package at that version, from the archive), by default the oldest and
 # newest of each line apt knows. The default run records its table in
-# tests/measured/releases-<arch>.txt and the README's kernel table.
+# tests/measured/releases-<arch>.txt and tests/measured/releases.md.
 
 # releases_default: the oldest and newest point release of each Debian
 # line in apt's lists.
@@ -60,18 +60,23 @@ releases_main() {
 	echo "releases: $out"
 }
 
-# releases_record ARCH TABLE: tests/measured/releases-ARCH.txt, and the
-# README's kernel table rebuilt from every recorded arch.
+# releases_record ARCH TABLE: tests/measured/releases-ARCH.txt, and
+# tests/measured/releases.md, the table of every recorded arch the README
+# points at.
 releases_record() {
 	measured_write "$RIG_TOP/tests/measured/releases-$1.txt" "$2" \
 		"make releases ARCH=$1 on $(date -u +%Y-%m-%d): $(($(wc -l <"$2") - 1)) kernels in $((SECONDS / 60)) min"
-	releases_markdown | readme_block releases
+	releases_markdown >"$RIG_TOP/tests/measured/releases.md"
 }
 
-# releases_markdown: the README's table of point releases, from
+RELEASES_TABLE_HEAD='<!-- make releases writes this file from tests/measured/releases-*.txt: do not edit -->'
+
+# releases_markdown: the table of point releases, from
 # tests/measured/releases-*.txt.
 releases_markdown() {
 	local f a
+	echo "$RELEASES_TABLE_HEAD"
+	echo
 	echo "| arch | kernel | Debian package | exit | verdict | not passed |"
 	echo "|---|---|---|---|---|---|"
 	for f in "$RIG_TOP"/tests/measured/releases-*.txt; do
