@@ -320,8 +320,8 @@ boot_and_judge() {
 run_exit() {
 	local rc=$1
 	set +e
-	# the run's copies go, unless a caller boots them again (make mutants' v1)
-	[ -z "${RUN_DIR:-}" ] || [ -n "${RIG_KEEP_BOOT:-}" ] || rm -rf "${RUN_DIR:?}/boot"
+	# the run's copies go, unless a caller boots them again (RIG_KEEP_BOOT)
+	[ -n "${RIG_KEEP_BOOT:-}" ] || run_drop_copies "${RUN_DIR:-}"
 	export_stage "$rc"
 	exit "$rc"
 }

@@ -25,11 +25,6 @@ bisect_record() {
 	note "$(bisect_subject "$KERNEL_SRC" "$1"): $2 (exit $3, log: $RESULTS_DIR/step-$1.log)"
 }
 
-# bisect_drop_copies RUN: the kernel and rootfs copies a step's first run kept.
-bisect_drop_copies() {
-	[ -z "$1" ] || rm -rf "${1:?}/boot"
-}
-
 # The step git bisect run calls, in the clone, at the commit to judge.
 bisect_step() {
 	local sha rc=0 n=0 log first
@@ -47,9 +42,9 @@ bisect_step() {
 		n=$((n + 1))
 		rc=0
 		"$RIG_TOP/run.sh" boot "$first" RESULTS_DIR="$RESULTS_DIR" >>"$log" 2>&1 || rc=$?
-		[ "$rc" != 0 ] || { bisect_drop_copies "$first"; bisect_record "$sha" flaky 125; exit 125; }
+		[ "$rc" != 0 ] || { run_drop_copies "$first"; bisect_record "$sha" flaky 125; exit 125; }
 	done
-	bisect_drop_copies "$first"
+	run_drop_copies "$first"
 	case "$rc" in
 	0) bisect_record "$sha" good 0; exit 0 ;;
 	1) bisect_record "$sha" bad 1; exit 1 ;;

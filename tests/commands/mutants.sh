@@ -110,7 +110,7 @@ mutant_boot() {
 		# the very kernel and rootfs the v2 boot ran, booted again
 		"$TOP/run.sh" boot "$MUT_V2_RUN" CGROUP=v1 TESTS="$run" SUITES="$suites" \
 			RESULTS_DIR="$runs" >"$log" 2>&1 || rc=$?
-		rm -rf "${MUT_V2_RUN:?}/boot"
+		run_drop_copies "$MUT_V2_RUN"
 	else
 		# with a v1 boot to come, the run keeps its copies for it
 		env ARCH="$ARCH" CGROUP="$cgroup" SERIES="$(mutant_series "$name")" TESTS="$run" \
@@ -181,7 +181,7 @@ rig_verdict() {
 		BROKEN=${BROKEN:-?}
 	fi
 	# the copies v2 kept, also when it broke before v1 could boot them
-	[ -z "$MUT_V2_RUN" ] || rm -rf "${MUT_V2_RUN:?}/boot"
+	run_drop_copies "$MUT_V2_RUN"
 	if [ -n "$BROKEN" ]; then
 		RIG="broken ($BROKEN)"
 	elif [ -n "$PASSED" ]; then

@@ -162,11 +162,6 @@ soak_why() {
 	echo "see the log"
 }
 
-# soak_drop_copies RUN: the kernel and rootfs copies the first run kept.
-soak_drop_copies() {
-	[ -z "$1" ] || rm -rf "${1:?}/boot"
-}
-
 soak_main() {
 	local out a i rc first fails=0 n=${N:-20}
 	case "$n" in '' | *[!0-9]* | 0) die "$EXIT_USAGE" "N must be a number of runs, not '$n'" ;; esac
@@ -190,12 +185,12 @@ soak_main() {
 			0) ;;
 			1) fails=$((fails + 1)) ;;
 			*)
-				soak_drop_copies "$first"
+				run_drop_copies "$first"
 				die "$rc" "soak $a run $i of $n could not run (exit $rc): $(soak_why "$out/runs-$a") (log: $out/soak-$a.log)"
 				;;
 			esac
 		done
-		soak_drop_copies "$first"
+		run_drop_copies "$first"
 		# shellcheck disable=SC2046
 		{
 			soak_guest "$out/runs-$a"

@@ -60,6 +60,13 @@ run_tests() {
 	echo
 }
 
+# run_drop_copies DIR: the run's own copies of its kernel and rootfs
+# (DIR/boot/) removed: at its end, or once a caller that kept them
+# (RIG_KEEP_BOOT) has booted them again. No DIR: nothing.
+run_drop_copies() {
+	[ -z "$1" ] || rm -rf "${1:?}/boot"
+}
+
 # run_mark_latest DIR: results/latest (beside DIR) points at it.
 run_mark_latest() {
 	ln -sfn "${1##*/}" "${1%/*}/latest"
